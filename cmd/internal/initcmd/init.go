@@ -1,0 +1,74 @@
+// Package initcmd implements small init: set a Git repository up for small.
+package initcmd
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smallhq/small/cmd/internal/cmdutil"
+	"github.com/smallhq/small/scaffold"
+)
+
+// Options are the inputs of small init.
+type Options struct {
+	IO      *cmdutil.IOStreams
+	Factory *cmdutil.Factory
+	Example bool
+}
+
+// NewCmdInit returns the init command; runF replaces the run function in tests.
+func NewCmdInit(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Factory: f}
+	cmd := &cobra.Command{
+		Use:   "init [--example]",
+		Short: "Set up small.cue, schemas/ and manifests/ in a Git repository",
+		Long: `Write small.cue (the configuration, every default spelled out), a schemas
+package with a starter kind, and a manifests directory, at the top of the
+current Git repository.
+
+With --example, write example kinds (Author, Article) and manifests instead
+of the starter kind.
+
+init never overwrites a file: run it again and it only adds what is missing.`,
+		Example: `  $ git init blog && cd blog
+  $ small init --example
+  $ small validate`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Example, "example", false, "add example kinds and manifests")
+	return cmd
+}
+
+// Run sets the repository up.
+func Run(opts *Options) error {
+	r, err := opts.Factory.Repository()
+	if err != nil {
+		return err
+	}
+	acts, err := scaffold.Init(r.Root(), opts.Example)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	created := 0
+	for _, a := range acts {
+		if a.Created {
+			created++
+			fmt.Fprintf(opts.IO.Out, "created %s\n", a.Path)
+		} else {
+			fmt.Fprintf(opts.IO.Out, "kept    %s (exists)\n", a.Path)
+		}
+	}
+	if created == 0 {
+		fmt.Fprintln(opts.IO.Out, "nothing to do: this repository is already set up")
+		return nil
+	}
+	fmt.Fprintln(opts.IO.Out, "\nNext: add manifests under manifests/, run small validate, and commit.")
+	return nil
+}

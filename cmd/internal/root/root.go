@@ -1,0 +1,79 @@
+// Package root assembles the small command line and maps failures to the
+// exit codes of small/v1.
+package root
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smallhq/small/cmd/internal/cmdutil"
+	"github.com/smallhq/small/cmd/internal/demo"
+	"github.com/smallhq/small/cmd/internal/initcmd"
+	"github.com/smallhq/small/cmd/internal/protocol"
+	"github.com/smallhq/small/cmd/internal/schema"
+	"github.com/smallhq/small/cmd/internal/validate"
+	"github.com/smallhq/small/version"
+)
+
+// NewCmdRoot returns the small command with all its subcommands.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "small <command> [flags]",
+		Short: "Git-backed content repository: schemas, manifests, artifacts, lineage",
+		Long: `small makes a Git repository of content legible to people and agents.
+
+Kinds are CUE definitions in schemas/, content entries are YAML or JSON
+manifests in manifests/, and small checks every manifest against its kind
+before anything is built. Everything small records is ordinary Git data.`,
+		Example: `  $ small init --example      # set up small.cue, schemas/ and manifests/
+  $ small validate             # check every manifest in the working tree
+  $ small validate --rev main  # check the manifests committed on main
+  $ small demo                 # a guided tour in a throwaway repository`,
+		Version:       version.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetVersionTemplate("small {{.Version}} (" + version.Protocol + ")\n")
+	cmd.PersistentFlags().StringVarP(&f.Dir, "directory", "C", "", "run as if small was started in `dir`")
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.Usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
+	})
+	cmd.AddCommand(
+		initcmd.NewCmdInit(f, nil),
+		validate.NewCmdValidate(f, nil),
+		schema.NewCmdSchema(f),
+		protocol.NewCmdProtocol(f),
+		demo.NewCmdDemo(f, func(dir string, args ...string) int {
+			// One stream, so that the tour reads in the order things happen.
+			io := &cmdutil.IOStreams{In: f.IO.In, Out: f.IO.Out, ErrOut: f.IO.Out}
+			return Main(append([]string{"-C", dir}, args...), io)
+		}),
+	)
+	return cmd
+}
+
+// Main runs small with args and returns the exit code.
+func Main(args []string, io *cmdutil.IOStreams) int {
+	f := &cmdutil.Factory{IO: io}
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	cmd.SetIn(io.In)
+	cmd.SetOut(io.Out)
+	cmd.SetErr(io.ErrOut)
+	err := cmd.Execute()
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	var ee *cmdutil.ExitError
+	if errors.As(err, &ee) {
+		if ee.Err != nil {
+			fmt.Fprintf(io.ErrOut, "small: %v\n", ee.Err)
+		}
+		return ee.Code
+	}
+	// Whatever cobra itself refuses (unknown command, wrong arguments) is usage.
+	fmt.Fprintf(io.ErrOut, "small: %v\n", err)
+	return cmdutil.ExitUsage
+}

@@ -1,0 +1,112 @@
+// Package schema implements small schema: inspect the kinds a repository defines.
+package schema
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smallhq/small/cmd/internal/cmdutil"
+	"github.com/smallhq/small/content"
+	smallcue "github.com/smallhq/small/cue"
+	"github.com/smallhq/small/diag"
+)
+
+// NewCmdSchema returns the schema command group.
+func NewCmdSchema(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "schema <command>",
+		Short: "Inspect the kinds defined in the schemas package",
+	}
+	cmd.AddCommand(NewCmdList(f, nil))
+	return cmd
+}
+
+// ListOptions are the inputs of small schema list.
+type ListOptions struct {
+	IO      *cmdutil.IOStreams
+	Factory *cmdutil.Factory
+	Rev     string
+	Format  string
+}
+
+// NewCmdList returns the schema list command.
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IO, Factory: f}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the kinds and the schema digest",
+		Long: `List the kinds of the schemas package, where each is defined, and the
+schema digest: sha256 over the package's files, which build commits record
+as Small-Schema-Digest.`,
+		Example: `  $ small schema list
+  $ small schema list --rev main --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Format != diag.FormatText && opts.Format != diag.FormatJSON {
+				return cmdutil.Usagef("--format %q: expected text or json", opts.Format)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runList(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Rev, "rev", "", "read the schemas from commit `rev` instead of the working tree")
+	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text or json")
+	return cmd
+}
+
+type kindJSON struct {
+	Name    string `json:"name"`
+	Defined string `json:"defined"`
+}
+
+func runList(opts *ListOptions) error {
+	r, err := opts.Factory.Repository()
+	if err != nil {
+		return err
+	}
+	snap, err := cmdutil.Snapshot(r, opts.Rev)
+	if err != nil {
+		return err
+	}
+	cfg, err := cmdutil.Config(snap)
+	if err != nil {
+		return err
+	}
+	s, err := content.LoadSchema(snap, cfg)
+	var se *smallcue.Error
+	if errors.As(err, &se) {
+		rep := diag.Report{Command: "schema list", Diagnostics: se.Diagnostics}
+		for _, d := range rep.Diagnostics {
+			fmt.Fprintln(opts.IO.ErrOut, d.String())
+		}
+		return cmdutil.Findings
+	}
+	if err != nil {
+		return err
+	}
+	if opts.Format == diag.FormatJSON {
+		kinds := make([]kindJSON, len(s.Kinds))
+		for i, k := range s.Kinds {
+			kinds[i] = kindJSON{Name: k, Defined: s.Defined[k]}
+		}
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"protocol": diag.Protocol, "dir": s.Dir, "digest": s.Digest, "kinds": kinds})
+	}
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tDEFINED AT")
+	for _, k := range s.Kinds {
+		fmt.Fprintf(tw, "%s\t%s\n", k, s.Defined[k])
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Out, "\nschema digest %s\n", s.Digest)
+	return nil
+}

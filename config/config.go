@@ -1,0 +1,204 @@
+// Package config reads small.cue, a repository's small configuration, and
+// checks it against the schema built into the binary.
+package config
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/manifest"
+	"github.com/smallhq/small/repo"
+)
+
+// FileName is the configuration file at the repository root.
+const FileName = "small.cue"
+
+//go:embed schema.cue
+var schemaSource []byte
+
+// Schema is the CUE source of the schema small.cue must satisfy.
+func Schema() []byte { return schemaSource }
+
+// Config is a repository's small configuration, defaults applied.
+type Config struct {
+	Schemas   string `json:"schemas"`
+	Manifests string `json:"manifests"`
+	Artifacts struct {
+		Branch string `json:"branch"`
+	} `json:"artifacts"`
+	Builder struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	} `json:"builder"`
+	Agents []string `json:"agents"`
+	Limits struct {
+		ManifestBytes int64 `json:"manifestBytes"`
+		Depth         int   `json:"depth"`
+		AliasNodes    int   `json:"aliasNodes"`
+	} `json:"limits"`
+}
+
+// ManifestLimits are the decoding limits the configuration sets.
+func (c *Config) ManifestLimits() manifest.Limits {
+	return manifest.Limits{MaxBytes: c.Limits.ManifestBytes, MaxDepth: c.Limits.Depth, MaxAliasNodes: c.Limits.AliasNodes}
+}
+
+// IsAgent reports whether an author e-mail matches one of the agent globs.
+func (c *Config) IsAgent(email string) bool {
+	for _, g := range c.Agents {
+		if ok, _ := path.Match(strings.ToLower(g), strings.ToLower(email)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Error is a configuration that cannot be used, with its diagnostics.
+type Error struct{ Diagnostics []diag.Diagnostic }
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	for i, d := range e.Diagnostics {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(d.String())
+	}
+	return b.String()
+}
+
+// Load reads small.cue from a snapshot and checks it.
+func Load(s repo.Snapshot) (*Config, error) {
+	data, err := s.Read(FileName, 1<<20)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &Error{[]diag.Diagnostic{{File: FileName, Code: diag.CodeConfigMissing, Severity: diag.Error,
+			Message: fmt.Sprintf("no %s in the %s: run small init to set up this repository", FileName, s.Name())}}}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", FileName, err)
+	}
+	return Parse(FileName, data)
+}
+
+// Parse checks configuration source and applies the defaults.
+func Parse(filename string, src []byte) (*Config, error) {
+	ctx := cuecontext.New()
+	schema := ctx.CompileBytes(schemaSource, cue.Filename("small:config/schema.cue")).LookupPath(cue.ParsePath("#Config"))
+	if err := schema.Err(); err != nil {
+		return nil, fmt.Errorf("built-in config schema: %w", err)
+	}
+	f, err := parser.ParseFile(filename, src)
+	if err != nil {
+		return nil, &Error{diagnostics(err, diag.CodeConfigSyntax, filename)}
+	}
+	user := ctx.BuildFile(f)
+	if err := user.Err(); err != nil {
+		return nil, &Error{diagnostics(err, diag.CodeConfigSyntax, filename)}
+	}
+	// CUE reports a field that is not allowed only while the struct has no
+	// other error, so check closedness first, against the schema alone.
+	if ds := notAllowed(schema, user, nil, filename); len(ds) > 0 {
+		return nil, &Error{ds}
+	}
+	v := schema.Unify(user)
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		return nil, &Error{diagnostics(err, diag.CodeConfigInvalid, filename)}
+	}
+	var c Config
+	if err := v.Decode(&c); err != nil {
+		return nil, &Error{diagnostics(err, diag.CodeConfigInvalid, filename)}
+	}
+	return &c, nil
+}
+
+func notAllowed(schema, user cue.Value, sel []string, filename string) []diag.Diagnostic {
+	it, err := user.Fields()
+	if err != nil {
+		return nil
+	}
+	var ds []diag.Diagnostic
+	for it.Next() {
+		name := it.Selector().Unquoted()
+		child := append(append([]string(nil), sel...), name)
+		sub := schema.LookupPath(cue.MakePath(cue.Str(name)))
+		if !schema.Allows(cue.Str(name)) {
+			var allowed []string
+			fit, _ := schema.Fields(cue.Optional(true))
+			for fit != nil && fit.Next() {
+				allowed = append(allowed, fit.Selector().Unquoted())
+			}
+			line, col := position(it.Value().Pos())
+			ds = append(ds, diag.Diagnostic{File: filename, Line: line, Column: col, Path: strings.Join(child, "."),
+				Code: diag.CodeConfigInvalid, Severity: diag.Error,
+				Message: "field not allowed: expected one of " + strings.Join(allowed, ", ")})
+			continue
+		}
+		if it.Value().IncompleteKind() == cue.StructKind && sub.IncompleteKind()&cue.StructKind != 0 {
+			ds = append(ds, notAllowed(sub, it.Value(), child, filename)...)
+		}
+	}
+	return ds
+}
+
+// diagnostics places CUE errors at their position in the user's file,
+// passing over positions in the built-in schema. Of the errors at one path
+// it keeps the most telling: a failed constraint over a clash with a default,
+// and never the "N errors in empty disjunction" header.
+func diagnostics(err error, code, filename string) []diag.Diagnostic {
+	best := map[string]int{}
+	var ds []diag.Diagnostic
+	var ranks []int
+	for _, e := range cueerrors.Errors(err) {
+		d := diag.Diagnostic{File: filename, Code: code, Severity: diag.Error}
+		p := e.Path()
+		if len(p) > 0 && p[0] == "#Config" {
+			p = p[1:]
+		}
+		d.Path = strings.Join(p, ".")
+		format, args := e.Msg()
+		d.Message = fmt.Sprintf(format, args...)
+		for _, pos := range cueerrors.Positions(e) {
+			if pos.Filename() == filename {
+				d.Line, d.Column = position(pos)
+				break
+			}
+		}
+		rank := 2
+		switch {
+		case strings.Contains(format, "empty disjunction"):
+			rank = 0
+		case strings.HasPrefix(format, "conflicting values"):
+			rank = 1
+		}
+		if i, ok := best[d.Path]; ok {
+			if rank > ranks[i] {
+				ds[i], ranks[i] = d, rank
+			}
+			continue
+		}
+		best[d.Path] = len(ds)
+		ds = append(ds, d)
+		ranks = append(ranks, rank)
+	}
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Line < ds[j].Line })
+	return ds
+}
+
+func position(p token.Pos) (int, int) {
+	if !p.IsValid() {
+		return 0, 0
+	}
+	return p.Line(), p.Column()
+}

@@ -1,0 +1,252 @@
+// Package content checks a repository's content at one snapshot: it reads the
+// configuration, the schemas and the manifests, and validates every manifest
+// on all cores.
+package content
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/smallhq/small/config"
+	smallcue "github.com/smallhq/small/cue"
+	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/manifest"
+	"github.com/smallhq/small/repo"
+)
+
+// Manifest is one validated manifest file.
+type Manifest struct {
+	Path string
+	manifest.Identity
+	Doc   *manifest.Document // nil when the file could not be decoded
+	Valid bool
+}
+
+// Result is the outcome of validating a snapshot.
+type Result struct {
+	Config    *config.Config
+	Schema    *smallcue.Schema // nil when the schemas package is broken
+	Manifests []Manifest       // in path order
+	Report    diag.Report
+}
+
+// Options narrow a validation.
+type Options struct {
+	// Paths limits validation to these files and directories (repository
+	// relative); empty means every manifest.
+	Paths []string
+	// Workers is how many manifests are validated at once; 0 means one per CPU.
+	Workers int
+}
+
+// PathError is a path given to validate that holds no manifest.
+type PathError struct{ Path, Root string }
+
+func (e *PathError) Error() string {
+	return fmt.Sprintf("%s: no manifests there (manifests are *.yaml, *.yml or *.json files under %s/)", e.Path, e.Root)
+}
+
+// LoadSchema reads and builds the schemas package named by the configuration.
+func LoadSchema(snap repo.Snapshot, cfg *config.Config) (*smallcue.Schema, error) {
+	entries, err := snap.Files(cfg.Schemas)
+	if err != nil {
+		return nil, err
+	}
+	var files []smallcue.File
+	for _, e := range entries {
+		// A CUE package is the .cue files of one directory; subdirectories
+		// hold other packages.
+		if path.Ext(e.Path) != ".cue" || path.Dir(e.Path) != path.Clean(cfg.Schemas) {
+			continue
+		}
+		data, err := snap.Read(e.Path, 4<<20)
+		if err != nil {
+			return nil, fmt.Errorf("read schema %s: %w", e.Path, err)
+		}
+		files = append(files, smallcue.File{Path: e.Path, Data: data})
+	}
+	return smallcue.Load(cfg.Schemas, files)
+}
+
+// Validate checks every manifest of the snapshot (or those under opts.Paths)
+// against the schemas. Findings are in the result's report; the error is for
+// what stops validation from running at all.
+func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, error) {
+	res := &Result{Config: cfg, Report: diag.Report{Command: "validate"}}
+	entries, err := manifestFiles(snap, cfg, opts.Paths)
+	if err != nil {
+		return nil, err
+	}
+	res.Report.Manifests = len(entries)
+	schema, err := LoadSchema(snap, cfg)
+	var se *smallcue.Error
+	if errors.As(err, &se) {
+		res.Report.Diagnostics = se.Diagnostics
+		return res, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Schema = schema
+
+	res.Manifests = make([]Manifest, len(entries))
+	diags := make([][]diag.Diagnostic, len(entries))
+	type job struct {
+		i    int
+		data []byte
+		err  error
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	jobs := make(chan job, 4*workers)
+	var wg sync.WaitGroup
+	var setupErr error
+	var once sync.Once
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := schema.NewValidator()
+			if err != nil {
+				once.Do(func() { setupErr = err })
+				for range jobs {
+				}
+				return
+			}
+			lim := cfg.ManifestLimits()
+			for j := range jobs {
+				res.Manifests[j.i], diags[j.i] = check(v, entries[j.i].Path, j.data, j.err, lim)
+			}
+		}()
+	}
+	// Reading stays on this goroutine: a snapshot of a commit is not safe
+	// for concurrent use. It runs ahead of the workers through the channel.
+	max := cfg.Limits.ManifestBytes
+	for i, e := range entries {
+		data, err := snap.Read(e.Path, max)
+		jobs <- job{i: i, data: data, err: err}
+	}
+	close(jobs)
+	wg.Wait()
+	if setupErr != nil {
+		return nil, setupErr
+	}
+	for _, ds := range diags {
+		res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
+	}
+	res.Report.Diagnostics = append(res.Report.Diagnostics, duplicates(res.Manifests)...)
+	diag.Sort(res.Report.Diagnostics)
+	return res, nil
+}
+
+// check decodes and validates one manifest file.
+func check(v *smallcue.Validator, p string, data []byte, readErr error, lim manifest.Limits) (Manifest, []diag.Diagnostic) {
+	m := Manifest{Path: p}
+	fail := func(code, msg string, line, col int) (Manifest, []diag.Diagnostic) {
+		return m, []diag.Diagnostic{{File: p, Line: line, Column: col, Code: code, Message: msg, Severity: diag.Error}}
+	}
+	var tooLarge *repo.TooLargeError
+	switch {
+	case errors.As(readErr, &tooLarge):
+		return fail(diag.CodeTooLarge, tooLarge.Error(), 0, 0)
+	case errors.Is(readErr, repo.ErrOutsideRepository):
+		return fail(diag.CodeSymlinkOutside, "symbolic link leads outside the repository: expected a file inside it", 0, 0)
+	case readErr != nil:
+		return fail(diag.CodeUnreadable, readErr.Error(), 0, 0)
+	}
+	doc, err := manifest.Decode(p, data, lim)
+	var de *manifest.Error
+	if errors.As(err, &de) {
+		return fail(de.Code, de.Msg, de.Line, de.Column)
+	}
+	if err != nil {
+		return fail(diag.CodeParse, err.Error(), 0, 0)
+	}
+	m.Doc = doc
+	id, err := doc.Identity()
+	if errors.As(err, &de) {
+		return fail(de.Code, de.Msg, de.Line, de.Column)
+	}
+	m.Identity = id
+	ds := v.Validate(doc, id.Kind)
+	m.Valid = len(ds) == 0
+	return m, ds
+}
+
+// duplicates reports every manifest whose (kind, id) another one also has,
+// naming the other file.
+func duplicates(ms []Manifest) []diag.Diagnostic {
+	byKey := map[[2]string][]int{}
+	for i, m := range ms {
+		if m.Kind != "" {
+			k := [2]string{m.Kind, m.ID}
+			byKey[k] = append(byKey[k], i)
+		}
+	}
+	var ds []diag.Diagnostic
+	for k, idx := range byKey {
+		if len(idx) < 2 {
+			continue
+		}
+		for _, i := range idx {
+			var others []string
+			for _, j := range idx {
+				if j != i {
+					others = append(others, ms[j].Path)
+				}
+			}
+			d := diag.Diagnostic{File: ms[i].Path, Line: 1, Column: 1, Path: manifest.FieldID, Code: diag.CodeIDDuplicate, Severity: diag.Error,
+				Message: fmt.Sprintf("%s %q is also defined in %s: expected each kind and id once", k[0], k[1], strings.Join(others, ", "))}
+			if ms[i].Doc != nil {
+				d.Line, d.Column, _ = ms[i].Doc.Position([]string{manifest.FieldID})
+			}
+			ms[i].Valid = false
+			ds = append(ds, d)
+		}
+	}
+	return ds
+}
+
+// manifestFiles lists the manifest files of the snapshot, narrowed to paths.
+func manifestFiles(snap repo.Snapshot, cfg *config.Config, paths []string) ([]repo.FileEntry, error) {
+	all, err := snap.Files(cfg.Manifests)
+	if err != nil {
+		return nil, err
+	}
+	var out []repo.FileEntry
+	for _, e := range all {
+		if manifest.IsManifestFile(e.Path) {
+			out = append(out, e)
+		}
+	}
+	if len(paths) == 0 {
+		return out, nil
+	}
+	var picked []repo.FileEntry
+	taken := map[string]bool{}
+	for _, p := range paths {
+		p = path.Clean(p)
+		n := 0
+		for _, e := range out {
+			if e.Path == p || p == "." || strings.HasPrefix(e.Path, p+"/") {
+				n++
+				if !taken[e.Path] {
+					taken[e.Path] = true
+					picked = append(picked, e)
+				}
+			}
+		}
+		if n == 0 {
+			return nil, &PathError{Path: p, Root: cfg.Manifests}
+		}
+	}
+	slices.SortFunc(picked, func(a, b repo.FileEntry) int { return strings.Compare(a.Path, b.Path) })
+	return picked, nil
+}

@@ -1,0 +1,80 @@
+package diag
+
+// Diagnostic codes of small/v1. They are stable: tools may match on them.
+// docs/protocol.md lists them with the descriptions below, and a test keeps
+// the two in step.
+const (
+	// Configuration (exit 2).
+	CodeConfigMissing = "config.missing"
+	CodeConfigSyntax  = "config.syntax"
+	CodeConfigInvalid = "config.invalid"
+
+	// The schemas package.
+	CodeSchemaSyntax  = "schema.syntax"
+	CodeSchemaInvalid = "schema.invalid"
+	CodeSchemaEmpty   = "schema.empty"
+
+	// Reading and decoding a manifest file.
+	CodeParse          = "manifest.parse"
+	CodeEmpty          = "manifest.empty"
+	CodeEncoding       = "manifest.encoding"
+	CodeBinary         = "manifest.binary"
+	CodeTooLarge       = "manifest.too-large"
+	CodeTooDeep        = "manifest.too-deep"
+	CodeAliases        = "manifest.aliases"
+	CodeDuplicateKey   = "manifest.duplicate-key"
+	CodeNotMapping     = "manifest.not-mapping"
+	CodeMultiDocument  = "manifest.multi-document"
+	CodeSymlinkOutside = "manifest.symlink-outside"
+	CodeUnreadable     = "manifest.unreadable"
+
+	// The reserved fields and identity of a manifest.
+	CodeKindMissing   = "manifest.kind-missing"
+	CodeKindInvalid   = "manifest.kind-invalid"
+	CodeKindUnknown   = "manifest.kind-unknown"
+	CodeIDInvalid     = "manifest.id-invalid"
+	CodeIDDuplicate   = "manifest.id-duplicate"
+	CodeStatusInvalid = "manifest.status-invalid"
+
+	// A manifest against its kind's definition.
+	CodeViolation       = "schema.violation"
+	CodeFieldNotAllowed = "schema.field-not-allowed"
+	CodeMissingField    = "schema.missing-field"
+)
+
+// Code describes one diagnostic code.
+type Code struct {
+	Code        string `json:"code"`
+	Description string `json:"description"`
+}
+
+// Codes lists every diagnostic code with what it means, in documentation order.
+var Codes = []Code{
+	{CodeConfigMissing, "there is no small.cue at the repository root (run small init)"},
+	{CodeConfigSyntax, "small.cue is not valid CUE"},
+	{CodeConfigInvalid, "small.cue breaks the configuration schema (an unknown field, a wrong type or value)"},
+	{CodeSchemaSyntax, "a file of the schemas package is not valid CUE"},
+	{CodeSchemaInvalid, "the schemas package does not evaluate (conflicting definitions, mixed package names, bad imports)"},
+	{CodeSchemaEmpty, "the schemas package has no .cue file or no kind (regular definition)"},
+	{CodeParse, "a manifest is not well-formed YAML or JSON, or holds a value CUE cannot represent"},
+	{CodeEmpty, "a manifest file is empty or holds only comments"},
+	{CodeEncoding, "a manifest is not valid UTF-8"},
+	{CodeBinary, "a manifest holds binary data (a NUL byte)"},
+	{CodeTooLarge, "a manifest file is larger than limits.manifestBytes"},
+	{CodeTooDeep, "a manifest nests mappings and lists deeper than limits.depth"},
+	{CodeAliases, "a manifest's YAML aliases expand past limits.aliasNodes, or an anchor contains itself"},
+	{CodeDuplicateKey, "a mapping in a manifest has the same key twice"},
+	{CodeNotMapping, "a manifest's top level is not a mapping"},
+	{CodeMultiDocument, "a manifest file holds more than one YAML document or JSON value"},
+	{CodeSymlinkOutside, "a manifest is a symbolic link that leads outside the repository"},
+	{CodeUnreadable, "a manifest file cannot be read"},
+	{CodeKindMissing, "a manifest has no kind field"},
+	{CodeKindInvalid, "a manifest's kind is not a non-empty string"},
+	{CodeKindUnknown, "a manifest's kind is not a definition of the schemas package"},
+	{CodeIDInvalid, "a manifest's id (or, without id, its file name) is not ^[a-z0-9][a-z0-9._-]{0,127}$"},
+	{CodeIDDuplicate, "two manifests have the same kind and id; each names the other"},
+	{CodeStatusInvalid, "a manifest's status is not a string"},
+	{CodeViolation, "a value breaks its kind's definition: wrong type, out of bounds, not one of the allowed values"},
+	{CodeFieldNotAllowed, "a field that the kind's (closed) definition does not declare"},
+	{CodeMissingField, "a required field, or one with no default, is missing"},
+}

@@ -1,0 +1,146 @@
+package diag
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Formats a report can be written in.
+const (
+	FormatText   = "text"
+	FormatJSON   = "json"
+	FormatGitHub = "github"
+)
+
+// Report is the outcome of checking a set of manifests.
+type Report struct {
+	Command     string       // e.g. "validate"
+	Manifests   int          // manifests looked at
+	Diagnostics []Diagnostic // sorted
+}
+
+// Invalid counts the manifests with at least one error.
+func (r *Report) Invalid() int { return Files(r.Diagnostics) }
+
+// Summary is the closing line, e.g. "10000 manifests, 3 invalid".
+func (r *Report) Summary() string {
+	noun := "manifests"
+	if r.Manifests == 1 {
+		noun = "manifest"
+	}
+	if inv := r.Invalid(); inv > 0 {
+		return fmt.Sprintf("%d %s, %d invalid", r.Manifests, noun, inv)
+	}
+	return fmt.Sprintf("%d %s, all valid", r.Manifests, noun)
+}
+
+// WriteText writes one line per diagnostic to w and the summary to summary
+// (stderr, so that stdout holds only findings).
+func (r *Report) WriteText(w, summary io.Writer) error {
+	for _, d := range r.Diagnostics {
+		if _, err := fmt.Fprintln(w, d.String()); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintln(summary, r.Summary())
+	return err
+}
+
+type jsonReport struct {
+	Protocol    string       `json:"protocol"`
+	Command     string       `json:"command"`
+	Valid       bool         `json:"valid"`
+	Manifests   int          `json:"manifests"`
+	Invalid     int          `json:"invalid"`
+	Diagnostics []Diagnostic `json:"diagnostics"`
+}
+
+// WriteJSON writes the report as one small/v1 JSON object.
+func (r *Report) WriteJSON(w io.Writer) error {
+	ds := r.Diagnostics
+	if ds == nil {
+		ds = []Diagnostic{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(jsonReport{
+		Protocol: Protocol, Command: r.Command, Valid: r.Invalid() == 0,
+		Manifests: r.Manifests, Invalid: r.Invalid(), Diagnostics: ds,
+	})
+}
+
+// MaxAnnotations is how many error annotations GitHub shows per step; past
+// it, WriteGitHub adds one notice with the number left out.
+const MaxAnnotations = 10
+
+// WriteGitHub writes workflow commands that GitHub Actions turns into
+// annotations on the pull request's diff.
+func (r *Report) WriteGitHub(w io.Writer) error {
+	for i, d := range r.Diagnostics {
+		if i == MaxAnnotations {
+			left := len(r.Diagnostics) - MaxAnnotations
+			if _, err := fmt.Fprintf(w, "::notice title=small %s::%s\n", r.Command,
+				escapeData(fmt.Sprintf("%d more findings not annotated; run small %s locally or see the job summary", left, r.Command))); err != nil {
+				return err
+			}
+			break
+		}
+		props := "file=" + escapeProperty(d.File)
+		if d.Line > 0 {
+			props += fmt.Sprintf(",line=%d,col=%d", d.Line, d.Column)
+		}
+		props += ",title=" + escapeProperty(d.Code)
+		msg := d.Message
+		if d.Path != "" {
+			msg = d.Path + ": " + msg
+		}
+		if _, err := fmt.Fprintf(w, "::%s %s::%s\n", d.severity(), props, escapeData(msg)); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintln(w, r.Summary())
+	return err
+}
+
+func (d Diagnostic) severity() Severity {
+	if d.Severity == "" {
+		return Error
+	}
+	return d.Severity
+}
+
+// WriteMarkdown writes a job summary: the verdict and a table of findings.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	mark := "✅"
+	if r.Invalid() > 0 {
+		mark = "❌"
+	}
+	fmt.Fprintf(&b, "### %s small %s: %s\n\n", mark, r.Command, r.Summary())
+	if len(r.Diagnostics) > 0 {
+		b.WriteString("| file | line | path | code | message |\n| --- | --- | --- | --- | --- |\n")
+		for _, d := range r.Diagnostics {
+			fmt.Fprintf(&b, "| %s | %d:%d | %s | `%s` | %s |\n",
+				cell(d.File), d.Line, d.Column, cell(d.Path), d.Code, cell(d.Message))
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// escapeData escapes a workflow command's message as the runner expects.
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// escapeProperty escapes a workflow command's property value.
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+func cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+}

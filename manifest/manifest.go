@@ -1,0 +1,203 @@
+package manifest
+
+import (
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/literal"
+	"cuelang.org/go/cue/token"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/smallhq/small/diag"
+)
+
+// Reserved top-level fields of every manifest (small/v1).
+const (
+	FieldKind   = "kind"
+	FieldID     = "id"
+	FieldStatus = "status"
+)
+
+// IsManifestFile reports whether a file name is a manifest by its extension.
+func IsManifestFile(name string) bool {
+	switch path.Ext(name) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
+
+// ValidID reports whether id may name a manifest: lower case letters,
+// digits, '.', '_' and '-', starting with a letter or digit, at most 128 bytes.
+// That keeps it safe as a path segment: no '/', no "..", no newline.
+func ValidID(id string) bool {
+	return idPattern.MatchString(id) && id != "." && !strings.Contains(id, "..")
+}
+
+// Stem is the default id of a manifest: its file name without extension.
+func Stem(p string) string {
+	base := path.Base(p)
+	return strings.TrimSuffix(base, path.Ext(base))
+}
+
+// Identity is what the reserved fields say a manifest is.
+type Identity struct {
+	Kind   string
+	ID     string
+	Status string // empty when the manifest leaves it to the lifecycle
+}
+
+// Identity reads the reserved fields. The error, if any, is an *Error naming
+// the offending field's position.
+func (d *Document) Identity() (Identity, error) {
+	var id Identity
+	kind, kn, ok := d.stringField(FieldKind)
+	if kn == nil {
+		return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeKindMissing, Msg: "missing field kind: expected the name of a kind, e.g. kind: Article"}
+	}
+	if !ok || kind == "" {
+		return id, &Error{Line: kn.Line, Column: kn.Column, Code: diag.CodeKindInvalid, Msg: "kind: expected a non-empty string naming a kind"}
+	}
+	id.Kind = kind
+	if v, n, ok := d.stringField(FieldID); n != nil {
+		if !ok {
+			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeIDInvalid, Msg: "id: expected a string"}
+		}
+		if !ValidID(v) {
+			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeIDInvalid, Msg: "id: " + strconv.Quote(v) + " is not a valid id: expected lower case letters, digits, '.', '_' or '-' (^[a-z0-9][a-z0-9._-]{0,127}$)"}
+		}
+		id.ID = v
+	} else {
+		id.ID = Stem(d.Path)
+		if !ValidID(id.ID) {
+			return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeIDInvalid, Msg: "file name " + strconv.Quote(path.Base(d.Path)) + " is not a valid id: set id, or rename the file to lower case letters, digits, '.', '_' or '-'"}
+		}
+	}
+	if v, n, ok := d.stringField(FieldStatus); n != nil {
+		if !ok {
+			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeStatusInvalid, Msg: "status: expected a string naming a lifecycle state"}
+		}
+		id.Status = v
+	}
+	return id, nil
+}
+
+// stringField returns a top-level field's string value, its value node (nil
+// when absent) and whether the value is a string.
+func (d *Document) stringField(name string) (string, *yaml.Node, bool) {
+	for _, el := range d.Fields.Elts {
+		f := el.(*ast.Field)
+		if labelName(f.Label) != name {
+			continue
+		}
+		n := d.node([]string{name})
+		if n == nil {
+			n = d.root
+		}
+		lit, ok := f.Value.(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return "", n, false
+		}
+		s, err := literal.Unquote(lit.Value)
+		return s, n, err == nil
+	}
+	return "", nil, false
+}
+
+// Position returns the 1-based line and column of the value at a CUE path
+// (field names and list indexes, as CUE's errors give them), or of the
+// deepest part of it the file has. exact reports whether the whole path was found.
+func (d *Document) Position(sel []string) (line, col int, exact bool) {
+	n, depth := d.walk(sel)
+	return n.Line, n.Column, depth == len(sel)
+}
+
+// KeyPosition is like Position but gives the position of a field's key,
+// where an editor would put the cursor for "this field is wrong".
+func (d *Document) KeyPosition(sel []string) (line, col int, exact bool) {
+	if len(sel) == 0 {
+		return d.root.Line, d.root.Column, true
+	}
+	parent, depth := d.walk(sel[:len(sel)-1])
+	if depth == len(sel)-1 && parent.Kind == yaml.MappingNode {
+		if k, _ := findKey(parent, sel[len(sel)-1]); k != nil {
+			return k.Line, k.Column, true
+		}
+	}
+	return d.Position(sel)
+}
+
+func (d *Document) node(sel []string) *yaml.Node {
+	n, depth := d.walk(sel)
+	if depth != len(sel) {
+		return nil
+	}
+	return n
+}
+
+// walk follows sel from the root as far as the YAML tree goes.
+func (d *Document) walk(sel []string) (*yaml.Node, int) {
+	n := d.root
+	for i, s := range sel {
+		for n.Kind == yaml.AliasNode {
+			n = n.Alias
+		}
+		var next *yaml.Node
+		switch n.Kind {
+		case yaml.MappingNode:
+			_, next = findKey(n, unquoteSelector(s))
+		case yaml.SequenceNode:
+			if j, err := strconv.Atoi(s); err == nil && j >= 0 && j < len(n.Content) {
+				next = n.Content[j]
+			}
+		}
+		if next == nil {
+			return n, i
+		}
+		n = next
+	}
+	return n, len(sel)
+}
+
+func findKey(m *yaml.Node, name string) (key, value *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if k.Kind == yaml.AliasNode {
+			k = k.Alias
+		}
+		if k.Value == name {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	// Keys merged in through "<<".
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if isMerge(m.Content[i]) {
+			v := m.Content[i+1]
+			for v.Kind == yaml.AliasNode {
+				v = v.Alias
+			}
+			if v.Kind == yaml.MappingNode {
+				if k, val := findKey(v, name); k != nil {
+					return k, val
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
+// unquoteSelector turns a CUE path element such as "\"my-field\"" back into
+// the field name.
+func unquoteSelector(s string) string {
+	if strings.HasPrefix(s, `"`) {
+		if u, err := strconv.Unquote(s); err == nil {
+			return u
+		}
+	}
+	return s
+}

@@ -1,0 +1,197 @@
+// Package repo is small's only door to Git: it opens repositories as real CI
+// checkouts leave them and reads trees and blobs at a revision, on go-git.
+package repo
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-billy/v5"
+	"github.com/go-git/go-billy/v5/osfs"
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
+)
+
+// ErrNotRepository is returned by Open outside a Git repository.
+var ErrNotRepository = errors.New("not a git repository (or any of the parent directories)")
+
+// Repository is an opened Git repository. It is not safe for concurrent use.
+type Repository struct {
+	git  *git.Repository
+	root string // top of the working tree; "" for a bare repository
+}
+
+// Open finds the repository that contains dir, as git does: it walks up to
+// the nearest .git (a directory, or a file naming a linked worktree's git
+// directory).
+func Open(dir string) (*Repository, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(filepath.Join(d, ".git"))
+		if err == nil {
+			gitDir := filepath.Join(d, ".git")
+			if !fi.IsDir() {
+				if gitDir, err = readGitFile(gitDir); err != nil {
+					return nil, err
+				}
+			}
+			return openAt(gitDir, d)
+		}
+		if !os.IsNotExist(err) {
+			return nil, err
+		}
+		if filepath.Dir(d) == d {
+			return nil, ErrNotRepository
+		}
+	}
+}
+
+// readGitFile reads a ".git" file ("gitdir: <path>"), as linked worktrees
+// and submodules have.
+func readGitFile(name string) (string, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return "", err
+	}
+	line, ok := strings.CutPrefix(strings.SplitN(string(b), "\n", 2)[0], "gitdir: ")
+	if !ok {
+		return "", fmt.Errorf("%s: expected a line \"gitdir: <path>\"", name)
+	}
+	line = strings.TrimSpace(line)
+	if !filepath.IsAbs(line) {
+		line = filepath.Join(filepath.Dir(name), line)
+	}
+	return line, nil
+}
+
+func openAt(gitDir, worktree string) (*Repository, error) {
+	dot := osfs.New(gitDir)
+	var fs billy.Filesystem = dot
+	// A linked worktree keeps refs and objects in the main git directory.
+	if b, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
+		common := strings.TrimSpace(string(b))
+		if !filepath.IsAbs(common) {
+			common = filepath.Join(gitDir, common)
+		}
+		fs = dotgit.NewRepositoryFilesystem(dot, osfs.New(common))
+	}
+	st := &storage{filesystem.NewStorage(fs, cache.NewObjectLRUDefault())}
+	cfg, err := st.Storage.Config()
+	if err != nil {
+		return nil, fmt.Errorf("read git config: %w", err)
+	}
+	if err := checkExtensions(cfg); err != nil {
+		return nil, err
+	}
+	g, err := git.Open(st, osfs.New(worktree))
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return nil, ErrNotRepository
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open repository %s: %w", worktree, err)
+	}
+	return &Repository{git: g, root: worktree}, nil
+}
+
+// readSafeExtensions are repository extensions that do not change how
+// objects and refs are read. go-git refuses every extension it does not
+// implement, though real checkouts carry these: actions/checkout sets
+// worktreeConfig, partial clones set partialClone.
+var readSafeExtensions = map[string]bool{
+	"noop": true, "noop-v1": true, "worktreeconfig": true, "partialclone": true, "preciousobjects": true,
+}
+
+func checkExtensions(cfg *config.Config) error {
+	if cfg.Raw == nil || !cfg.Raw.HasSection("extensions") {
+		return nil
+	}
+	for _, opt := range cfg.Raw.Section("extensions").Options {
+		key := strings.ToLower(opt.Key)
+		if key == "objectformat" && strings.EqualFold(opt.Value, "sha1") {
+			continue
+		}
+		if !readSafeExtensions[key] {
+			return fmt.Errorf("repository uses extensions.%s = %s, which small cannot read yet", opt.Key, opt.Value)
+		}
+	}
+	return nil
+}
+
+// storage hides the read-safe extensions from go-git, which would otherwise
+// refuse to open the repository.
+type storage struct{ *filesystem.Storage }
+
+func (s *storage) Config() (*config.Config, error) {
+	cfg, err := s.Storage.Config()
+	if err != nil || cfg.Raw == nil || !cfg.Raw.HasSection("extensions") {
+		return cfg, err
+	}
+	c := *cfg
+	raw := *cfg.Raw
+	raw.Sections = nil
+	for _, sec := range cfg.Raw.Sections {
+		if !strings.EqualFold(sec.Name, "extensions") {
+			raw.Sections = append(raw.Sections, sec)
+		}
+	}
+	c.Raw = &raw
+	c.Extensions.ObjectFormat = ""
+	return &c, nil
+}
+
+// Root is the top directory of the working tree.
+func (r *Repository) Root() string { return r.root }
+
+// RevisionError is a revision that does not name a commit.
+type RevisionError struct {
+	Rev string
+	Err error
+}
+
+func (e *RevisionError) Error() string {
+	return fmt.Sprintf("unknown revision %q: %v", e.Rev, e.Err)
+}
+
+func (e *RevisionError) Unwrap() error { return e.Err }
+
+// Commit is what small reads of a commit.
+type Commit struct {
+	ID      string // full hex id
+	Subject string
+	tree    *object.Tree
+}
+
+// ResolveCommit resolves a revision (a branch, tag, hex id, HEAD~2, …) to a commit.
+func (r *Repository) ResolveCommit(rev string) (*Commit, error) {
+	h, err := r.git.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		if errors.Is(err, plumbing.ErrReferenceNotFound) && rev == "HEAD" {
+			return nil, &RevisionError{Rev: rev, Err: errors.New("the current branch has no commits yet")}
+		}
+		return nil, &RevisionError{Rev: rev, Err: err}
+	}
+	c, err := r.git.CommitObject(*h)
+	if err != nil {
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return nil, &RevisionError{Rev: rev, Err: fmt.Errorf("commit %s is not in this clone (a shallow or partial clone?): fetch it first", h)}
+		}
+		return nil, &RevisionError{Rev: rev, Err: err}
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read tree of %s: %w", h, err)
+	}
+	subject, _, _ := strings.Cut(c.Message, "\n")
+	return &Commit{ID: h.String(), Subject: subject, tree: tree}, nil
+}

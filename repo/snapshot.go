@@ -1,0 +1,212 @@
+package repo
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// ErrOutsideRepository is a symbolic link that leads out of the repository.
+var ErrOutsideRepository = errors.New("symbolic link leads outside the repository")
+
+// TooLargeError is a file over the size a caller accepts.
+type TooLargeError struct{ Size, Max int64 }
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("file is %d bytes, more than the limit of %d", e.Size, e.Max)
+}
+
+// FileEntry is a file in a snapshot.
+type FileEntry struct {
+	Path    string // repository-relative, slash-separated
+	Size    int64
+	Symlink bool
+}
+
+// Snapshot is a set of files to read content from: a commit's tree or the
+// working tree. Paths are repository-relative and slash-separated.
+// A Snapshot of a commit is not safe for concurrent use.
+type Snapshot interface {
+	// Name says what the snapshot is, e.g. "working tree" or "commit 1a2b3c4d".
+	Name() string
+	// Files lists the files below dir, sorted by path; none if dir is missing.
+	Files(dir string) ([]FileEntry, error)
+	// Read returns a file's bytes, following symbolic links that stay inside
+	// the repository. A file larger than max is a *TooLargeError.
+	Read(name string, max int64) ([]byte, error)
+}
+
+// maxLinkHops bounds how many symbolic links one Read follows.
+const maxLinkHops = 8
+
+// WorkingTree is the snapshot of the files on disk in the working tree.
+func (r *Repository) WorkingTree() Snapshot { return &workTree{root: r.root} }
+
+type workTree struct{ root string }
+
+func (w *workTree) Name() string { return "working tree" }
+
+func (w *workTree) Files(dir string) ([]FileEntry, error) {
+	base := filepath.Join(w.root, filepath.FromSlash(dir))
+	var out []FileEntry
+	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == base && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		rel, err := filepath.Rel(w.root, p)
+		if err != nil {
+			return err
+		}
+		var size int64
+		if info, err := d.Info(); err == nil {
+			size = info.Size()
+		}
+		out = append(out, FileEntry{Path: filepath.ToSlash(rel), Size: size, Symlink: d.Type()&fs.ModeSymlink != 0})
+		return nil
+	})
+	slices.SortFunc(out, func(a, b FileEntry) int { return strings.Compare(a.Path, b.Path) })
+	return out, err
+}
+
+func (w *workTree) Read(name string, max int64) ([]byte, error) {
+	full := filepath.Join(w.root, filepath.FromSlash(name))
+	info, err := os.Lstat(full)
+	if err != nil {
+		return nil, err
+	}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(full)
+		if err != nil {
+			return nil, err
+		}
+		root, err := filepath.EvalSymlinks(w.root)
+		if err != nil {
+			return nil, err
+		}
+		if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, ErrOutsideRepository
+		}
+		full = target
+	}
+	f, err := os.Open(full)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// Read at most max+1 bytes: the size may change between stat and read.
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		st, _ := f.Stat()
+		return nil, &TooLargeError{Size: st.Size(), Max: max}
+	}
+	return b, nil
+}
+
+// Snapshot is the snapshot of a commit's tree.
+func (c *Commit) Snapshot() Snapshot { return &treeSnapshot{commit: c} }
+
+type treeSnapshot struct{ commit *Commit }
+
+func (t *treeSnapshot) Name() string { return "commit " + t.commit.ID[:12] }
+
+func (t *treeSnapshot) Files(dir string) ([]FileEntry, error) {
+	tree := t.commit.tree
+	if dir != "" && dir != "." {
+		sub, err := tree.Tree(dir)
+		if errors.Is(err, object.ErrDirectoryNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s at %s: %w", dir, t.commit.ID, err)
+		}
+		tree = sub
+	}
+	var out []FileEntry
+	walker := object.NewTreeWalker(tree, true, nil)
+	defer walker.Close()
+	for {
+		name, entry, err := walker.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("walk %s at %s: %w", dir, t.commit.ID, err)
+		}
+		switch entry.Mode {
+		case filemode.Regular, filemode.Executable, filemode.Symlink:
+		default:
+			continue
+		}
+		p := name
+		if dir != "" && dir != "." {
+			p = path.Join(dir, name)
+		}
+		out = append(out, FileEntry{Path: p, Symlink: entry.Mode == filemode.Symlink})
+	}
+	slices.SortFunc(out, func(a, b FileEntry) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
+}
+
+func (t *treeSnapshot) Read(name string, max int64) ([]byte, error) {
+	for hop := 0; ; hop++ {
+		f, err := t.commit.tree.File(name)
+		if errors.Is(err, object.ErrFileNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
+			return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s at %s: %w", name, t.commit.ID, err)
+		}
+		if f.Mode == filemode.Symlink {
+			if hop == maxLinkHops {
+				return nil, fmt.Errorf("%s: too many levels of symbolic links", name)
+			}
+			target, err := blobBytes(f, 4096)
+			if err != nil {
+				return nil, err
+			}
+			next := path.Join(path.Dir(name), string(target))
+			if path.IsAbs(string(target)) || next == ".." || strings.HasPrefix(next, "../") {
+				return nil, ErrOutsideRepository
+			}
+			name = next
+			continue
+		}
+		if f.Size > max {
+			return nil, &TooLargeError{Size: f.Size, Max: max}
+		}
+		return blobBytes(f, max)
+	}
+}
+
+func blobBytes(f *object.File, max int64) ([]byte, error) {
+	r, err := f.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", f.Hash, err)
+	}
+	defer r.Close()
+	return io.ReadAll(io.LimitReader(r, max+1))
+}

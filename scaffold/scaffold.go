@@ -1,0 +1,105 @@
+// Package scaffold writes the files that set a repository up for small: a
+// commented small.cue, a schemas package and a manifests directory, or a
+// complete example. It never overwrites a file.
+package scaffold
+
+import (
+	"embed"
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+//go:embed all:files
+var files embed.FS
+
+// Action is what Init did with one file.
+type Action struct {
+	Path    string // repository-relative
+	Created bool   // false: the file existed and was left as it was
+}
+
+// Init writes the starter files (or, with example, the example content)
+// into the working tree at root, leaving every existing file as it is. The
+// starter kind is only added to a schemas package that has no .cue file yet,
+// and the manifests placeholder only to an empty manifests directory.
+func Init(root string, example bool) ([]Action, error) {
+	var acts []Action
+	write := func(set, name string) error {
+		a, err := writeFile(root, set, name)
+		if err == nil {
+			acts = append(acts, a)
+		}
+		return err
+	}
+	if err := write("starter", "small.cue"); err != nil {
+		return nil, err
+	}
+	set := "starter"
+	if example {
+		set = "example"
+	}
+	hasCUE := dirHas(filepath.Join(root, "schemas"), func(n string) bool { return strings.HasSuffix(n, ".cue") })
+	hasManifests := dirHas(filepath.Join(root, "manifests"), func(string) bool { return true })
+	err := fs.WalkDir(files, "files/"+set, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		name := strings.TrimPrefix(p, "files/"+set+"/")
+		switch {
+		case name == "small.cue":
+			return nil
+		case set == "starter" && strings.HasPrefix(name, "schemas/") && hasCUE:
+			return nil
+		case set == "starter" && strings.HasPrefix(name, "manifests/") && hasManifests:
+			return nil
+		}
+		return write(set, name)
+	})
+	return acts, err
+}
+
+// ExampleFile returns one file of the example content, e.g. "schemas/article.cue".
+func ExampleFile(name string) ([]byte, error) {
+	return files.ReadFile(path.Join("files/example", name))
+}
+
+func writeFile(root, set, name string) (Action, error) {
+	data, err := files.ReadFile(path.Join("files", set, name))
+	if err != nil {
+		return Action{}, err
+	}
+	full := filepath.Join(root, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return Action{}, err
+	}
+	// O_EXCL: a file that appears meanwhile is still not overwritten.
+	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return Action{Path: name}, nil
+	}
+	if err != nil {
+		return Action{}, err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return Action{}, err
+	}
+	return Action{Path: name, Created: true}, f.Close()
+}
+
+func dirHas(dir string, match func(string) bool) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if match(e.Name()) {
+			return true
+		}
+	}
+	return false
+}
