@@ -1,0 +1,53 @@
+# small — make targets. `make demo` and `make test` are the two set-up
+# commands: they need only Go and git; everything else is installed here.
+
+GO    ?= go
+TOOLS := $(CURDIR)/.tools/bin
+# The cue CLI (the oracle for validity) at the version small is built with.
+CUE_VERSION = $(shell $(GO) list -m -f '{{.Version}}' cuelang.org/go)
+GOBIN_DIR   = $(shell $(GO) env GOBIN)
+ifeq ($(GOBIN_DIR),)
+GOBIN_DIR   = $(shell $(GO) env GOPATH)/bin
+endif
+
+export PATH := $(TOOLS):$(PATH)
+
+.PHONY: all build test tools bench fuzz demo install clean
+
+all: build
+
+## build: compile bin/small
+build:
+	$(GO) build -o bin/small ./cmd/small
+
+## test: go vet and every test, testscript scenarios included
+test: tools
+	$(GO) vet ./...
+	$(GO) test ./...
+
+## tools: install the cue CLI into .tools/bin for the oracle tests and the bench
+tools: $(TOOLS)/cue
+
+$(TOOLS)/cue: go.mod
+	GOBIN=$(TOOLS) $(GO) install cuelang.org/go/cmd/cue@$(CUE_VERSION)
+	@touch $@
+
+## bench: the benchmarks of the issues, on generated corpora
+bench: build tools
+	$(GO) run ./internal/bench -small $(CURDIR)/bin/small -cue $(TOOLS)/cue
+
+## fuzz: a short, bounded run of each fuzz target
+fuzz:
+	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s
+
+## demo: a guided tour of small in a throwaway repository
+demo: build
+	./bin/small demo
+
+## install: install small, and git-small so that `git small ...` works
+install:
+	$(GO) install ./cmd/small
+	ln -sf small $(GOBIN_DIR)/git-small
+
+clean:
+	rm -rf bin .tools

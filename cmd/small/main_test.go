@@ -1,0 +1,53 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/smallhq/small/cmd/internal/cmdutil"
+	"github.com/smallhq/small/cmd/internal/root"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"small": func() { os.Exit(root.Main(os.Args[1:], cmdutil.System())) },
+	})
+}
+
+// TestScripts runs the scenarios in testdata/script: real git, real files,
+// the real small command, exact output. UPDATE_SCRIPTS=1 rewrites the
+// expected output when a change in behaviour is intended.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join("..", "..", "testdata", "script"),
+		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			// Tests set their own git identity and never read the
+			// developer's configuration.
+			env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+			env.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(env.WorkDir, ".gitconfig-test"))
+			env.Setenv("GIT_AUTHOR_NAME", "Test Author")
+			env.Setenv("GIT_AUTHOR_EMAIL", "author@example.com")
+			env.Setenv("GIT_COMMITTER_NAME", "Test Committer")
+			env.Setenv("GIT_COMMITTER_EMAIL", "committer@example.com")
+			env.Setenv("GIT_AUTHOR_DATE", "2026-01-15T10:00:00Z")
+			env.Setenv("GIT_COMMITTER_DATE", "2026-01-15T10:00:00Z")
+			return os.WriteFile(filepath.Join(env.WorkDir, ".gitconfig-test"),
+				[]byte("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"), 0o644)
+		},
+		Condition: func(cond string) (bool, error) {
+			// [cue] holds where the cue CLI, the oracle for validity, is installed
+			// (make tools puts it in .tools/bin).
+			if cond == "cue" {
+				_, err := exec.LookPath("cue")
+				return err == nil, nil
+			}
+			return false, nil
+		},
+	})
+}
