@@ -84,7 +84,7 @@ func Load(s repo.Snapshot) (*Config, error) {
 	data, err := s.Read(FileName, 1<<20)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &Error{[]diag.Diagnostic{{File: FileName, Code: diag.CodeConfigMissing, Severity: diag.Error,
-			Message: fmt.Sprintf("no %s in the %s: run small init to set up this repository", FileName, s.Name())}}}
+			Message: fmt.Sprintf("not found in the %s: run small init to set up this repository", s.Name())}}}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", FileName, err)
@@ -169,6 +169,9 @@ func diagnostics(err error, code, filename string) []diag.Diagnostic {
 		d.Path = strings.Join(p, ".")
 		format, args := e.Msg()
 		d.Message = fmt.Sprintf(format, args...)
+		if h, ok := hints[hintKey(p)]; ok && strings.HasPrefix(format, "invalid value") && len(args) > 0 {
+			d.Message = fmt.Sprintf("got %v, expected %s", args[0], h)
+		}
 		for _, pos := range cueerrors.Positions(e) {
 			if pos.Filename() == filename {
 				d.Line, d.Column = position(pos)
@@ -194,6 +197,23 @@ func diagnostics(err error, code, filename string) []diag.Diagnostic {
 	}
 	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Line < ds[j].Line })
 	return ds
+}
+
+// hints say in words what the schema's patterns require.
+var hints = map[string]string{
+	"schemas":          `a directory inside the repository (relative, no "." or ".." segments, no .git), e.g. "schemas"`,
+	"manifests":        `a directory inside the repository (relative, no "." or ".." segments, no .git), e.g. "manifests"`,
+	"artifacts.branch": `a branch name without refs/heads/, e.g. "small/artifacts"`,
+	"builder.name":     "a name without <, > or line breaks",
+	"builder.email":    "an e-mail address without <, >, spaces or line breaks",
+	"agents.*":         `an e-mail glob without spaces, e.g. "*@bots.example.com"`,
+}
+
+func hintKey(p []string) string {
+	if len(p) == 2 && p[0] == "agents" {
+		return "agents.*"
+	}
+	return strings.Join(p, ".")
 }
 
 func position(p token.Pos) (int, int) {

@@ -87,6 +87,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 	var se *smallcue.Error
 	if errors.As(err, &se) {
 		res.Report.Diagnostics = se.Diagnostics
+		res.Report.Stopped = fmt.Sprintf("the schemas in %s/ do not compile: no manifest was checked", cfg.Schemas)
 		return res, nil
 	}
 	if err != nil {

@@ -139,11 +139,18 @@ func schemaDiagnostics(err error, code, fallback string) []diag.Diagnostic {
 		d := diag.Diagnostic{File: fallback, Code: code, Severity: diag.Error, Path: strings.Join(e.Path(), ".")}
 		format, args := e.Msg()
 		d.Message = fmt.Sprintf(format, args...)
+		var also []string
 		for _, p := range errors.Positions(e) {
-			if p.IsValid() {
+			switch {
+			case !p.IsValid():
+			case d.Line == 0:
 				d.File, d.Line, d.Column = p.Filename(), p.Line(), p.Column()
-				break
+			default:
+				also = append(also, fmt.Sprintf("%s:%d:%d", p.Filename(), p.Line(), p.Column()))
 			}
+		}
+		if len(also) > 0 {
+			d.Message += " (see also " + strings.Join(also, ", ") + ")"
 		}
 		ds = append(ds, d)
 	}

@@ -19,13 +19,22 @@ type Report struct {
 	Command     string       // e.g. "validate"
 	Manifests   int          // manifests looked at
 	Diagnostics []Diagnostic // sorted
+	// Stopped, when set, says why no manifest could be checked (e.g. the
+	// schemas do not compile); it replaces the usual summary.
+	Stopped string
 }
 
 // Invalid counts the manifests with at least one error.
 func (r *Report) Invalid() int { return Files(r.Diagnostics) }
 
+// Failed reports whether the report has any error.
+func (r *Report) Failed() bool { return r.Stopped != "" || r.Invalid() > 0 }
+
 // Summary is the closing line, e.g. "10000 manifests, 3 invalid".
 func (r *Report) Summary() string {
+	if r.Stopped != "" {
+		return r.Stopped
+	}
 	noun := "manifests"
 	if r.Manifests == 1 {
 		noun = "manifest"
@@ -54,6 +63,7 @@ type jsonReport struct {
 	Valid       bool         `json:"valid"`
 	Manifests   int          `json:"manifests"`
 	Invalid     int          `json:"invalid"`
+	Stopped     string       `json:"stopped,omitempty"`
 	Diagnostics []Diagnostic `json:"diagnostics"`
 }
 
@@ -66,8 +76,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(jsonReport{
-		Protocol: Protocol, Command: r.Command, Valid: r.Invalid() == 0,
-		Manifests: r.Manifests, Invalid: r.Invalid(), Diagnostics: ds,
+		Protocol: Protocol, Command: r.Command, Valid: !r.Failed(),
+		Manifests: r.Manifests, Invalid: r.Invalid(), Stopped: r.Stopped, Diagnostics: ds,
 	})
 }
 
@@ -115,7 +125,7 @@ func (d Diagnostic) severity() Severity {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	mark := "✅"
-	if r.Invalid() > 0 {
+	if r.Failed() {
 		mark = "❌"
 	}
 	fmt.Fprintf(&b, "### %s small %s: %s\n\n", mark, r.Command, r.Summary())

@@ -150,6 +150,12 @@ func (s *storage) Config() (*config.Config, error) {
 	return &c, nil
 }
 
+// shallow reports whether the repository is a shallow clone.
+func (r *Repository) shallow() bool {
+	hs, err := r.git.Storer.Shallow()
+	return err == nil && len(hs) > 0
+}
+
 // Root is the top directory of the working tree.
 func (r *Repository) Root() string { return r.root }
 
@@ -179,12 +185,15 @@ func (r *Repository) ResolveCommit(rev string) (*Commit, error) {
 		if errors.Is(err, plumbing.ErrReferenceNotFound) && rev == "HEAD" {
 			return nil, &RevisionError{Rev: rev, Err: errors.New("the current branch has no commits yet")}
 		}
+		if errors.Is(err, plumbing.ErrObjectNotFound) && r.shallow() {
+			return nil, &RevisionError{Rev: rev, Err: errors.New("it lies beyond the history of this shallow clone: fetch more (git fetch --deepen=N, or git fetch --unshallow)")}
+		}
 		return nil, &RevisionError{Rev: rev, Err: err}
 	}
 	c, err := r.git.CommitObject(*h)
 	if err != nil {
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
-			return nil, &RevisionError{Rev: rev, Err: fmt.Errorf("commit %s is not in this clone (a shallow or partial clone?): fetch it first", h)}
+			return nil, &RevisionError{Rev: rev, Err: fmt.Errorf("commit %s is not in this clone: fetch it first", h)}
 		}
 		return nil, &RevisionError{Rev: rev, Err: err}
 	}

@@ -96,7 +96,7 @@ func Run(opts *Options) error {
 	if err := write(opts, &res.Report); err != nil {
 		return err
 	}
-	if res.Report.Invalid() > 0 {
+	if res.Report.Failed() {
 		return cmdutil.Findings
 	}
 	return nil
