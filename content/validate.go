@@ -25,6 +25,8 @@ type Manifest struct {
 	manifest.Identity
 	Doc   *manifest.Document // nil when the file could not be decoded
 	Valid bool
+	// Artifacts are what the manifest builds into, when Options.Artifacts is set.
+	Artifacts []smallcue.Artifact
 }
 
 // Result is the outcome of validating a snapshot.
@@ -42,6 +44,8 @@ type Options struct {
 	Paths []string
 	// Workers is how many manifests are validated at once; 0 means one per CPU.
 	Workers int
+	// Artifacts renders each valid manifest's artifacts too.
+	Artifacts bool
 }
 
 // PathError is a path given to validate that holds no manifest.
@@ -123,7 +127,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 			}
 			lim := cfg.ManifestLimits()
 			for j := range jobs {
-				res.Manifests[j.i], diags[j.i] = check(v, entries[j.i].Path, j.data, j.err, lim)
+				res.Manifests[j.i], diags[j.i] = check(v, entries[j.i].Path, j.data, j.err, lim, opts.Artifacts)
 			}
 		}()
 	}
@@ -148,7 +152,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 }
 
 // check decodes and validates one manifest file.
-func check(v *smallcue.Validator, p string, data []byte, readErr error, lim manifest.Limits) (Manifest, []diag.Diagnostic) {
+func check(v *smallcue.Validator, p string, data []byte, readErr error, lim manifest.Limits, render bool) (Manifest, []diag.Diagnostic) {
 	m := Manifest{Path: p}
 	fail := func(code, msg string, line, col int) (Manifest, []diag.Diagnostic) {
 		return m, []diag.Diagnostic{{File: p, Line: line, Column: col, Code: code, Message: msg, Severity: diag.Error}}
@@ -176,7 +180,12 @@ func check(v *smallcue.Validator, p string, data []byte, readErr error, lim mani
 		return fail(de.Code, de.Msg, de.Line, de.Column)
 	}
 	m.Identity = id
-	ds := v.Validate(doc, id.Kind)
+	var ds []diag.Diagnostic
+	if render {
+		m.Artifacts, ds = v.Artifacts(doc, id)
+	} else {
+		ds = v.Validate(doc, id)
+	}
 	m.Valid = len(ds) == 0
 	return m, ds
 }

@@ -65,62 +65,77 @@ func (s *Schema) HasKind(kind string) bool {
 	return ok
 }
 
-// Validate checks one decoded manifest of the given kind and returns every
-// problem in it, each at the position of the offending value in the file.
-// The reserved fields (kind, id, status) reach the definition only where it
-// declares them; small checks them itself.
-func (v *Validator) Validate(doc *manifest.Document, kind string) []diag.Diagnostic {
-	k, ok := v.kinds[kind]
+// Validate checks one decoded manifest and returns every problem in it,
+// each at the position of the offending value in the file. The reserved
+// fields (kind, id, status) reach the definition only where it declares
+// them; small checks them itself.
+func (v *Validator) Validate(doc *manifest.Document, id manifest.Identity) []diag.Diagnostic {
+	_, ds := v.evaluate(doc, id)
+	return ds
+}
+
+// evaluate unifies a manifest with its kind's definition; the value is valid
+// and concrete when there are no diagnostics.
+func (v *Validator) evaluate(doc *manifest.Document, id manifest.Identity) (cue.Value, []diag.Diagnostic) {
+	k, ok := v.kinds[id.Kind]
 	if !ok {
 		line, col, _ := doc.Position([]string{manifest.FieldKind})
-		msg := fmt.Sprintf("unknown kind %q: expected one of %s", kind, strings.Join(v.schema.Kinds, ", "))
-		if s := suggest(kind, v.schema.Kinds); s != "" {
-			msg = fmt.Sprintf("unknown kind %q (did you mean %q?): expected one of %s", kind, s, strings.Join(v.schema.Kinds, ", "))
+		msg := fmt.Sprintf("unknown kind %q: expected one of %s", id.Kind, strings.Join(v.schema.Kinds, ", "))
+		if s := suggest(id.Kind, v.schema.Kinds); s != "" {
+			msg = fmt.Sprintf("unknown kind %q (did you mean %q?): expected one of %s", id.Kind, s, strings.Join(v.schema.Kinds, ", "))
 		}
-		return []diag.Diagnostic{{File: doc.Path, Line: line, Column: col, Path: manifest.FieldKind,
+		return cue.Value{}, []diag.Diagnostic{{File: doc.Path, Line: line, Column: col, Path: manifest.FieldKind,
 			Code: diag.CodeKindUnknown, Severity: diag.Error, Message: msg}}
 	}
 	if v.uses++; v.uses > recycleAfter {
 		if err := v.reset(); err != nil {
-			return []diag.Diagnostic{{File: doc.Path, Code: diag.CodeSchemaInvalid, Severity: diag.Error, Message: err.Error()}}
+			return cue.Value{}, []diag.Diagnostic{{File: doc.Path, Code: diag.CodeSchemaInvalid, Severity: diag.Error, Message: err.Error()}}
 		}
-		k = v.kinds[kind]
+		k = v.kinds[id.Kind]
 	}
-	data := v.ctx.BuildExpr(contentOf(doc.Fields, k.declares))
+	content := contentOf(doc.Fields, k.declares, id)
+	data := v.ctx.BuildExpr(content)
 	if err := data.Err(); err != nil {
-		return []diag.Diagnostic{{File: doc.Path, Code: diag.CodeParse, Severity: diag.Error, Message: err.Error()}}
+		return cue.Value{}, []diag.Diagnostic{{File: doc.Path, Code: diag.CodeParse, Severity: diag.Error, Message: err.Error()}}
 	}
 	u := k.def.Unify(data)
 	err := u.Validate(cue.Concrete(true))
 	if err == nil {
-		return nil
+		return u, nil
 	}
-	e := explainer{doc: doc, kind: kind, def: k.def, data: data, seen: map[string]bool{}}
+	e := explainer{doc: doc, kind: id.Kind, def: k.def, data: data, seen: map[string]bool{}}
 	e.cueErrors(err)
-	content := contentOf(doc.Fields, k.declares)
 	e.notAllowed(content, nil)
 	e.missing(content, nil)
 	diag.Sort(e.out)
-	return e.out
+	return cue.Value{}, e.out
 }
 
-// contentOf drops the reserved fields that the kind's definition leaves to small.
-func contentOf(s *ast.StructLit, declares map[string]bool) *ast.StructLit {
+// contentOf drops the reserved fields that the kind's definition leaves to
+// small. Where the definition declares id, the manifest's id is supplied
+// when the file leaves it to its name, so that the schema can use it.
+func contentOf(s *ast.StructLit, declares map[string]bool, id manifest.Identity) *ast.StructLit {
+	hasID := false
 	keep := true
 	for _, el := range s.Elts {
-		if name := fieldName(el); isReserved(name) && !declares[name] {
+		name := fieldName(el)
+		hasID = hasID || name == manifest.FieldID
+		if isReserved(name) && !declares[name] {
 			keep = false
-			break
 		}
 	}
-	if keep {
+	addID := declares[manifest.FieldID] && !hasID && id.ID != ""
+	if keep && !addID {
 		return s
 	}
-	out := &ast.StructLit{Elts: make([]ast.Decl, 0, len(s.Elts))}
+	out := &ast.StructLit{Elts: make([]ast.Decl, 0, len(s.Elts)+1)}
 	for _, el := range s.Elts {
 		if name := fieldName(el); !isReserved(name) || declares[name] {
 			out.Elts = append(out.Elts, el)
 		}
+	}
+	if addID {
+		out.Elts = append(out.Elts, &ast.Field{Label: ast.NewString(manifest.FieldID), Value: ast.NewString(id.ID)})
 	}
 	return out
 }

@@ -52,7 +52,7 @@ func validate(t *testing.T, s *Schema, path, src string) []string {
 		t.Fatal(err)
 	}
 	var out []string
-	for _, d := range v.Validate(doc, id.Kind) {
+	for _, d := range v.Validate(doc, id) {
 		out = append(out, d.String()+" ["+d.Code+"]")
 	}
 	return out

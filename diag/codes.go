@@ -40,6 +40,11 @@ const (
 	CodeViolation       = "schema.violation"
 	CodeFieldNotAllowed = "schema.field-not-allowed"
 	CodeMissingField    = "schema.missing-field"
+
+	// Building artifacts.
+	CodeOutputInvalid = "artifact.output-invalid"
+	CodeOutputPath    = "artifact.path-invalid"
+	CodeOutputClash   = "artifact.path-conflict"
 )
 
 // Code describes one diagnostic code.
@@ -77,4 +82,7 @@ var Codes = []Code{
 	{CodeViolation, "a value breaks its kind's definition: wrong type, out of bounds, not one of the allowed values"},
 	{CodeFieldNotAllowed, "a field that the kind's (closed) definition does not declare"},
 	{CodeMissingField, "a required field, or one with no default, is missing"},
+	{CodeOutputInvalid, "a kind's #outputs entry is not a concrete string, or the document cannot be rendered as JSON"},
+	{CodeOutputPath, "an artifact path is absolute, unclean, or has a .., .git or .small segment"},
+	{CodeOutputClash, "two manifests build the same artifact path; each names the other"},
 }

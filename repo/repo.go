@@ -25,8 +25,9 @@ var ErrNotRepository = errors.New("not a git repository (or any of the parent di
 
 // Repository is an opened Git repository. It is not safe for concurrent use.
 type Repository struct {
-	git  *git.Repository
-	root string // top of the working tree; "" for a bare repository
+	git       *git.Repository
+	root      string // top of the working tree; "" for a bare repository
+	commonDir string // the git directory that holds refs and objects
 }
 
 // Open finds the repository that contains dir, as git does: it walks up to
@@ -78,6 +79,7 @@ func readGitFile(name string) (string, error) {
 func openAt(gitDir, worktree string) (*Repository, error) {
 	dot := osfs.New(gitDir)
 	var fs billy.Filesystem = dot
+	commonDir := gitDir
 	// A linked worktree keeps refs and objects in the main git directory.
 	if b, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
 		common := strings.TrimSpace(string(b))
@@ -85,6 +87,7 @@ func openAt(gitDir, worktree string) (*Repository, error) {
 			common = filepath.Join(gitDir, common)
 		}
 		fs = dotgit.NewRepositoryFilesystem(dot, osfs.New(common))
+		commonDir = common
 	}
 	st := &storage{filesystem.NewStorage(fs, cache.NewObjectLRUDefault())}
 	cfg, err := st.Storage.Config()
@@ -101,7 +104,7 @@ func openAt(gitDir, worktree string) (*Repository, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open repository %s: %w", worktree, err)
 	}
-	return &Repository{git: g, root: worktree}, nil
+	return &Repository{git: g, root: worktree, commonDir: commonDir}, nil
 }
 
 // readSafeExtensions are repository extensions that do not change how

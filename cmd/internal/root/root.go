@@ -8,11 +8,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smallhq/small/cmd/internal/buildcmd"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/cmd/internal/demo"
 	"github.com/smallhq/small/cmd/internal/initcmd"
 	"github.com/smallhq/small/cmd/internal/protocol"
 	"github.com/smallhq/small/cmd/internal/schema"
+	"github.com/smallhq/small/cmd/internal/show"
 	"github.com/smallhq/small/cmd/internal/validate"
 	"github.com/smallhq/small/version"
 )
@@ -43,6 +45,8 @@ before anything is built. Everything small records is ordinary Git data.`,
 	cmd.AddCommand(
 		initcmd.NewCmdInit(f, nil),
 		validate.NewCmdValidate(f, nil),
+		buildcmd.NewCmdBuild(f, nil),
+		show.NewCmdShow(f),
 		schema.NewCmdSchema(f),
 		protocol.NewCmdProtocol(f),
 		demo.NewCmdDemo(f, func(dir string, args ...string) int {

@@ -1,0 +1,568 @@
+// Package build turns a validated manifest commit into the next commit of
+// the artifact branch: deterministic, incremental, with trailers and lineage
+// and lifecycle notes. Nothing else writes the artifact branch.
+package build
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/smallhq/small/config"
+	"github.com/smallhq/small/content"
+	smallcue "github.com/smallhq/small/cue"
+	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/manifest"
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
+	"github.com/smallhq/small/version"
+)
+
+// IndexPath is where a build tree keeps its index: which manifest version
+// built which artifacts. It is the cache of incremental builds and lives in
+// Git, like everything small records.
+const IndexPath = ".small/index.json"
+
+// Index is the content of IndexPath.
+type Index struct {
+	Protocol  string       `json:"protocol"`
+	Config    string       `json:"config"` // blob id of small.cue
+	Manifests []IndexEntry `json:"manifests"`
+}
+
+// IndexEntry is one manifest of a build.
+type IndexEntry struct {
+	Path      string        `json:"path"`
+	Blob      string        `json:"blob"`
+	Kind      string        `json:"kind"`
+	ID        string        `json:"id"`
+	Status    string        `json:"status,omitempty"`
+	Commit    string        `json:"commit"` // the commit that introduced this version
+	Actor     lineage.Actor `json:"actor"`
+	Artifacts []string      `json:"artifacts"`
+}
+
+// Change is one artifact a build creates, updates or retracts.
+type Change struct {
+	Path     string
+	Action   string
+	Old, New []byte // content before and after (nil when absent)
+	OldBlob  repo.Hash
+	NewBlob  repo.Hash
+	Owner    *IndexEntry // the manifest that caused the change
+}
+
+// Plan is what a build would do, computed without writing anything.
+type Plan struct {
+	Branch         string // full ref name of the artifact branch
+	ManifestCommit *repo.CommitInfo
+	Config         *config.Config
+	SchemaDigest   string
+	Previous       *repo.CommitInfo // the artifact branch's tip; nil before the first build
+	Full           bool             // every manifest was evaluated
+	Evaluated      int              // manifests evaluated
+	Manifests      int              // manifests in the commit
+	Report         diag.Report      // findings; a plan with errors must not be applied
+	Changes        []Change         // sorted by path
+	files          map[string]repo.Hash
+	blobs          map[string][]byte // new artifact bytes by path
+	index          Index
+}
+
+// UpToDate reports whether the build would change no artifact.
+func (p *Plan) UpToDate() bool { return len(p.Changes) == 0 }
+
+// Counts returns how many artifacts are created, updated and retracted.
+func (p *Plan) Counts() (created, updated, retracted int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case lineage.Created:
+			created++
+		case lineage.Updated:
+			updated++
+		case lineage.Retracted:
+			retracted++
+		}
+	}
+	return
+}
+
+// NotABuildError is an artifact branch tip that small did not write.
+type NotABuildError struct{ Branch, Commit string }
+
+func (e *NotABuildError) Error() string {
+	return fmt.Sprintf("%s is at %s, which has no %s trailer: only small build writes this branch", e.Branch, e.Commit[:12], protocol.TrailerManifestCommit)
+}
+
+// Prepare computes the build of rev: it reads the previous build, validates
+// and renders the manifests that changed since (all of them when the
+// schemas, small.cue or the builder changed), and lists the artifact
+// changes. It writes nothing.
+func Prepare(r *repo.Repository, rev string) (*Plan, error) {
+	mc, err := r.ResolveCommit(rev)
+	if err != nil {
+		return nil, err
+	}
+	m, err := r.ReadCommit(mustHash(mc.ID))
+	if err != nil {
+		return nil, err
+	}
+	snap := mc.Snapshot()
+	cfg, err := config.Load(snap)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{Branch: "refs/heads/" + cfg.Artifacts.Branch, ManifestCommit: m, Config: cfg,
+		Report: diag.Report{Command: "build"}, blobs: map[string][]byte{}}
+	schema, err := content.LoadSchema(snap, cfg)
+	if err != nil {
+		var se *smallcue.Error
+		if errors.As(err, &se) {
+			// Broken schemas are findings, reported like validate's.
+			res, verr := content.Validate(snap, cfg, content.Options{})
+			if verr != nil {
+				return nil, verr
+			}
+			p.Report = res.Report
+			p.Report.Command = "build"
+			return p, nil
+		}
+		return nil, err
+	}
+	p.SchemaDigest = schema.Digest
+
+	allFiles, err := r.TreeFiles(m.Tree, "")
+	if err != nil {
+		return nil, err
+	}
+	manifests := map[string]repo.Hash{}
+	for fp, h := range allFiles {
+		if strings.HasPrefix(fp, cfg.Manifests+"/") && manifest.IsManifestFile(fp) {
+			manifests[fp] = h
+		}
+	}
+	p.Manifests = len(manifests)
+	configBlob := allFiles[config.FileName].String()
+
+	// The previous build is the cache.
+	prev, prevFiles, prevIndex, err := readPrevious(r, p.Branch)
+	if err != nil {
+		return nil, err
+	}
+	p.Previous = prev
+	reuse := prev != nil && prev.Trailer(protocol.TrailerSchemaDigest) == schema.Digest &&
+		prev.Trailer(protocol.TrailerBuilder) == version.Builder() && prevIndex.Config == configBlob
+	p.Full = !reuse
+	kept := map[string]IndexEntry{}
+	var changed []string
+	if reuse {
+		for _, e := range prevIndex.Manifests {
+			if h, ok := manifests[e.Path]; ok && h.String() == e.Blob {
+				kept[e.Path] = e
+			}
+		}
+	}
+	for fp := range manifests {
+		if _, ok := kept[fp]; !ok {
+			changed = append(changed, fp)
+		}
+	}
+	slices.Sort(changed)
+	p.Evaluated = len(changed)
+
+	var res *content.Result
+	if len(changed) > 0 {
+		res, err = content.Validate(snap, cfg, content.Options{Paths: changed, Artifacts: true})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		res = &content.Result{}
+	}
+	p.Report.Manifests = len(manifests)
+	p.Report.Diagnostics = res.Report.Diagnostics
+
+	// Introducing commits and actors of the changed manifests.
+	targets := map[string]repo.Hash{}
+	for _, mf := range res.Manifests {
+		targets[mf.Path] = manifests[mf.Path]
+	}
+	known := map[repo.Hash]map[string]repo.Hash{}
+	if prev != nil && prevIndex != nil {
+		if h, ok := repo.ParseHash(prev.Trailer(protocol.TrailerManifestCommit)); ok {
+			files := map[string]repo.Hash{}
+			for _, e := range prevIndex.Manifests {
+				files[e.Path], _ = repo.ParseHash(e.Blob)
+			}
+			known[h] = files
+		}
+	}
+	var intro map[string]repo.Hash
+	if len(p.Report.Diagnostics) == 0 && len(targets) > 0 {
+		intro, err = r.Introductions(m.ID, cfg.Manifests, targets, known)
+		if err != nil {
+			return nil, err
+		}
+	}
+	actors := map[repo.Hash]lineage.Actor{}
+	actorOf := func(h repo.Hash) (lineage.Actor, error) {
+		if a, ok := actors[h]; ok {
+			return a, nil
+		}
+		c, err := r.ReadCommit(h)
+		if err != nil {
+			return lineage.Actor{}, err
+		}
+		a := lineage.Actor{Type: "human", Name: c.Author.Name, Email: c.Author.Email}
+		if agent := c.Trailer(protocol.TrailerAgent); agent != "" {
+			a = lineage.Actor{Type: "agent", Name: agent, Email: c.Author.Email}
+		} else if cfg.IsAgent(c.Author.Email) {
+			a.Type = "agent"
+		}
+		actors[h] = a
+		return a, nil
+	}
+
+	// The new index: kept entries and the changed manifests.
+	entries := make([]IndexEntry, 0, len(manifests))
+	for _, e := range kept {
+		entries = append(entries, e)
+	}
+	for _, mf := range res.Manifests {
+		if !mf.Valid {
+			continue
+		}
+		e := IndexEntry{Path: mf.Path, Blob: manifests[mf.Path].String(), Kind: mf.Kind, ID: mf.ID, Status: mf.Status}
+		if h, ok := intro[mf.Path]; ok {
+			e.Commit = h.String()
+			if e.Actor, err = actorOf(h); err != nil {
+				return nil, err
+			}
+		}
+		for _, a := range mf.Artifacts {
+			e.Artifacts = append(e.Artifacts, a.Path)
+			p.blobs[a.Path] = a.Data
+		}
+		entries = append(entries, e)
+	}
+	slices.SortFunc(entries, func(a, b IndexEntry) int { return strings.Compare(a.Path, b.Path) })
+	p.index = Index{Protocol: version.Protocol, Config: configBlob, Manifests: entries}
+
+	// Kinds and ids, and artifact paths, are unique across the repository.
+	p.Report.Diagnostics = append(p.Report.Diagnostics, uniqueness(entries)...)
+	diag.Sort(p.Report.Diagnostics)
+	if p.Report.Failed() {
+		return p, nil
+	}
+
+	// The new tree's files, and what changed against the previous tree.
+	w := r.NewObjectWriter() // only to compute blob ids; Apply writes
+	p.files = map[string]repo.Hash{}
+	owner := map[string]*IndexEntry{}
+	for i := range entries {
+		e := &entries[i]
+		for _, a := range e.Artifacts {
+			owner[a] = e
+			if data, ok := p.blobs[a]; ok {
+				if p.files[a], err = w.Blob(data); err != nil {
+					return nil, err
+				}
+			} else {
+				p.files[a] = prevFiles[a]
+			}
+		}
+	}
+	prevOwner := map[string]*IndexEntry{}
+	if prevIndex != nil {
+		for i := range prevIndex.Manifests {
+			e := &prevIndex.Manifests[i]
+			for _, a := range e.Artifacts {
+				prevOwner[a] = e
+			}
+		}
+	}
+	for a, h := range p.files {
+		old, had := prevFiles[a]
+		switch {
+		case !had:
+			p.Changes = append(p.Changes, Change{Path: a, Action: lineage.Created, New: p.blobs[a], NewBlob: h, Owner: owner[a]})
+		case old != h:
+			oldData, err := r.ReadBlob(old)
+			if err != nil {
+				return nil, err
+			}
+			p.Changes = append(p.Changes, Change{Path: a, Action: lineage.Updated, Old: oldData, New: p.blobs[a], OldBlob: old, NewBlob: h, Owner: owner[a]})
+		}
+	}
+	for a, old := range prevFiles {
+		if _, ok := p.files[a]; !ok && a != IndexPath {
+			oldData, err := r.ReadBlob(old)
+			if err != nil {
+				return nil, err
+			}
+			// A retraction is caused by the commit being built, which no
+			// longer has the manifest; the record still names the manifest.
+			o := IndexEntry{}
+			if po := prevOwner[a]; po != nil {
+				o = *po
+			}
+			o.Commit = m.ID.String()
+			if o.Actor, err = actorOf(m.ID); err != nil {
+				return nil, err
+			}
+			p.Changes = append(p.Changes, Change{Path: a, Action: lineage.Retracted, Old: oldData, OldBlob: old, Owner: &o})
+		}
+	}
+	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
+	return p, nil
+}
+
+func mustHash(s string) repo.Hash {
+	h, _ := repo.ParseHash(s)
+	return h
+}
+
+// readPrevious reads the artifact branch's tip, its files and its index.
+func readPrevious(r *repo.Repository, branch string) (*repo.CommitInfo, map[string]repo.Hash, *Index, error) {
+	tip, err := r.Ref(branch)
+	if err != nil || tip.IsZero() {
+		return nil, map[string]repo.Hash{}, nil, err
+	}
+	c, err := r.ReadCommit(tip)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if c.Trailer(protocol.TrailerManifestCommit) == "" {
+		return nil, nil, nil, &NotABuildError{Branch: branch, Commit: tip.String()}
+	}
+	files, err := r.TreeFiles(c.Tree, "")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	idx := &Index{}
+	if h, ok := files[IndexPath]; ok {
+		b, err := r.ReadBlob(h)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if err := json.Unmarshal(b, idx); err != nil {
+			return nil, nil, nil, fmt.Errorf("read %s of %s: %w", IndexPath, tip.String()[:12], err)
+		}
+	}
+	delete(files, IndexPath)
+	return c, files, idx, nil
+}
+
+// uniqueness reports (kind, id) pairs and artifact paths claimed twice.
+func uniqueness(entries []IndexEntry) []diag.Diagnostic {
+	var ds []diag.Diagnostic
+	byID := map[[2]string][]string{}
+	byPath := map[string][]string{}
+	for _, e := range entries {
+		k := [2]string{e.Kind, e.ID}
+		byID[k] = append(byID[k], e.Path)
+		for _, a := range e.Artifacts {
+			byPath[a] = append(byPath[a], e.Path)
+		}
+	}
+	others := func(all []string, me string) string {
+		var o []string
+		for _, x := range all {
+			if x != me {
+				o = append(o, x)
+			}
+		}
+		return strings.Join(o, ", ")
+	}
+	for k, paths := range byID {
+		if len(paths) > 1 {
+			for _, p := range paths {
+				ds = append(ds, diag.Diagnostic{File: p, Path: manifest.FieldID, Code: diag.CodeIDDuplicate, Severity: diag.Error,
+					Message: fmt.Sprintf("%s %q is also defined in %s: expected each kind and id once", k[0], k[1], others(paths, p))})
+			}
+		}
+	}
+	for a, paths := range byPath {
+		if len(paths) > 1 {
+			for _, p := range paths {
+				ds = append(ds, diag.Diagnostic{File: p, Code: diag.CodeOutputClash, Severity: diag.Error,
+					Message: fmt.Sprintf("artifact %s is also built by %s: expected each artifact path once", a, others(paths, p))})
+			}
+		}
+	}
+	return ds
+}
+
+// Result is what Apply wrote.
+type Result struct {
+	Commit    repo.Hash // the new build commit (or the tip, when up to date)
+	Written   bool
+	Lineage   repo.Hash // the lineage notes commit
+	Lifecycle repo.Hash // the lifecycle notes commit
+}
+
+// maxNotesRetries bounds how often Apply re-reads a notes ref that another
+// writer moved.
+const maxNotesRetries = 5
+
+// Apply writes the plan: objects first (one packfile), then the notes refs,
+// then the artifact branch, each with compare-and-swap. Because the build
+// commit's id is a function of its inputs, a build killed between two steps
+// is completed by the next one, which makes the same commit.
+func Apply(r *repo.Repository, p *Plan) (*Result, error) {
+	if p.Report.Failed() {
+		return nil, errors.New("the plan has findings: nothing to write")
+	}
+	if p.UpToDate() {
+		return &Result{Commit: tipOf(p)}, nil
+	}
+	m := p.ManifestCommit
+	builder := repo.Signature{Name: p.Config.Builder.Name, Email: p.Config.Builder.Email, When: m.Committer.When}
+	w := r.NewObjectWriter()
+	files := make(map[string]repo.Hash, len(p.files)+1)
+	for a, h := range p.files {
+		if data, ok := p.blobs[a]; ok {
+			if _, err := w.Blob(data); err != nil {
+				return nil, err
+			}
+		}
+		files[a] = h
+	}
+	idx, err := json.MarshalIndent(p.index, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if files[IndexPath], err = w.Blob(append(idx, '\n')); err != nil {
+		return nil, err
+	}
+	tree, err := w.FileTree(files)
+	if err != nil {
+		return nil, err
+	}
+	var parents []repo.Hash
+	if p.Previous != nil {
+		parents = []repo.Hash{p.Previous.ID}
+	}
+	commit, err := w.Commit(repo.CommitSpec{Tree: tree, Parents: parents, Author: builder, Committer: builder, Message: p.Message()})
+	if err != nil {
+		return nil, err
+	}
+	lineageNote, lifecycleNote, err := p.notes()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Commit: commit, Written: true}
+	notesMsg := fmt.Sprintf("Notes added by small build for %s\n", commit.String()[:12])
+	for attempt := 0; ; attempt++ {
+		lin, err := r.ReadNotes(protocol.NotesLineage)
+		if err != nil {
+			return nil, err
+		}
+		lif, err := r.ReadNotes(protocol.NotesLifecycle)
+		if err != nil {
+			return nil, err
+		}
+		linCommit, _, err := w.NotesCommit(lin, map[repo.Hash][]byte{commit: lineageNote}, builder, notesMsg)
+		if err != nil {
+			return nil, err
+		}
+		lifCommit, _, err := w.NotesCommit(lif, map[repo.Hash][]byte{commit: lifecycleNote}, builder, notesMsg)
+		if err != nil {
+			return nil, err
+		}
+		if err := w.Flush(); err != nil {
+			return nil, err
+		}
+		crashPoint("after-objects")
+		err = updateIfChanged(r, protocol.NotesLineage, linCommit, lin)
+		if err == nil {
+			crashPoint("after-lineage")
+			err = updateIfChanged(r, protocol.NotesLifecycle, lifCommit, lif)
+		}
+		if errors.Is(err, repo.ErrRefMoved) && attempt < maxNotesRetries {
+			continue // another writer added notes meanwhile: merge again
+		}
+		if err != nil {
+			return nil, err
+		}
+		res.Lineage, res.Lifecycle = linCommit, lifCommit
+		break
+	}
+	crashPoint("after-notes")
+	old := repo.ZeroHash
+	if p.Previous != nil {
+		old = p.Previous.ID
+	}
+	if err := r.UpdateRef(p.Branch, commit, old); err != nil {
+		var moved *repo.RefMovedError
+		if errors.As(err, &moved) && moved.Got == commit {
+			return res, nil // a concurrent build of the same input won: same commit
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// updateIfChanged moves a notes ref unless it already has the commit's
+// content (its notes commit would be identical).
+func updateIfChanged(r *repo.Repository, ref string, next repo.Hash, cur *repo.Notes) error {
+	if next == cur.Commit {
+		return nil
+	}
+	return r.UpdateRef(ref, next, cur.Commit)
+}
+
+func tipOf(p *Plan) repo.Hash {
+	if p.Previous == nil {
+		return repo.ZeroHash
+	}
+	return p.Previous.ID
+}
+
+// Message is the build commit's canonical message: a subject, a summary and
+// the trailers of small/v1.
+func (p *Plan) Message() string {
+	created, updated, retracted := p.Counts()
+	m := p.ManifestCommit
+	var b strings.Builder
+	fmt.Fprintf(&b, "Build %s: %d created, %d updated, %d retracted\n\n", m.ID.String()[:12], created, updated, retracted)
+	fmt.Fprintf(&b, "Built by small build from manifest commit %s\n(%s).\n\n", m.ID.String()[:12], m.Subject())
+	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerManifestCommit, m.ID)
+	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerSchemaDigest, p.SchemaDigest)
+	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerBuilder, version.Builder())
+	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerProtocol, version.Protocol)
+	return b.String()
+}
+
+// notes renders the lineage and lifecycle notes of the build.
+func (p *Plan) notes() ([]byte, []byte, error) {
+	when := p.ManifestCommit.Committer.When.Format(time.RFC3339)
+	var recs []lineage.Record
+	var events []lineage.Event
+	for _, c := range p.Changes {
+		o := c.Owner
+		data, blob := c.New, c.NewBlob
+		if c.Action == lineage.Retracted {
+			data, blob = c.Old, c.OldBlob
+		}
+		sum := sha256.Sum256(data)
+		recs = append(recs, lineage.Record{
+			Artifact: c.Path, Blob: blob.String(), SHA256: hex.EncodeToString(sum[:]), Action: c.Action,
+			Kind: o.Kind, ID: o.ID, Manifest: o.Path, ManifestBlob: o.Blob, ManifestCommit: o.Commit,
+			Actor: o.Actor, SchemaDigest: p.SchemaDigest,
+		})
+		events = append(events, lineage.Event{Time: when, Event: c.Action, Artifact: c.Path, Kind: o.Kind, ID: o.ID, ManifestCommit: o.Commit, Actor: o.Actor})
+	}
+	lin, err := lineage.JSONLines(recs)
+	if err != nil {
+		return nil, nil, err
+	}
+	lif, err := lineage.JSONLines(events)
+	return lin, lif, err
+}

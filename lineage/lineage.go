@@ -1,0 +1,96 @@
+// Package lineage defines the records small keeps of where each artifact
+// came from and what happened to it: lineage records and lifecycle events,
+// stored as JSON lines in Git notes on build commits.
+package lineage
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Actions of a lineage record and events of the lifecycle log.
+const (
+	Created   = "created"
+	Updated   = "updated"
+	Retracted = "retracted"
+)
+
+// Actor says who caused a change: a human or an agent.
+type Actor struct {
+	Type  string `json:"type"` // "human" or "agent"
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// Record is one line of a lineage note: one artifact a build created,
+// updated or retracted, and the manifest version that caused it.
+type Record struct {
+	Artifact       string `json:"artifact"`
+	Blob           string `json:"blob"`   // git blob id of the artifact (the old one when retracted)
+	SHA256         string `json:"sha256"` // of the artifact's bytes
+	Action         string `json:"action"`
+	Kind           string `json:"kind"`
+	ID             string `json:"id"`
+	Manifest       string `json:"manifest"`       // path of the manifest file
+	ManifestBlob   string `json:"manifestBlob"`   // git blob id of that version
+	ManifestCommit string `json:"manifestCommit"` // the commit that introduced that version
+	Actor          Actor  `json:"actor"`
+	SchemaDigest   string `json:"schemaDigest"`
+}
+
+// Event is one line of a lifecycle note. Time comes first so that sorted
+// lines are in time order.
+type Event struct {
+	Time           string `json:"time"` // RFC 3339, the manifest commit's committer date
+	Event          string `json:"event"`
+	Artifact       string `json:"artifact"`
+	Kind           string `json:"kind"`
+	ID             string `json:"id"`
+	ManifestCommit string `json:"manifestCommit"`
+	Actor          Actor  `json:"actor"`
+}
+
+// JSONLines renders values as one JSON object per line, lines sorted, so
+// that notes merged line by line (git notes merge -s cat_sort_uniq) lose
+// nothing and the same records make the same bytes.
+func JSONLines[T any](items []T) ([]byte, error) {
+	lines := make([]string, len(items))
+	for i, it := range items {
+		b, err := json.Marshal(it)
+		if err != nil {
+			return nil, err
+		}
+		lines[i] = string(b)
+	}
+	slices.Sort(lines)
+	lines = slices.Compact(lines)
+	var b bytes.Buffer
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.Bytes(), nil
+}
+
+// ParseRecords reads a lineage note. Lines that are not records (a note
+// appended by hand with git notes append) are returned as errors, one per
+// line, and do not stop the reading.
+func ParseRecords(note []byte) ([]Record, []error) {
+	var out []Record
+	var errs []error
+	for i, line := range strings.Split(string(note), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var r Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil || r.Artifact == "" {
+			errs = append(errs, fmt.Errorf("line %d: not a lineage record: %.60q", i+1, line))
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, errs
+}

@@ -1,0 +1,204 @@
+package repo
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+)
+
+// ShallowError is history a question needs that a shallow clone lacks.
+type ShallowError struct{ Commit Hash }
+
+func (e *ShallowError) Error() string {
+	return fmt.Sprintf("history before commit %s is not in this shallow clone: fetch more (git fetch --deepen=N, or git fetch --unshallow)", e.Commit.String()[:12])
+}
+
+// Introductions finds, for each path below dir, the newest commit at or
+// before from (by committer date) whose version of the path is the target
+// blob while none of its parents' is: the commit that introduced that
+// version. known gives the files below dir of commits whose objects may be
+// missing (e.g. the previous build's manifest commit, known from its index),
+// so that a shallow clone whose history reaches back to them needs no more.
+func (r *Repository) Introductions(from Hash, dir string, targets map[string]Hash, known map[Hash]map[string]Hash) (map[string]Hash, error) {
+	found := make(map[string]Hash, len(targets))
+	if len(targets) == 0 {
+		return found, nil
+	}
+	pending := make(map[string]Hash, len(targets))
+	for p, h := range targets {
+		pending[p] = h
+	}
+	q := &commitQueue{}
+	seen := map[Hash]bool{}
+	push := func(h Hash) error {
+		if seen[h] {
+			return nil
+		}
+		seen[h] = true
+		c, err := r.git.CommitObject(h)
+		if err != nil {
+			return err
+		}
+		heap.Push(q, queued{h: h, when: c.Committer.When.Unix(), tree: c.TreeHash, parents: c.ParentHashes})
+		return nil
+	}
+	if err := push(from); err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", from, err)
+	}
+	for q.Len() > 0 && len(pending) > 0 {
+		c := heap.Pop(q).(queued)
+		sub := r.SubtreeID(c.tree, dir)
+		// changed: the paths whose version here differs from every parent's.
+		var changed map[string]Hash
+		for i, p := range c.parents {
+			var diff map[string]Hash
+			if files, ok := known[p]; ok && !r.hasCommit(p) {
+				all, err := r.filesBelow(sub, dir)
+				if err != nil {
+					return nil, err
+				}
+				diff = map[string]Hash{}
+				for path, h := range all {
+					if files[path] != h {
+						diff[path] = h
+					}
+				}
+			} else {
+				pc, err := r.git.CommitObject(p)
+				if errors.Is(err, plumbing.ErrObjectNotFound) {
+					return nil, &ShallowError{Commit: c.h}
+				}
+				if err != nil {
+					return nil, fmt.Errorf("read commit %s: %w", p, err)
+				}
+				if diff, err = r.diffTrees(sub, r.SubtreeID(pc.TreeHash, dir), dir); err != nil {
+					return nil, err
+				}
+				if err := push(p); err != nil {
+					return nil, err
+				}
+			}
+			if i == 0 {
+				changed = diff
+				continue
+			}
+			for path := range changed {
+				if _, ok := diff[path]; !ok {
+					delete(changed, path)
+				}
+			}
+		}
+		if len(c.parents) == 0 {
+			if r.IsShallowBoundary(c.h) {
+				return nil, &ShallowError{Commit: c.h}
+			}
+			var err error
+			if changed, err = r.filesBelow(sub, dir); err != nil {
+				return nil, err
+			}
+		}
+		for path, h := range changed {
+			if want, ok := pending[path]; ok && want == h {
+				found[path] = c.h
+				delete(pending, path)
+			}
+		}
+	}
+	for path := range pending {
+		return nil, fmt.Errorf("no commit at or before %s introduced %s", from.String()[:12], path)
+	}
+	return found, nil
+}
+
+func (r *Repository) hasCommit(h Hash) bool {
+	_, err := r.git.CommitObject(h)
+	return err == nil
+}
+
+// filesBelow lists the files of tree t (the tree at dir), as full paths.
+func (r *Repository) filesBelow(t Hash, dir string) (map[string]Hash, error) {
+	if t.IsZero() {
+		return map[string]Hash{}, nil
+	}
+	return r.diffTrees(t, ZeroHash, dir)
+}
+
+// diffTrees returns the files of tree a (at prefix) whose blob differs from
+// tree b's, descending only into subtrees that differ.
+func (r *Repository) diffTrees(a, b Hash, prefix string) (map[string]Hash, error) {
+	out := map[string]Hash{}
+	var walk func(a, b Hash, prefix string) error
+	walk = func(a, b Hash, prefix string) error {
+		if a == b || a.IsZero() {
+			return nil
+		}
+		ta, err := r.git.TreeObject(a)
+		if err != nil {
+			return fmt.Errorf("read tree %s: %w", a, err)
+		}
+		bEntries := map[string]Hash{}
+		bDirs := map[string]bool{}
+		if !b.IsZero() {
+			tb, err := r.git.TreeObject(b)
+			if err != nil {
+				return fmt.Errorf("read tree %s: %w", b, err)
+			}
+			for _, e := range tb.Entries {
+				bEntries[e.Name] = e.Hash
+				bDirs[e.Name] = e.Mode == filemode.Dir
+			}
+		}
+		for _, e := range ta.Entries {
+			p := e.Name
+			if prefix != "" {
+				p = prefix + "/" + e.Name
+			}
+			switch {
+			case e.Mode == filemode.Dir:
+				other := ZeroHash
+				if bDirs[e.Name] {
+					other = bEntries[e.Name]
+				}
+				if err := walk(e.Hash, other, p); err != nil {
+					return err
+				}
+			case e.Mode == filemode.Submodule:
+			default:
+				if h, ok := bEntries[e.Name]; !ok || h != e.Hash || bDirs[e.Name] {
+					out[p] = e.Hash
+				}
+			}
+		}
+		return nil
+	}
+	return out, walk(a, b, prefix)
+}
+
+type queued struct {
+	h       Hash
+	when    int64
+	tree    Hash
+	parents []Hash
+}
+
+// commitQueue pops the newest commit first; ties go by id for determinism.
+type commitQueue []queued
+
+func (q commitQueue) Len() int { return len(q) }
+func (q commitQueue) Less(i, j int) bool {
+	if q[i].when != q[j].when {
+		return q[i].when > q[j].when
+	}
+	return q[i].h.String() < q[j].h.String()
+}
+func (q commitQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *commitQueue) Push(x any)   { *q = append(*q, x.(queued)) }
+func (q *commitQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
