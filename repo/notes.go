@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
@@ -80,7 +81,21 @@ const notesFanout = 256
 // keeping every other note. The tree is a function of the set of notes alone
 // (flat, or fanned out by two hex digits past 256 notes), so that the same
 // notes make the same commit on every machine.
+//
+// When every note in set is already there, unchanged, no commit is made and
+// the current one is returned: a build that is run again, or completed
+// after a crash, leaves the notes history as one uninterrupted build would.
 func (w *ObjectWriter) NotesCommit(n *Notes, set map[Hash][]byte, author Signature, message string) (Hash, *Notes, error) {
+	same := !n.Commit.IsZero()
+	for target, text := range set {
+		if have, ok := n.notes[target]; !ok || have != plumbing.ComputeHash(plumbing.BlobObject, text) {
+			same = false
+			break
+		}
+	}
+	if same {
+		return n.Commit, n, nil
+	}
 	next := &Notes{Ref: n.Ref, notes: make(map[Hash]Hash, len(n.notes)+len(set))}
 	for k, v := range n.notes {
 		next.notes[k] = v
