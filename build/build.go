@@ -73,6 +73,7 @@ type Plan struct {
 	files          map[string]repo.Hash
 	blobs          map[string][]byte // new artifact bytes by path
 	index          Index
+	against        bool // computed against another plan: for reading only
 }
 
 // UpToDate reports whether the build would change no artifact.
@@ -100,11 +101,35 @@ func (e *NotABuildError) Error() string {
 	return fmt.Sprintf("%s is at %s, which has no %s trailer: only small build writes this branch", e.Branch, e.Commit[:12], protocol.TrailerManifestCommit)
 }
 
-// Prepare computes the build of rev: it reads the previous build, validates
-// and renders the manifests that changed since (all of them when the
-// schemas, small.cue or the builder changed), and lists the artifact
-// changes. It writes nothing.
+// Prepare computes the build of rev against the artifact branch's tip: it
+// reads the previous build, validates and renders the manifests that
+// changed since (all of them when the schemas, small.cue or the builder
+// changed), and lists the artifact changes. It writes nothing.
 func Prepare(r *repo.Repository, rev string) (*Plan, error) {
+	return prepare(r, rev, nil, true)
+}
+
+// PrepareFresh computes the build of rev as if nothing had been built yet:
+// every manifest evaluated, every artifact created. Such a plan is for
+// reading, and as the base of PrepareAgainst; it cannot be applied.
+func PrepareFresh(r *repo.Repository, rev string) (*Plan, error) {
+	p, err := prepare(r, rev, nil, false)
+	if p != nil {
+		p.against = true
+	}
+	return p, err
+}
+
+// PrepareAgainst computes the build of rev against base, the plan of another
+// revision computed as if nothing had been built: what rev changes relative
+// to base. Such a plan is for reading (small plan --base); it cannot be applied.
+func PrepareAgainst(r *repo.Repository, rev string, base *Plan) (*Plan, error) {
+	return prepare(r, rev, base, false)
+}
+
+// prepare computes a plan against base, or against the artifact branch's tip
+// when base is nil and readTip is set, or against nothing.
+func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, error) {
 	mc, err := r.ResolveCommit(rev)
 	if err != nil {
 		return nil, err
@@ -119,7 +144,7 @@ func Prepare(r *repo.Repository, rev string) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{Branch: "refs/heads/" + cfg.Artifacts.Branch, ManifestCommit: m, Config: cfg,
-		Report: diag.Report{Command: "build"}, blobs: map[string][]byte{}}
+		Report: diag.Report{Command: "build"}, blobs: map[string][]byte{}, against: base != nil}
 	schema, err := content.LoadSchema(snap, cfg)
 	if err != nil {
 		var se *smallcue.Error
@@ -151,13 +176,21 @@ func Prepare(r *repo.Repository, rev string) (*Plan, error) {
 	configBlob := allFiles[config.FileName].String()
 
 	// The previous build is the cache.
-	prev, prevFiles, prevIndex, err := readPrevious(r, p.Branch)
-	if err != nil {
-		return nil, err
+	var prev *prior
+	if base != nil {
+		prev = base.asPrior()
+	} else if readTip {
+		if prev, err = readPrevious(r, p.Branch); err != nil {
+			return nil, err
+		}
 	}
-	p.Previous = prev
-	reuse := prev != nil && prev.Trailer(protocol.TrailerSchemaDigest) == schema.Digest &&
-		prev.Trailer(protocol.TrailerBuilder) == version.Builder() && prevIndex.Config == configBlob
+	if prev != nil {
+		p.Previous = prev.commit
+	} else {
+		prev = &prior{files: map[string]repo.Hash{}, index: &Index{}}
+	}
+	prevFiles, prevIndex := prev.files, prev.index
+	reuse := prev.schemaDigest == schema.Digest && prev.builder == version.Builder() && prevIndex.Config == configBlob
 	p.Full = !reuse
 	kept := map[string]IndexEntry{}
 	var changed []string
@@ -194,14 +227,12 @@ func Prepare(r *repo.Repository, rev string) (*Plan, error) {
 		targets[mf.Path] = manifests[mf.Path]
 	}
 	known := map[repo.Hash]map[string]repo.Hash{}
-	if prev != nil && prevIndex != nil {
-		if h, ok := repo.ParseHash(prev.Trailer(protocol.TrailerManifestCommit)); ok {
-			files := map[string]repo.Hash{}
-			for _, e := range prevIndex.Manifests {
-				files[e.Path], _ = repo.ParseHash(e.Blob)
-			}
-			known[h] = files
+	if !prev.manifestCommit.IsZero() {
+		files := map[string]repo.Hash{}
+		for _, e := range prevIndex.Manifests {
+			files[e.Path], _ = repo.ParseHash(e.Blob)
 		}
+		known[prev.manifestCommit] = files
 	}
 	var intro map[string]repo.Hash
 	if len(p.Report.Diagnostics) == 0 && len(targets) > 0 {
@@ -279,12 +310,10 @@ func Prepare(r *repo.Repository, rev string) (*Plan, error) {
 		}
 	}
 	prevOwner := map[string]*IndexEntry{}
-	if prevIndex != nil {
-		for i := range prevIndex.Manifests {
-			e := &prevIndex.Manifests[i]
-			for _, a := range e.Artifacts {
-				prevOwner[a] = e
-			}
+	for i := range prevIndex.Manifests {
+		e := &prevIndex.Manifests[i]
+		for _, a := range e.Artifacts {
+			prevOwner[a] = e
 		}
 	}
 	for a, h := range p.files {
@@ -293,7 +322,7 @@ func Prepare(r *repo.Repository, rev string) (*Plan, error) {
 		case !had:
 			p.Changes = append(p.Changes, Change{Path: a, Action: lineage.Created, New: p.blobs[a], NewBlob: h, Owner: owner[a]})
 		case old != h:
-			oldData, err := r.ReadBlob(old)
+			oldData, err := prev.read(r, a, old)
 			if err != nil {
 				return nil, err
 			}
@@ -302,7 +331,7 @@ func Prepare(r *repo.Repository, rev string) (*Plan, error) {
 	}
 	for a, old := range prevFiles {
 		if _, ok := p.files[a]; !ok && a != IndexPath {
-			oldData, err := r.ReadBlob(old)
+			oldData, err := prev.read(r, a, old)
 			if err != nil {
 				return nil, err
 			}
@@ -328,35 +357,63 @@ func mustHash(s string) repo.Hash {
 	return h
 }
 
-// readPrevious reads the artifact branch's tip, its files and its index.
-func readPrevious(r *repo.Repository, branch string) (*repo.CommitInfo, map[string]repo.Hash, *Index, error) {
+// prior is the build a plan is computed against: the artifact branch's tip,
+// or an in-memory plan of another revision.
+type prior struct {
+	commit         *repo.CommitInfo // nil for an in-memory plan
+	manifestCommit repo.Hash
+	schemaDigest   string
+	builder        string
+	files          map[string]repo.Hash
+	index          *Index
+	blobs          map[string][]byte // bytes not in the repository yet
+}
+
+// read returns an artifact's bytes as the prior build has them.
+func (pr *prior) read(r *repo.Repository, path string, h repo.Hash) ([]byte, error) {
+	if b, ok := pr.blobs[path]; ok {
+		return b, nil
+	}
+	return r.ReadBlob(h)
+}
+
+func (p *Plan) asPrior() *prior {
+	return &prior{manifestCommit: p.ManifestCommit.ID, schemaDigest: p.SchemaDigest, builder: version.Builder(),
+		files: p.files, index: &p.index, blobs: p.blobs}
+}
+
+// readPrevious reads the artifact branch's tip, its files and its index;
+// nil when there is no build yet.
+func readPrevious(r *repo.Repository, branch string) (*prior, error) {
 	tip, err := r.Ref(branch)
 	if err != nil || tip.IsZero() {
-		return nil, map[string]repo.Hash{}, nil, err
+		return nil, err
 	}
 	c, err := r.ReadCommit(tip)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	if c.Trailer(protocol.TrailerManifestCommit) == "" {
-		return nil, nil, nil, &NotABuildError{Branch: branch, Commit: tip.String()}
+	mc, ok := repo.ParseHash(c.Trailer(protocol.TrailerManifestCommit))
+	if !ok {
+		return nil, &NotABuildError{Branch: branch, Commit: tip.String()}
 	}
 	files, err := r.TreeFiles(c.Tree, "")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	idx := &Index{}
 	if h, ok := files[IndexPath]; ok {
 		b, err := r.ReadBlob(h)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		if err := json.Unmarshal(b, idx); err != nil {
-			return nil, nil, nil, fmt.Errorf("read %s of %s: %w", IndexPath, tip.String()[:12], err)
+			return nil, fmt.Errorf("read %s of %s: %w", IndexPath, tip.String()[:12], err)
 		}
 	}
 	delete(files, IndexPath)
-	return c, files, idx, nil
+	return &prior{commit: c, manifestCommit: mc, schemaDigest: c.Trailer(protocol.TrailerSchemaDigest),
+		builder: c.Trailer(protocol.TrailerBuilder), files: files, index: idx}, nil
 }
 
 // uniqueness reports (kind, id) pairs and artifact paths claimed twice.
@@ -418,6 +475,9 @@ const maxNotesRetries = 5
 func Apply(r *repo.Repository, p *Plan) (*Result, error) {
 	if p.Report.Failed() {
 		return nil, errors.New("the plan has findings: nothing to write")
+	}
+	if p.against {
+		return nil, errors.New("a plan against another revision cannot be applied")
 	}
 	if p.UpToDate() {
 		return &Result{Commit: tipOf(p)}, nil

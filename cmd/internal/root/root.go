@@ -12,6 +12,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/cmd/internal/demo"
 	"github.com/smallhq/small/cmd/internal/initcmd"
+	"github.com/smallhq/small/cmd/internal/plan"
 	"github.com/smallhq/small/cmd/internal/protocol"
 	"github.com/smallhq/small/cmd/internal/schema"
 	"github.com/smallhq/small/cmd/internal/show"
@@ -45,6 +46,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 	cmd.AddCommand(
 		initcmd.NewCmdInit(f, nil),
 		validate.NewCmdValidate(f, nil),
+		plan.NewCmdPlan(f),
 		buildcmd.NewCmdBuild(f, nil),
 		show.NewCmdShow(f),
 		schema.NewCmdSchema(f),
