@@ -132,8 +132,21 @@ missing body. Exit status 1 fails the pull request's check.`)
 	t.step("5. Who did what: every change is a commit, agents are marked")
 	t.git("", "log", "--format=%h %an: %s%n%(trailers:key=Small-Agent,separator=%x2C )")
 	t.run(0, "validate", "--rev", "HEAD")
-	t.say(`Next: small build turns the validated manifests into artifacts on the
-small/artifacts branch, with lineage notes naming each manifest commit.`)
+
+	t.step("6. The system, not the agent, builds the artifacts")
+	t.say(`small build reads the manifests of a commit (never the working tree) and
+writes one deterministic commit on small/artifacts, with trailers naming
+the manifest commit, the schema digest and the builder.`)
+	t.run(0, "build")
+	t.git("", "log", "-1", "--format=%an <%ae> %ci%n%B", "small/artifacts")
+	t.run(0, "show", "Article/content-in-git")
+
+	t.step("7. Where did this come from? Ask git")
+	t.say(`A lineage note on the build commit names, for every artifact it wrote, the
+manifest, the commit that introduced that version and its actor: here the
+agent, from its Small-Agent trailer.`)
+	t.git("", "notes", "--ref=small/lineage", "show", "small/artifacts")
+	t.run(0, "build")
 }
 
 func (t *tour) say(text string) {
