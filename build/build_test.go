@@ -55,7 +55,7 @@ func newRepo(t *testing.T, n int) string {
 	t.Helper()
 	dir := t.TempDir()
 	git(t, dir, "init", "-q", "-b", "main")
-	if _, err := scaffold.Init(dir, true); err != nil {
+	if _, err := scaffold.Init(dir, true, scaffold.DefaultDirs); err != nil {
 		t.Fatal(err)
 	}
 	for i := range n {

@@ -171,6 +171,8 @@ func diagnostics(err error, code, filename string) []diag.Diagnostic {
 		d.Message = fmt.Sprintf(format, args...)
 		if h, ok := hints[hintKey(p)]; ok && strings.HasPrefix(format, "invalid value") && len(args) > 0 {
 			d.Message = fmt.Sprintf("got %v, expected %s", args[0], h)
+		} else if strings.HasPrefix(format, "invalid value") && len(args) == 2 {
+			d.Message = fmt.Sprintf("got %v, expected %v", args[0], args[1])
 		}
 		for _, pos := range cueerrors.Positions(e) {
 			if pos.Filename() == filename {

@@ -92,6 +92,9 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 	if errors.As(err, &se) {
 		res.Report.Diagnostics = se.Diagnostics
 		res.Report.Stopped = fmt.Sprintf("the schemas in %s/ do not compile: no manifest was checked", cfg.Schemas)
+		if len(se.Diagnostics) > 0 && se.Diagnostics[0].Code == diag.CodeSchemaEmpty {
+			res.Report.Stopped = fmt.Sprintf("the schemas in %s/ define no kind: no manifest was checked", cfg.Schemas)
+		}
 		return res, nil
 	}
 	if err != nil {
@@ -155,7 +158,17 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 func check(v *smallcue.Validator, p string, data []byte, readErr error, lim manifest.Limits, render bool) (Manifest, []diag.Diagnostic) {
 	m := Manifest{Path: p}
 	fail := func(code, msg string, line, col int) (Manifest, []diag.Diagnostic) {
-		return m, []diag.Diagnostic{{File: p, Line: line, Column: col, Code: code, Message: msg, Severity: diag.Error}}
+		d := diag.Diagnostic{File: p, Line: line, Column: col, Code: code, Message: msg, Severity: diag.Error}
+		// Findings about a reserved field name it as their path, like any other.
+		switch code {
+		case diag.CodeKindMissing, diag.CodeKindInvalid:
+			d.Path, d.Message = manifest.FieldKind, strings.TrimPrefix(msg, manifest.FieldKind+": ")
+		case diag.CodeIDInvalid:
+			d.Path, d.Message = manifest.FieldID, strings.TrimPrefix(msg, manifest.FieldID+": ")
+		case diag.CodeStatusInvalid:
+			d.Path, d.Message = manifest.FieldStatus, strings.TrimPrefix(msg, manifest.FieldStatus+": ")
+		}
+		return m, []diag.Diagnostic{d}
 	}
 	var tooLarge *repo.TooLargeError
 	switch {

@@ -24,8 +24,14 @@ type Report struct {
 	Stopped string
 }
 
-// Invalid counts the manifests with at least one error.
-func (r *Report) Invalid() int { return Files(r.Diagnostics) }
+// Invalid counts the manifests with at least one error; none when the run
+// stopped before checking any (the errors are then about the schemas).
+func (r *Report) Invalid() int {
+	if r.Stopped != "" {
+		return 0
+	}
+	return Files(r.Diagnostics)
+}
 
 // Failed reports whether the report has any error.
 func (r *Report) Failed() bool { return r.Stopped != "" || r.Invalid() > 0 }
@@ -75,6 +81,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(jsonReport{
 		Protocol: Protocol, Command: r.Command, Valid: !r.Failed(),
 		Manifests: r.Manifests, Invalid: r.Invalid(), Stopped: r.Stopped, Diagnostics: ds,

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
@@ -174,6 +175,9 @@ func (t *treeSnapshot) Files(dir string) ([]FileEntry, error) {
 func (t *treeSnapshot) Read(name string, max int64) ([]byte, error) {
 	for hop := 0; ; hop++ {
 		f, err := t.commit.tree.File(name)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return nil, fmt.Errorf("its blob is not in this clone (a partial clone?): fetch it, e.g. git fetch origin, or git checkout the commit")
+		}
 		if errors.Is(err, object.ErrFileNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
 			return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
 		}
@@ -204,6 +208,9 @@ func (t *treeSnapshot) Read(name string, max int64) ([]byte, error) {
 
 func blobBytes(f *object.File, max int64) ([]byte, error) {
 	r, err := f.Reader()
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, fmt.Errorf("its blob %s is not in this clone (a partial clone?): fetch it, e.g. git fetch origin, or git checkout the commit", f.Hash.String()[:12])
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", f.Hash, err)
 	}

@@ -22,14 +22,20 @@ type Action struct {
 	Created bool   // false: the file existed and was left as it was
 }
 
+// Dirs are where the schemas package and the manifests go.
+type Dirs struct{ Schemas, Manifests string }
+
+// DefaultDirs are small.cue's defaults.
+var DefaultDirs = Dirs{Schemas: "schemas", Manifests: "manifests"}
+
 // Init writes the starter files (or, with example, the example content)
 // into the working tree at root, leaving every existing file as it is. The
 // starter kind is only added to a schemas package that has no .cue file yet,
 // and the manifests placeholder only to an empty manifests directory.
-func Init(root string, example bool) ([]Action, error) {
+func Init(root string, example bool, dirs Dirs) ([]Action, error) {
 	var acts []Action
 	write := func(set, name string) error {
-		a, err := writeFile(root, set, name)
+		a, err := writeFile(root, set, name, dirs)
 		if err == nil {
 			acts = append(acts, a)
 		}
@@ -42,8 +48,8 @@ func Init(root string, example bool) ([]Action, error) {
 	if example {
 		set = "example"
 	}
-	hasCUE := dirHas(filepath.Join(root, "schemas"), func(n string) bool { return strings.HasSuffix(n, ".cue") })
-	hasManifests := dirHas(filepath.Join(root, "manifests"), func(string) bool { return true })
+	hasCUE := dirHas(filepath.Join(root, filepath.FromSlash(dirs.Schemas)), func(n string) bool { return strings.HasSuffix(n, ".cue") })
+	hasManifests := dirHas(filepath.Join(root, filepath.FromSlash(dirs.Manifests)), func(string) bool { return true })
 	err := fs.WalkDir(files, "files/"+set, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -67,10 +73,15 @@ func ExampleFile(name string) ([]byte, error) {
 	return files.ReadFile(path.Join("files/example", name))
 }
 
-func writeFile(root, set, name string) (Action, error) {
+func writeFile(root, set, name string, dirs Dirs) (Action, error) {
 	data, err := files.ReadFile(path.Join("files", set, name))
 	if err != nil {
 		return Action{}, err
+	}
+	if rest, ok := strings.CutPrefix(name, "schemas/"); ok {
+		name = path.Join(dirs.Schemas, rest)
+	} else if rest, ok := strings.CutPrefix(name, "manifests/"); ok {
+		name = path.Join(dirs.Manifests, rest)
 	}
 	full := filepath.Join(root, filepath.FromSlash(name))
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {

@@ -3,7 +3,6 @@
 package buildcmd
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -143,9 +142,7 @@ func writeJSON(opts *Options, plan *build.Plan, res *build.Result) error {
 	for _, c := range plan.Changes {
 		out.Changes = append(out.Changes, change{c.Path, c.Action})
 	}
-	enc := json.NewEncoder(opts.IO.Out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return cmdutil.WriteJSON(opts.IO.Out, out)
 }
 
 // Classify maps build failures to exit codes: a moved ref, a branch small

@@ -3,6 +3,7 @@
 package cmdutil
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -118,4 +119,13 @@ func Config(s repo.Snapshot) (*config.Config, error) {
 		return nil, Usage(err)
 	}
 	return c, nil
+}
+
+// WriteJSON writes v as one indented JSON object, without HTML escaping:
+// small's JSON is read by people and tools, not embedded in web pages.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

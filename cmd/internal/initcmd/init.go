@@ -2,11 +2,14 @@
 package initcmd
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
+	"github.com/smallhq/small/config"
+	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/scaffold"
 )
 
@@ -52,7 +55,18 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	acts, err := scaffold.Init(r.Root(), opts.Example)
+	// An existing small.cue says where the schemas and manifests go.
+	dirs := scaffold.DefaultDirs
+	cfg, err := config.Load(r.WorkingTree())
+	var ce *config.Error
+	switch {
+	case err == nil:
+		dirs = scaffold.Dirs{Schemas: cfg.Schemas, Manifests: cfg.Manifests}
+	case errors.As(err, &ce) && ce.Diagnostics[0].Code == diag.CodeConfigMissing:
+	default:
+		return cmdutil.Usage(err)
+	}
+	acts, err := scaffold.Init(r.Root(), opts.Example, dirs)
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}

@@ -2,7 +2,6 @@
 package plan
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -128,7 +127,5 @@ func writeJSON(opts *Options, p *build.Plan) error {
 		}
 		out.Changes = append(out.Changes, c)
 	}
-	enc := json.NewEncoder(opts.IO.Out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return cmdutil.WriteJSON(opts.IO.Out, out)
 }

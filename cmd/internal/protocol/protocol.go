@@ -2,7 +2,6 @@
 package protocol
 
 import (
-	"encoding/json"
 
 	"github.com/spf13/cobra"
 
@@ -21,9 +20,7 @@ every diagnostic code with its meaning. docs/protocol.md says the same in prose.
 		Example: `  $ small protocol | jq '.diagnosticCodes[].code'`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			enc := json.NewEncoder(f.IO.Out)
-			enc.SetIndent("", "  ")
-			return enc.Encode(protocol.Describe())
+			return cmdutil.WriteJSON(f.IO.Out, protocol.Describe())
 		},
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/smallhq/small/cmd/internal/schema"
 	"github.com/smallhq/small/cmd/internal/show"
 	"github.com/smallhq/small/cmd/internal/validate"
+	"github.com/smallhq/small/config"
+	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/version"
 )
 
@@ -68,18 +70,42 @@ func Main(args []string, io *cmdutil.IOStreams) int {
 	cmd.SetIn(io.In)
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.ErrOut)
-	err := cmd.Execute()
+	ran, err := cmd.ExecuteC()
 	if err == nil {
 		return cmdutil.ExitOK
 	}
+	code := cmdutil.ExitUsage // whatever cobra itself refuses is usage
 	var ee *cmdutil.ExitError
 	if errors.As(err, &ee) {
-		if ee.Err != nil {
-			fmt.Fprintf(io.ErrOut, "small: %v\n", ee.Err)
+		code = ee.Code
+		if ee.Err == nil {
+			return code
 		}
-		return ee.Code
 	}
-	// Whatever cobra itself refuses (unknown command, wrong arguments) is usage.
 	fmt.Fprintf(io.ErrOut, "small: %v\n", err)
-	return cmdutil.ExitUsage
+	if ran != nil {
+		if fl := ran.Flags().Lookup("format"); fl != nil && fl.Value.String() == "json" {
+			writeJSONError(io, code, err)
+		}
+	}
+	return code
+}
+
+// writeJSONError keeps the promise of --format json, one small/v1 object on
+// stdout, when a command fails before it has a report to give.
+func writeJSONError(io *cmdutil.IOStreams, code int, err error) {
+	type jsonError struct {
+		ExitCode    int               `json:"exitCode"`
+		Message     string            `json:"message"`
+		Diagnostics []diag.Diagnostic `json:"diagnostics,omitempty"`
+	}
+	e := jsonError{ExitCode: code, Message: err.Error()}
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		e.Diagnostics = ce.Diagnostics
+	}
+	cmdutil.WriteJSON(io.Out, struct {
+		Protocol string    `json:"protocol"`
+		Error    jsonError `json:"error"`
+	}{diag.Protocol, e})
 }

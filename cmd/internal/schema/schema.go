@@ -2,7 +2,6 @@
 package schema
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -95,9 +94,12 @@ func runList(opts *ListOptions) error {
 		for i, k := range s.Kinds {
 			kinds[i] = kindJSON{Name: k, Defined: s.Defined[k]}
 		}
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"protocol": diag.Protocol, "dir": s.Dir, "digest": s.Digest, "kinds": kinds})
+		return cmdutil.WriteJSON(opts.IO.Out, struct {
+			Protocol string     `json:"protocol"`
+			Dir      string     `json:"dir"`
+			Digest   string     `json:"digest"`
+			Kinds    []kindJSON `json:"kinds"`
+		}{diag.Protocol, s.Dir, s.Digest, kinds})
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tDEFINED AT")

@@ -64,7 +64,7 @@ configuration error.`,
 	}
 	cmd.Flags().StringVar(&opts.Rev, "rev", "", "read schemas and manifests from commit `rev` instead of the working tree")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text, json or github")
-	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "log timings to standard error")
+	cmd.Flags().BoolVar(&opts.Verbose, "verbose", false, "log timings to standard error")
 	return cmd
 }
 
