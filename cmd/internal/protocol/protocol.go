@@ -2,7 +2,6 @@
 package protocol
 
 import (
-
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
