@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -23,30 +24,6 @@ import (
 	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/version"
 )
-
-// IndexPath is where a build tree keeps its index: which manifest version
-// built which artifacts. It is the cache of incremental builds and lives in
-// Git, like everything small records.
-const IndexPath = ".small/index.json"
-
-// Index is the content of IndexPath.
-type Index struct {
-	Protocol  string       `json:"protocol"`
-	Config    string       `json:"config"` // blob id of small.cue
-	Manifests []IndexEntry `json:"manifests"`
-}
-
-// IndexEntry is one manifest of a build.
-type IndexEntry struct {
-	Path      string        `json:"path"`
-	Blob      string        `json:"blob"`
-	Kind      string        `json:"kind"`
-	ID        string        `json:"id"`
-	Status    string        `json:"status,omitempty"`
-	Commit    string        `json:"commit"` // the commit that introduced this version
-	Actor     lineage.Actor `json:"actor"`
-	Artifacts []string      `json:"artifacts"`
-}
 
 // Change is one artifact a build creates, updates or retracts.
 type Change struct {
@@ -73,7 +50,9 @@ type Plan struct {
 	files          map[string]repo.Hash
 	blobs          map[string][]byte // new artifact bytes by path
 	index          Index
-	against        bool // computed against another plan: for reading only
+	indexFiles     map[string][]byte    // index shards to write
+	keptIndex      map[string]repo.Hash // index shards kept from the previous build
+	against        bool                 // computed against another plan: for reading only
 }
 
 // UpToDate reports whether the build would change no artifact.
@@ -161,19 +140,7 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		return nil, err
 	}
 	p.SchemaDigest = schema.Digest
-
-	allFiles, err := r.TreeFiles(m.Tree, "")
-	if err != nil {
-		return nil, err
-	}
-	manifests := map[string]repo.Hash{}
-	for fp, h := range allFiles {
-		if strings.HasPrefix(fp, cfg.Manifests+"/") && manifest.IsManifestFile(fp) {
-			manifests[fp] = h
-		}
-	}
-	p.Manifests = len(manifests)
-	configBlob := allFiles[config.FileName].String()
+	configBlob := r.FileBlob(m.Tree, config.FileName).String()
 
 	// The previous build is the cache.
 	var prev *prior
@@ -187,59 +154,60 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 	if prev != nil {
 		p.Previous = prev.commit
 	} else {
-		prev = &prior{files: map[string]repo.Hash{}, index: &Index{}}
+		prev = &prior{files: map[string]repo.Hash{}, index: &Index{}, loaded: true}
 	}
-	prevFiles, prevIndex := prev.files, prev.index
-	reuse := prev.schemaDigest == schema.Digest && prev.builder == version.Builder() && prevIndex.Config == configBlob
+	reuse := prev.schemaDigest == schema.Digest && prev.builder == version.Builder() && prev.index.Config == configBlob
+	if reuse && prev.manifestCommit == m.ID {
+		p.Manifests = prev.index.Count
+		p.Report.Manifests = p.Manifests
+		p.index = *prev.index
+		return p, nil // up to date: nothing to read
+	}
 	p.Full = !reuse
-	kept := map[string]IndexEntry{}
-	var changed []string
-	if reuse {
-		for _, e := range prevIndex.Manifests {
-			if h, ok := manifests[e.Path]; ok && h.String() == e.Blob {
-				kept[e.Path] = e
-			}
-		}
+	var d *delta
+	if reuse && r.HasCommit(prev.manifestCommit) {
+		d, err = incrementalDelta(r, prev, m, cfg.Manifests)
+	} else {
+		d, err = fullDelta(r, prev, m, cfg.Manifests, reuse)
 	}
-	for fp := range manifests {
-		if _, ok := kept[fp]; !ok {
-			changed = append(changed, fp)
-		}
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(changed)
+	p.Manifests = d.count
+	changed := slices.Sorted(maps.Keys(d.changed))
 	p.Evaluated = len(changed)
 
-	var res *content.Result
+	res := &content.Result{}
 	if len(changed) > 0 {
-		res, err = content.Validate(snap, cfg, content.Options{Paths: changed, Artifacts: true})
+		if res, err = content.Validate(snap, cfg, content.Options{Paths: changed, Artifacts: true}); err != nil {
+			return nil, err
+		}
+	}
+	p.Report.Manifests = d.count
+	p.Report.Diagnostics = res.Report.Diagnostics
+	if p.Report.Failed() {
+		diag.Sort(p.Report.Diagnostics)
+		return p, nil
+	}
+
+	// Introducing commits and actors of the changed manifests.
+	known := map[repo.Hash]map[string]repo.Hash{}
+	if !prev.manifestCommit.IsZero() && !r.HasCommit(prev.manifestCommit) {
+		// A shallow clone: the previous build's index stands in for the
+		// history before it.
+		idx, err := prev.fullIndex(r)
 		if err != nil {
 			return nil, err
 		}
-	} else {
-		res = &content.Result{}
-	}
-	p.Report.Manifests = len(manifests)
-	p.Report.Diagnostics = res.Report.Diagnostics
-
-	// Introducing commits and actors of the changed manifests.
-	targets := map[string]repo.Hash{}
-	for _, mf := range res.Manifests {
-		targets[mf.Path] = manifests[mf.Path]
-	}
-	known := map[repo.Hash]map[string]repo.Hash{}
-	if !prev.manifestCommit.IsZero() {
 		files := map[string]repo.Hash{}
-		for _, e := range prevIndex.Manifests {
+		for _, e := range idx.Manifests {
 			files[e.Path], _ = repo.ParseHash(e.Blob)
 		}
 		known[prev.manifestCommit] = files
 	}
-	var intro map[string]repo.Hash
-	if len(p.Report.Diagnostics) == 0 && len(targets) > 0 {
-		intro, err = r.Introductions(m.ID, cfg.Manifests, targets, known)
-		if err != nil {
-			return nil, err
-		}
+	intro, err := r.Introductions(m.ID, cfg.Manifests, d.changed, known)
+	if err != nil {
+		return nil, err
 	}
 	actors := map[repo.Hash]lineage.Actor{}
 	actorOf := func(h repo.Hash) (lineage.Actor, error) {
@@ -260,16 +228,10 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		return a, nil
 	}
 
-	// The new index: kept entries and the changed manifests.
-	entries := make([]IndexEntry, 0, len(manifests))
-	for _, e := range kept {
-		entries = append(entries, e)
-	}
+	// The entries of the changed manifests.
+	var fresh []IndexEntry
 	for _, mf := range res.Manifests {
-		if !mf.Valid {
-			continue
-		}
-		e := IndexEntry{Path: mf.Path, Blob: manifests[mf.Path].String(), Kind: mf.Kind, ID: mf.ID, Status: mf.Status}
+		e := IndexEntry{Path: mf.Path, Blob: d.changed[mf.Path].String(), Kind: mf.Kind, ID: mf.ID, Status: mf.Status}
 		if h, ok := intro[mf.Path]; ok {
 			e.Commit = h.String()
 			if e.Actor, err = actorOf(h); err != nil {
@@ -280,45 +242,61 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 			e.Artifacts = append(e.Artifacts, a.Path)
 			p.blobs[a.Path] = a.Data
 		}
-		entries = append(entries, e)
+		fresh = append(fresh, e)
 	}
-	slices.SortFunc(entries, func(a, b IndexEntry) int { return strings.Compare(a.Path, b.Path) })
-	p.index = Index{Protocol: version.Protocol, Config: configBlob, Manifests: entries}
 
 	// Kinds and ids, and artifact paths, are unique across the repository.
-	p.Report.Diagnostics = append(p.Report.Diagnostics, uniqueness(entries)...)
+	dups, err := d.conflicts(r, prev, fresh)
+	if err != nil {
+		return nil, err
+	}
+	p.Report.Diagnostics = dups
 	diag.Sort(p.Report.Diagnostics)
 	if p.Report.Failed() {
 		return p, nil
 	}
 
-	// The new tree's files, and what changed against the previous tree.
-	w := r.NewObjectWriter() // only to compute blob ids; Apply writes
-	p.files = map[string]repo.Hash{}
-	owner := map[string]*IndexEntry{}
-	for i := range entries {
-		e := &entries[i]
-		for _, a := range e.Artifacts {
-			owner[a] = e
-			if data, ok := p.blobs[a]; ok {
-				if p.files[a], err = w.Blob(data); err != nil {
-					return nil, err
-				}
-			} else {
-				p.files[a] = prevFiles[a]
+	// The new index: the shards the changes touch.
+	entries := append(slices.Clone(d.keptInShards), fresh...)
+	slices.SortFunc(entries, func(a, b IndexEntry) int { return strings.Compare(a.Path, b.Path) })
+	p.index = Index{Protocol: version.Protocol, Config: configBlob, Count: d.count}
+	if d.dirty == nil {
+		p.index.Manifests = entries
+		p.indexFiles = renderShards(entries, nil)
+	} else {
+		p.indexFiles = renderShards(entries, d.dirty)
+		p.keptIndex = map[string]repo.Hash{}
+		for name, h := range prev.indexFiles {
+			if !d.dirty[strings.TrimPrefix(name, IndexDir+"/")] {
+				p.keptIndex[name] = h
 			}
 		}
 	}
-	prevOwner := map[string]*IndexEntry{}
-	for i := range prevIndex.Manifests {
-		e := &prevIndex.Manifests[i]
+
+	// The new tree's files: the previous ones, less what the replaced
+	// manifests built, plus what the changed ones build.
+	w := r.NewObjectWriter() // only to compute blob ids; Apply writes
+	p.files = maps.Clone(prev.files)
+	prevOwner := map[string]IndexEntry{}
+	for _, e := range d.replaced {
 		for _, a := range e.Artifacts {
 			prevOwner[a] = e
+			delete(p.files, a)
 		}
 	}
-	for a, h := range p.files {
-		old, had := prevFiles[a]
-		switch {
+	owner := map[string]*IndexEntry{}
+	for i := range fresh {
+		e := &fresh[i]
+		for _, a := range e.Artifacts {
+			owner[a] = e
+			if p.files[a], err = w.Blob(p.blobs[a]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for a := range owner {
+		old, had := prev.files[a]
+		switch h := p.files[a]; {
 		case !had:
 			p.Changes = append(p.Changes, Change{Path: a, Action: lineage.Created, New: p.blobs[a], NewBlob: h, Owner: owner[a]})
 		case old != h:
@@ -329,24 +307,23 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 			p.Changes = append(p.Changes, Change{Path: a, Action: lineage.Updated, Old: oldData, New: p.blobs[a], OldBlob: old, NewBlob: h, Owner: owner[a]})
 		}
 	}
-	for a, old := range prevFiles {
-		if _, ok := p.files[a]; !ok && a != IndexPath {
-			oldData, err := prev.read(r, a, old)
-			if err != nil {
-				return nil, err
-			}
-			// A retraction is caused by the commit being built, which no
-			// longer has the manifest; the record still names the manifest.
-			o := IndexEntry{}
-			if po := prevOwner[a]; po != nil {
-				o = *po
-			}
-			o.Commit = m.ID.String()
-			if o.Actor, err = actorOf(m.ID); err != nil {
-				return nil, err
-			}
-			p.Changes = append(p.Changes, Change{Path: a, Action: lineage.Retracted, Old: oldData, OldBlob: old, Owner: &o})
+	for a, po := range prevOwner {
+		if _, ok := p.files[a]; ok {
+			continue
 		}
+		old := prev.files[a]
+		oldData, err := prev.read(r, a, old)
+		if err != nil {
+			return nil, err
+		}
+		// A retraction is caused by the commit being built, which no
+		// longer has the manifest; the record still names the manifest.
+		o := po
+		o.Commit = m.ID.String()
+		if o.Actor, err = actorOf(m.ID); err != nil {
+			return nil, err
+		}
+		p.Changes = append(p.Changes, Change{Path: a, Action: lineage.Retracted, Old: oldData, OldBlob: old, Owner: &o})
 	}
 	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
 	return p, nil
@@ -357,6 +334,139 @@ func mustHash(s string) repo.Hash {
 	return h
 }
 
+// delta is what a build has to do relative to the previous one.
+type delta struct {
+	changed      map[string]repo.Hash // manifests to evaluate: path -> blob
+	replaced     []IndexEntry         // previous entries of changed and removed manifests
+	keptInShards []IndexEntry         // unchanged entries that share a shard with a change
+	dirty        map[string]bool      // index shards to rewrite; nil: all
+	count        int                  // manifests in the commit
+}
+
+// fullDelta evaluates every manifest of m; with reuse, manifests whose blob
+// the previous index has are kept (a shallow clone, where the previous
+// manifest commit is missing).
+func fullDelta(r *repo.Repository, prev *prior, m *repo.CommitInfo, dir string, reuse bool) (*delta, error) {
+	all, err := r.TreeFiles(m.Tree, dir)
+	if err != nil {
+		return nil, err
+	}
+	d := &delta{changed: map[string]repo.Hash{}}
+	for fp, h := range all {
+		if manifest.IsManifestFile(fp) {
+			d.changed[fp] = h
+		}
+	}
+	d.count = len(d.changed)
+	idx, err := prev.fullIndex(r)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range idx.Manifests {
+		if reuse && d.changed[e.Path].String() == e.Blob {
+			delete(d.changed, e.Path)
+			d.keptInShards = append(d.keptInShards, e)
+			continue
+		}
+		d.replaced = append(d.replaced, e)
+	}
+	return d, nil
+}
+
+// incrementalDelta finds the manifests that changed between the previous
+// build's manifest commit and m by comparing their trees, descending only
+// into subtrees that differ, and reads only the index shards they live in.
+func incrementalDelta(r *repo.Repository, prev *prior, m *repo.CommitInfo, dir string) (*delta, error) {
+	old, err := r.ReadCommit(prev.manifestCommit)
+	if err != nil {
+		return nil, err
+	}
+	newSub, oldSub := r.SubtreeID(m.Tree, dir), r.SubtreeID(old.Tree, dir)
+	added, err := r.DiffTrees(newSub, oldSub, dir)
+	if err != nil {
+		return nil, err
+	}
+	gone, err := r.DiffTrees(oldSub, newSub, dir)
+	if err != nil {
+		return nil, err
+	}
+	d := &delta{changed: map[string]repo.Hash{}, dirty: map[string]bool{}, count: prev.index.Count}
+	for fp, h := range added {
+		if manifest.IsManifestFile(fp) {
+			d.changed[fp] = h
+			d.dirty[shardOf(fp)] = true
+			if _, ok := gone[fp]; !ok {
+				d.count++
+			}
+		}
+	}
+	touched := map[string]bool{}
+	for fp := range gone {
+		if manifest.IsManifestFile(fp) {
+			touched[fp] = true
+			d.dirty[shardOf(fp)] = true
+			if _, ok := added[fp]; !ok {
+				d.count--
+			}
+		}
+	}
+	entries, err := prev.shardEntries(r, d.dirty)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if touched[e.Path] {
+			d.replaced = append(d.replaced, e)
+		} else if _, ok := d.changed[e.Path]; !ok {
+			d.keptInShards = append(d.keptInShards, e)
+		}
+	}
+	return d, nil
+}
+
+// conflicts reports (kind, id) pairs and artifact paths that the fresh
+// entries claim twice, among themselves or with manifests kept from the
+// previous build. A clash with a kept manifest shows as an artifact path of
+// the previous tree that none of the replaced manifests built.
+func (d *delta) conflicts(r *repo.Repository, prev *prior, fresh []IndexEntry) ([]diag.Diagnostic, error) {
+	if d.dirty == nil {
+		return uniqueness(append(slices.Clone(d.keptInShards), fresh...)), nil
+	}
+	released := map[string]bool{}
+	for _, e := range d.replaced {
+		for _, a := range e.Artifacts {
+			released[a] = true
+		}
+	}
+	clash := false
+	for _, e := range fresh {
+		for _, a := range e.Artifacts {
+			if _, ok := prev.files[a]; ok && !released[a] {
+				clash = true
+			}
+		}
+	}
+	if !clash {
+		return uniqueness(fresh), nil
+	}
+	// Rare: name the other manifests, from the whole previous index.
+	idx, err := prev.fullIndex(r)
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]IndexEntry{}
+	for _, e := range idx.Manifests {
+		all[e.Path] = e
+	}
+	for _, e := range d.replaced {
+		delete(all, e.Path)
+	}
+	for _, e := range fresh {
+		all[e.Path] = e
+	}
+	return uniqueness(slices.Collect(maps.Values(all))), nil
+}
+
 // prior is the build a plan is computed against: the artifact branch's tip,
 // or an in-memory plan of another revision.
 type prior struct {
@@ -365,8 +475,10 @@ type prior struct {
 	schemaDigest   string
 	builder        string
 	files          map[string]repo.Hash
-	index          *Index
-	blobs          map[string][]byte // bytes not in the repository yet
+	index          *Index               // its Manifests are there once loaded
+	loaded         bool                 // index.Manifests holds every entry
+	indexFiles     map[string]repo.Hash // the index's own files in the build tree
+	blobs          map[string][]byte    // bytes not in the repository yet
 }
 
 // read returns an artifact's bytes as the prior build has them.
@@ -377,13 +489,39 @@ func (pr *prior) read(r *repo.Repository, path string, h repo.Hash) ([]byte, err
 	return r.ReadBlob(h)
 }
 
-func (p *Plan) asPrior() *prior {
-	return &prior{manifestCommit: p.ManifestCommit.ID, schemaDigest: p.SchemaDigest, builder: version.Builder(),
-		files: p.files, index: &p.index, blobs: p.blobs}
+// fullIndex loads every entry of the prior build's index.
+func (pr *prior) fullIndex(r *repo.Repository) (*Index, error) {
+	if !pr.loaded {
+		es, err := readShards(r, pr.indexFiles, nil)
+		if err != nil {
+			return nil, err
+		}
+		pr.index.Manifests, pr.loaded = es, true
+	}
+	return pr.index, nil
 }
 
-// readPrevious reads the artifact branch's tip, its files and its index;
-// nil when there is no build yet.
+// shardEntries returns the entries of the given index shards.
+func (pr *prior) shardEntries(r *repo.Repository, shards map[string]bool) ([]IndexEntry, error) {
+	if pr.loaded {
+		var out []IndexEntry
+		for _, e := range pr.index.Manifests {
+			if shards[shardOf(e.Path)] {
+				out = append(out, e)
+			}
+		}
+		return out, nil
+	}
+	return readShards(r, pr.indexFiles, shards)
+}
+
+func (p *Plan) asPrior() *prior {
+	return &prior{manifestCommit: p.ManifestCommit.ID, schemaDigest: p.SchemaDigest, builder: version.Builder(),
+		files: p.files, index: &p.index, loaded: true, blobs: p.blobs}
+}
+
+// readPrevious reads the artifact branch's tip, its files and its index's
+// metadata; nil when there is no build yet. Index entries are read on demand.
 func readPrevious(r *repo.Repository, branch string) (*prior, error) {
 	tip, err := r.Ref(branch)
 	if err != nil || tip.IsZero() {
@@ -401,19 +539,19 @@ func readPrevious(r *repo.Repository, branch string) (*prior, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx := &Index{}
-	if h, ok := files[IndexPath]; ok {
-		b, err := r.ReadBlob(h)
-		if err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(b, idx); err != nil {
-			return nil, fmt.Errorf("read %s of %s: %w", IndexPath, tip.String()[:12], err)
+	indexFiles := map[string]repo.Hash{}
+	for name, h := range files {
+		if strings.HasPrefix(name, ".small/") {
+			indexFiles[name] = h
+			delete(files, name)
 		}
 	}
-	delete(files, IndexPath)
+	idx, err := readIndexMeta(r, indexFiles)
+	if err != nil {
+		return nil, fmt.Errorf("the index of %s: %w", tip.String()[:12], err)
+	}
 	return &prior{commit: c, manifestCommit: mc, schemaDigest: c.Trailer(protocol.TrailerSchemaDigest),
-		builder: c.Trailer(protocol.TrailerBuilder), files: files, index: idx}, nil
+		builder: c.Trailer(protocol.TrailerBuilder), files: files, index: idx, indexFiles: indexFiles}, nil
 }
 
 // uniqueness reports (kind, id) pairs and artifact paths claimed twice.
@@ -437,8 +575,10 @@ func uniqueness(entries []IndexEntry) []diag.Diagnostic {
 		}
 		return strings.Join(o, ", ")
 	}
+	dupDoc := map[string]bool{}
 	for k, paths := range byID {
 		if len(paths) > 1 {
+			dupDoc[smallcue.DocumentPath(manifest.Identity{Kind: k[0], ID: k[1]})] = true
 			for _, p := range paths {
 				ds = append(ds, diag.Diagnostic{File: p, Path: manifest.FieldID, Code: diag.CodeIDDuplicate, Severity: diag.Error,
 					Message: fmt.Sprintf("%s %q is also defined in %s: expected each kind and id once", k[0], k[1], others(paths, p))})
@@ -446,7 +586,7 @@ func uniqueness(entries []IndexEntry) []diag.Diagnostic {
 		}
 	}
 	for a, paths := range byPath {
-		if len(paths) > 1 {
+		if len(paths) > 1 && !dupDoc[a] {
 			for _, p := range paths {
 				ds = append(ds, diag.Diagnostic{File: p, Code: diag.CodeOutputClash, Severity: diag.Error,
 					Message: fmt.Sprintf("artifact %s is also built by %s: expected each artifact path once", a, others(paths, p))})
@@ -494,12 +634,20 @@ func Apply(r *repo.Repository, p *Plan) (*Result, error) {
 		}
 		files[a] = h
 	}
-	idx, err := json.MarshalIndent(p.index, "", "  ")
+	meta, err := json.Marshal(p.index)
 	if err != nil {
 		return nil, err
 	}
-	if files[IndexPath], err = w.Blob(append(idx, '\n')); err != nil {
+	if files[IndexMeta], err = w.Blob(append(meta, '\n')); err != nil {
 		return nil, err
+	}
+	for name, h := range p.keptIndex {
+		files[name] = h
+	}
+	for name, data := range p.indexFiles {
+		if files[name], err = w.Blob(data); err != nil {
+			return nil, err
+		}
 	}
 	tree, err := w.FileTree(files)
 	if err != nil {

@@ -23,8 +23,11 @@ import (
 type Manifest struct {
 	Path string
 	manifest.Identity
-	Doc   *manifest.Document // nil when the file could not be decoded
-	Valid bool
+	// IDLine and IDColumn locate the id (or the top of the file when the id
+	// comes from the file name), for findings about it. The decoded document
+	// itself is not kept: 10,000 of them would hold hundreds of megabytes.
+	IDLine, IDColumn int
+	Valid            bool
 	// Artifacts are what the manifest builds into, when Options.Artifacts is set.
 	Artifacts []smallcue.Artifact
 }
@@ -187,7 +190,7 @@ func check(v *smallcue.Validator, p string, data []byte, readErr error, lim mani
 	if err != nil {
 		return fail(diag.CodeParse, err.Error(), 0, 0)
 	}
-	m.Doc = doc
+	m.IDLine, m.IDColumn, _ = doc.Position([]string{manifest.FieldID})
 	id, err := doc.Identity()
 	if errors.As(err, &de) {
 		return fail(de.Code, de.Msg, de.Line, de.Column)
@@ -225,11 +228,8 @@ func duplicates(ms []Manifest) []diag.Diagnostic {
 					others = append(others, ms[j].Path)
 				}
 			}
-			d := diag.Diagnostic{File: ms[i].Path, Line: 1, Column: 1, Path: manifest.FieldID, Code: diag.CodeIDDuplicate, Severity: diag.Error,
+			d := diag.Diagnostic{File: ms[i].Path, Line: ms[i].IDLine, Column: ms[i].IDColumn, Path: manifest.FieldID, Code: diag.CodeIDDuplicate, Severity: diag.Error,
 				Message: fmt.Sprintf("%s %q is also defined in %s: expected each kind and id once", k[0], k[1], strings.Join(others, ", "))}
-			if ms[i].Doc != nil {
-				d.Line, d.Column, _ = ms[i].Doc.Position([]string{manifest.FieldID})
-			}
 			ms[i].Valid = false
 			ds = append(ds, d)
 		}
@@ -252,18 +252,31 @@ func manifestFiles(snap repo.Snapshot, cfg *config.Config, paths []string) ([]re
 	if len(paths) == 0 {
 		return out, nil
 	}
+	byPath := make(map[string]repo.FileEntry, len(out))
+	for _, e := range out {
+		byPath[e.Path] = e
+	}
 	var picked []repo.FileEntry
 	taken := map[string]bool{}
+	take := func(e repo.FileEntry) {
+		if !taken[e.Path] {
+			taken[e.Path] = true
+			picked = append(picked, e)
+		}
+	}
 	for _, p := range paths {
 		p = path.Clean(p)
+		if e, ok := byPath[p]; ok {
+			take(e)
+			continue
+		}
+		// A directory: every manifest below it.
+		prefix := p + "/"
 		n := 0
 		for _, e := range out {
-			if e.Path == p || p == "." || strings.HasPrefix(e.Path, p+"/") {
+			if p == "." || strings.HasPrefix(e.Path, prefix) {
+				take(e)
 				n++
-				if !taken[e.Path] {
-					taken[e.Path] = true
-					picked = append(picked, e)
-				}
 			}
 		}
 		if n == 0 {

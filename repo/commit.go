@@ -115,6 +115,19 @@ func (r *Repository) TreeFiles(tree Hash, dir string) (map[string]Hash, error) {
 	}
 }
 
+// FileBlob returns the blob id of the file at path within tree, or ZeroHash.
+func (r *Repository) FileBlob(tree Hash, path string) Hash {
+	t, err := r.git.TreeObject(tree)
+	if err != nil {
+		return ZeroHash
+	}
+	e, err := t.FindEntry(path)
+	if err != nil || e.Mode == filemode.Dir {
+		return ZeroHash
+	}
+	return e.Hash
+}
+
 // SubtreeID returns the id of the tree at dir within tree, or ZeroHash.
 func (r *Repository) SubtreeID(tree Hash, dir string) Hash {
 	t, err := r.git.TreeObject(tree)

@@ -55,7 +55,7 @@ func (r *Repository) Introductions(from Hash, dir string, targets map[string]Has
 		var changed map[string]Hash
 		for i, p := range c.parents {
 			var diff map[string]Hash
-			if files, ok := known[p]; ok && !r.hasCommit(p) {
+			if files, ok := known[p]; ok && !r.HasCommit(p) {
 				all, err := r.filesBelow(sub, dir)
 				if err != nil {
 					return nil, err
@@ -74,7 +74,7 @@ func (r *Repository) Introductions(from Hash, dir string, targets map[string]Has
 				if err != nil {
 					return nil, fmt.Errorf("read commit %s: %w", p, err)
 				}
-				if diff, err = r.diffTrees(sub, r.SubtreeID(pc.TreeHash, dir), dir); err != nil {
+				if diff, err = r.DiffTrees(sub, r.SubtreeID(pc.TreeHash, dir), dir); err != nil {
 					return nil, err
 				}
 				if err := push(p); err != nil {
@@ -113,7 +113,8 @@ func (r *Repository) Introductions(from Hash, dir string, targets map[string]Has
 	return found, nil
 }
 
-func (r *Repository) hasCommit(h Hash) bool {
+// HasCommit reports whether the commit is in the repository.
+func (r *Repository) HasCommit(h Hash) bool {
 	_, err := r.git.CommitObject(h)
 	return err == nil
 }
@@ -123,12 +124,13 @@ func (r *Repository) filesBelow(t Hash, dir string) (map[string]Hash, error) {
 	if t.IsZero() {
 		return map[string]Hash{}, nil
 	}
-	return r.diffTrees(t, ZeroHash, dir)
+	return r.DiffTrees(t, ZeroHash, dir)
 }
 
-// diffTrees returns the files of tree a (at prefix) whose blob differs from
-// tree b's, descending only into subtrees that differ.
-func (r *Repository) diffTrees(a, b Hash, prefix string) (map[string]Hash, error) {
+// DiffTrees returns the files of tree a (at prefix) whose blob differs from
+// tree b's, or that b lacks, descending only into subtrees that differ.
+// Either tree may be ZeroHash (empty).
+func (r *Repository) DiffTrees(a, b Hash, prefix string) (map[string]Hash, error) {
 	out := map[string]Hash{}
 	var walk func(a, b Hash, prefix string) error
 	walk = func(a, b Hash, prefix string) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
 )
@@ -179,6 +180,7 @@ type Commit struct {
 	ID      string // full hex id
 	Subject string
 	tree    *object.Tree
+	storer  storer.EncodedObjectStorer
 }
 
 // ResolveCommit resolves a revision (a branch, tag, hex id, HEAD~2, …) to a commit.
@@ -205,5 +207,5 @@ func (r *Repository) ResolveCommit(rev string) (*Commit, error) {
 		return nil, fmt.Errorf("read tree of %s: %w", h, err)
 	}
 	subject, _, _ := strings.Cut(c.Message, "\n")
-	return &Commit{ID: h.String(), Subject: subject, tree: tree}, nil
+	return &Commit{ID: h.String(), Subject: subject, tree: tree, storer: r.git.Storer}, nil
 }

@@ -128,9 +128,16 @@ func (w *workTree) Read(name string, max int64) ([]byte, error) {
 }
 
 // Snapshot is the snapshot of a commit's tree.
-func (c *Commit) Snapshot() Snapshot { return &treeSnapshot{commit: c} }
+func (c *Commit) Snapshot() Snapshot {
+	return &treeSnapshot{commit: c, blobs: map[string]plumbing.Hash{}}
+}
 
-type treeSnapshot struct{ commit *Commit }
+type treeSnapshot struct {
+	commit *Commit
+	// blobs remembers the blob of every regular file Files has listed, so
+	// that Read need not walk the tree again for each file.
+	blobs map[string]plumbing.Hash
+}
 
 func (t *treeSnapshot) Name() string { return "commit " + t.commit.ID[:12] }
 
@@ -166,6 +173,9 @@ func (t *treeSnapshot) Files(dir string) ([]FileEntry, error) {
 		if dir != "" && dir != "." {
 			p = path.Join(dir, name)
 		}
+		if entry.Mode != filemode.Symlink {
+			t.blobs[p] = entry.Hash
+		}
 		out = append(out, FileEntry{Path: p, Symlink: entry.Mode == filemode.Symlink})
 	}
 	slices.SortFunc(out, func(a, b FileEntry) int { return strings.Compare(a.Path, b.Path) })
@@ -173,6 +183,9 @@ func (t *treeSnapshot) Files(dir string) ([]FileEntry, error) {
 }
 
 func (t *treeSnapshot) Read(name string, max int64) ([]byte, error) {
+	if h, ok := t.blobs[name]; ok {
+		return t.readBlob(h, max)
+	}
 	for hop := 0; ; hop++ {
 		f, err := t.commit.tree.File(name)
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
@@ -204,6 +217,26 @@ func (t *treeSnapshot) Read(name string, max int64) ([]byte, error) {
 		}
 		return blobBytes(f, max)
 	}
+}
+
+// readBlob reads a blob by id, refusing one larger than max before reading it.
+func (t *treeSnapshot) readBlob(h plumbing.Hash, max int64) ([]byte, error) {
+	b, err := object.GetBlob(t.commit.storer, h)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, fmt.Errorf("its blob %s is not in this clone (a partial clone?): fetch it, e.g. git fetch origin, or git checkout the commit", h.String()[:12])
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	if b.Size > max {
+		return nil, &TooLargeError{Size: b.Size, Max: max}
+	}
+	r, err := b.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	defer r.Close()
+	return io.ReadAll(io.LimitReader(r, max+1))
 }
 
 func blobBytes(f *object.File, max int64) ([]byte, error) {
