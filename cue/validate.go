@@ -107,8 +107,7 @@ func (v *Validator) evaluate(doc *manifest.Document, id manifest.Identity) (cue.
 	e.cueErrors(err)
 	e.notAllowed(content, nil)
 	e.missing(content, nil)
-	diag.Sort(e.out)
-	return cue.Value{}, e.out
+	return cue.Value{}, e.finish()
 }
 
 // contentOf drops the reserved fields that the kind's definition leaves to
@@ -164,14 +163,26 @@ type explainer struct {
 	data cue.Value
 	seen map[string]bool
 	out  []diag.Diagnostic
+	more int // findings past MaxPerFile
 }
 
-func (e *explainer) add(sel []string, code, msg string, atKey bool) {
+// MaxPerFile is how many findings one manifest reports; past it, one more
+// says how many were left out. It keeps a hostile file (60,000 fields that
+// are not allowed) from costing seconds of positions and messages nobody reads.
+const MaxPerFile = 50
+
+// add records a finding at sel, once per path. The message is only built
+// for findings that are kept.
+func (e *explainer) add(sel []string, code string, msg func() string, atKey bool) {
 	p := pathString(sel)
 	if e.seen[p] {
 		return
 	}
 	e.seen[p] = true
+	if len(e.out) >= MaxPerFile {
+		e.more++
+		return
+	}
 	var line, col int
 	if atKey {
 		line, col, _ = e.doc.KeyPosition(sel)
@@ -179,7 +190,17 @@ func (e *explainer) add(sel []string, code, msg string, atKey bool) {
 		line, col, _ = e.doc.Position(sel)
 	}
 	e.out = append(e.out, diag.Diagnostic{File: e.doc.Path, Line: line, Column: col, Path: p,
-		Code: code, Severity: diag.Error, Message: msg})
+		Code: code, Severity: diag.Error, Message: msg()})
+}
+
+// finish sorts the findings and says how many were left out.
+func (e *explainer) finish() []diag.Diagnostic {
+	diag.Sort(e.out)
+	if e.more > 0 {
+		e.out = append(e.out, diag.Diagnostic{File: e.doc.Path, Code: diag.CodeMoreProblems, Severity: diag.Error,
+			Message: fmt.Sprintf("%d more problems not listed: small reports the first %d of a file", e.more, MaxPerFile)})
+	}
+	return e.out
 }
 
 func (e *explainer) cueErrors(err error) {
@@ -197,17 +218,17 @@ func (e *explainer) cueErrors(err error) {
 		format, args := ce.Msg()
 		switch {
 		case disjunction[pathString(sel)]:
-			e.add(sel, diag.CodeViolation, e.notOneOf(sel), false)
+			e.add(sel, diag.CodeViolation, func() string { return e.notOneOf(sel) }, false)
 		case format == "field not allowed":
-			e.add(sel, diag.CodeFieldNotAllowed, e.notAllowedMsg(sel), true)
+			e.add(sel, diag.CodeFieldNotAllowed, func() string { return e.notAllowedMsg(sel) }, true)
 		case strings.HasPrefix(format, "incomplete value") || strings.HasPrefix(format, "field is required"):
-			e.add(sel, diag.CodeMissingField, "required field is missing: expected "+e.expected(sel), false)
+			e.add(sel, diag.CodeMissingField, func() string { return "required field is missing: expected " + e.expected(sel) }, false)
 		case strings.HasPrefix(format, "conflicting values"):
-			e.add(sel, diag.CodeViolation, fmt.Sprintf("got %s, expected %s", e.given(sel), e.expected(sel)), false)
+			e.add(sel, diag.CodeViolation, func() string { return fmt.Sprintf("got %s, expected %s", e.given(sel), e.expected(sel)) }, false)
 		case strings.HasPrefix(format, "invalid value") && len(args) == 2:
-			e.add(sel, diag.CodeViolation, fmt.Sprintf("got %s, expected %s", e.given(sel), e.constraint(sel, args[1])), false)
+			e.add(sel, diag.CodeViolation, func() string { return fmt.Sprintf("got %s, expected %s", e.given(sel), e.constraint(sel, args[1])) }, false)
 		default:
-			e.add(sel, diag.CodeViolation, fmt.Sprintf(format, args...), false)
+			e.add(sel, diag.CodeViolation, func() string { return fmt.Sprintf(format, args...) }, false)
 		}
 	}
 }
@@ -238,7 +259,7 @@ func (e *explainer) notAllowed(s *ast.StructLit, sel []string) {
 		name := fieldName(f)
 		child := append(slices.Clip(sel), name)
 		if !schema.Allows(cue.Str(name)) {
-			e.add(child, diag.CodeFieldNotAllowed, e.notAllowedMsg(child), true)
+			e.add(child, diag.CodeFieldNotAllowed, func() string { return e.notAllowedMsg(child) }, true)
 			continue
 		}
 		e.descend(f.Value, child, e.notAllowed)
@@ -279,7 +300,8 @@ func (e *explainer) missing(s *ast.StructLit, sel []string) {
 		case cue.OptionalConstraint:
 			continue
 		case cue.RequiredConstraint:
-			e.add(child, diag.CodeMissingField, "required field is missing: expected "+describe(it.Value()), false)
+			v := it.Value()
+			e.add(child, diag.CodeMissingField, func() string { return "required field is missing: expected " + describe(v) }, false)
 			continue
 		}
 		val := it.Value()
@@ -289,7 +311,7 @@ func (e *explainer) missing(s *ast.StructLit, sel []string) {
 		if val.IncompleteKind() == cue.StructKind {
 			e.missing(nil, child)
 		} else if !val.IsConcrete() {
-			e.add(child, diag.CodeMissingField, "required field is missing: expected "+describe(val), false)
+			e.add(child, diag.CodeMissingField, func() string { return "required field is missing: expected " + describe(val) }, false)
 		}
 	}
 }

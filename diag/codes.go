@@ -40,6 +40,7 @@ const (
 	CodeViolation       = "schema.violation"
 	CodeFieldNotAllowed = "schema.field-not-allowed"
 	CodeMissingField    = "schema.missing-field"
+	CodeMoreProblems    = "manifest.more-problems"
 
 	// Building artifacts.
 	CodeOutputInvalid = "artifact.output-invalid"
@@ -82,6 +83,7 @@ var Codes = []Code{
 	{CodeViolation, "a value breaks its kind's definition: wrong type, out of bounds, not one of the allowed values"},
 	{CodeFieldNotAllowed, "a field that the kind's (closed) definition does not declare"},
 	{CodeMissingField, "a required field, or one with no default, is missing"},
+	{CodeMoreProblems, "a manifest has more problems than small lists for one file (50); fix those shown and run again"},
 	{CodeOutputInvalid, "a kind's #outputs entry is not a concrete string, or the document cannot be rendered as JSON"},
 	{CodeOutputPath, "an artifact path is absolute, unclean, or has a .., .git or .small segment"},
 	{CodeOutputClash, "two manifests build the same artifact path; each names the other"},
