@@ -94,3 +94,5 @@ func ParseRecords(note []byte) ([]Record, []error) {
 	}
 	return out, errs
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 
 	"github.com/charmbracelet/log"
 	"github.com/mattn/go-isatty"
@@ -128,4 +129,34 @@ func WriteJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// StartPager sends Out through $PAGER (default "less -FRX", as git does)
+// when Out is a terminal; stop waits for the pager to finish. Elsewhere it
+// changes nothing.
+func (s *IOStreams) StartPager() (stop func()) {
+	if !s.OutTTY {
+		return func() {}
+	}
+	pager := os.Getenv("PAGER")
+	if pager == "" {
+		pager = "less -FRX"
+	}
+	if pager == "cat" {
+		return func() {}
+	}
+	cmd := exec.Command("sh", "-c", pager)
+	cmd.Stdout, cmd.Stderr = s.Out, s.ErrOut
+	cmd.Env = append(os.Environ(), "LESS=FRX", "LV=-c")
+	in, err := cmd.StdinPipe()
+	if err != nil || cmd.Start() != nil {
+		return func() {}
+	}
+	out := s.Out
+	s.Out = in
+	return func() {
+		in.Close()
+		cmd.Wait()
+		s.Out = out
+	}
 }

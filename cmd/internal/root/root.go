@@ -12,8 +12,11 @@ import (
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/cmd/internal/demo"
 	"github.com/smallhq/small/cmd/internal/initcmd"
+	"github.com/smallhq/small/cmd/internal/lineagecmd"
+	"github.com/smallhq/small/cmd/internal/logcmd"
 	"github.com/smallhq/small/cmd/internal/plan"
 	"github.com/smallhq/small/cmd/internal/protocol"
+	"github.com/smallhq/small/cmd/internal/provenance"
 	"github.com/smallhq/small/cmd/internal/schema"
 	"github.com/smallhq/small/cmd/internal/show"
 	"github.com/smallhq/small/cmd/internal/validate"
@@ -51,6 +54,9 @@ before anything is built. Everything small records is ordinary Git data.`,
 		plan.NewCmdPlan(f),
 		buildcmd.NewCmdBuild(f, nil),
 		show.NewCmdShow(f),
+		lineagecmd.NewCmdLineage(f),
+		logcmd.NewCmdLog(f),
+		provenance.NewCmdProvenance(f),
 		schema.NewCmdSchema(f),
 		protocol.NewCmdProtocol(f),
 		demo.NewCmdDemo(f, func(dir string, args ...string) int {

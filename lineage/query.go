@@ -1,0 +1,244 @@
+package lineage
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
+)
+
+// The notes refs of small/v1.
+const (
+	NotesLineage   = protocol.NotesLineage
+	NotesLifecycle = protocol.NotesLifecycle
+)
+
+// Version is one version of an artifact: the build that wrote (or
+// retracted) it, and the record of where it came from.
+type Version struct {
+	Build  *repo.CommitInfo
+	Record Record
+	// Missing says why there is no record, when there is none: a build
+	// without a lineage note, or a note without a line for this artifact.
+	Missing string
+}
+
+// Found reports whether the version has a lineage record.
+func (v Version) Found() bool { return v.Missing == "" }
+
+// Log reads the history of the artifact branch, newest first, with the
+// lineage and lifecycle notes of each build.
+type Log struct {
+	r         *repo.Repository
+	tip       repo.Hash
+	lineage   *repo.Notes
+	lifecycle *repo.Notes
+	// Shallow is set when the walk reached the end of a shallow clone's history.
+	Shallow bool
+}
+
+// ErrNoBuild is an artifact branch that does not exist yet.
+var ErrNoBuild = errors.New("no build yet")
+
+// OpenLog opens the history of branch (a full ref name).
+func OpenLog(r *repo.Repository, branch string) (*Log, error) {
+	tip, err := r.Ref(branch)
+	if err != nil {
+		return nil, err
+	}
+	if tip.IsZero() {
+		return nil, ErrNoBuild
+	}
+	lin, err := r.ReadNotes(NotesLineage)
+	if err != nil {
+		return nil, err
+	}
+	lif, err := r.ReadNotes(NotesLifecycle)
+	if err != nil {
+		return nil, err
+	}
+	return &Log{r: r, tip: tip, lineage: lin, lifecycle: lif}, nil
+}
+
+// Tip is the newest build.
+func (l *Log) Tip() repo.Hash { return l.tip }
+
+// Walk calls fn with each build commit, newest first, following first
+// parents, until fn returns false or history ends.
+func (l *Log) Walk(fn func(c *repo.CommitInfo) (bool, error)) error {
+	for h := l.tip; !h.IsZero(); {
+		c, err := l.r.ReadCommit(h)
+		if err != nil {
+			if l.r.IsShallowBoundary(h) || strings.Contains(err.Error(), "shallow clone") {
+				l.Shallow = true
+				return nil
+			}
+			return err
+		}
+		more, err := fn(c)
+		if err != nil || !more {
+			return err
+		}
+		if len(c.Parents) == 0 {
+			return nil
+		}
+		if l.r.IsShallowBoundary(h) {
+			l.Shallow = true
+			return nil
+		}
+		h = c.Parents[0]
+	}
+	return nil
+}
+
+// Records returns the lineage records of a build, and whether it has a note.
+// Lines that are not records (added by hand with git notes append) are
+// passed over.
+func (l *Log) Records(build repo.Hash) ([]Record, bool, error) {
+	text, ok, err := l.r.NoteText(l.lineage, build)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	recs, _ := ParseRecords(text)
+	return recs, true, nil
+}
+
+// Events returns the lifecycle events of a build.
+func (l *Log) Events(build repo.Hash) ([]Event, error) {
+	text, ok, err := l.r.NoteText(l.lifecycle, build)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return ParseEvents(text), nil
+}
+
+// Versions returns the versions of the artifact at path, newest first: the
+// builds that created, updated or retracted it. With all unset it stops at
+// the newest. A build without a lineage note is found by comparing trees,
+// and its version says that no lineage was recorded.
+func (l *Log) Versions(path string, all bool) ([]Version, error) {
+	var out []Version
+	quoted := `"artifact":"` + path + `"`
+	err := l.Walk(func(c *repo.CommitInfo) (bool, error) {
+		text, ok, err := l.r.NoteText(l.lineage, c.ID)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			// A cheap test before parsing: most builds did not touch path.
+			if !strings.Contains(string(text), quoted) {
+				return true, nil
+			}
+			recs, _ := ParseRecords(text)
+			for _, rec := range recs {
+				if rec.Artifact == path {
+					out = append(out, Version{Build: c, Record: rec})
+					return all, nil
+				}
+			}
+			return true, nil
+		}
+		// No note: did this build change path at all?
+		changed, action, err := l.changedBy(c, path)
+		if err != nil || !changed {
+			return err == nil, err
+		}
+		out = append(out, Version{Build: c, Record: Record{Artifact: path, Action: action},
+			Missing: "no lineage recorded: build " + c.ID.String()[:12] + " has no note in " + NotesLineage})
+		return all, nil
+	})
+	return out, err
+}
+
+// changedBy compares path in a build and its first parent.
+func (l *Log) changedBy(c *repo.CommitInfo, path string) (bool, string, error) {
+	now := l.r.FileBlob(c.Tree, path)
+	before := repo.ZeroHash
+	if len(c.Parents) > 0 {
+		p, err := l.r.ReadCommit(c.Parents[0])
+		if err != nil {
+			return false, "", err
+		}
+		before = l.r.FileBlob(p.Tree, path)
+	}
+	switch {
+	case now == before:
+		return false, "", nil
+	case before.IsZero():
+		return true, Created, nil
+	case now.IsZero():
+		return true, Retracted, nil
+	}
+	return true, Updated, nil
+}
+
+// ParseEvents reads a lifecycle note, passing over lines that are not events.
+func ParseEvents(note []byte) []Event {
+	var out []Event
+	for _, line := range strings.Split(string(note), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var e Event
+		if err := jsonUnmarshal(line, &e); err == nil && e.Event != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// ArtifactsOf lists, newest first, the artifact records a manifest path
+// produced across builds.
+func (l *Log) ArtifactsOf(manifestPath string, limit int) ([]Version, error) {
+	var out []Version
+	quoted := `"manifest":"` + manifestPath + `"`
+	err := l.Walk(func(c *repo.CommitInfo) (bool, error) {
+		text, ok, err := l.r.NoteText(l.lineage, c.ID)
+		if err != nil || !ok || !strings.Contains(string(text), quoted) {
+			return err == nil, err
+		}
+		recs, _ := ParseRecords(text)
+		for _, rec := range recs {
+			if rec.Manifest == manifestPath {
+				out = append(out, Version{Build: c, Record: rec})
+			}
+		}
+		return limit <= 0 || len(out) < limit, nil
+	})
+	return out, err
+}
+
+// CurrentFiles lists the artifacts at the tip, path to blob.
+func (l *Log) CurrentFiles() (map[string]repo.Hash, error) {
+	c, err := l.r.ReadCommit(l.tip)
+	if err != nil {
+		return nil, err
+	}
+	files, err := l.r.TreeFiles(c.Tree, "")
+	if err != nil {
+		return nil, err
+	}
+	for p := range files {
+		if strings.HasPrefix(p, ".small/") {
+			delete(files, p)
+		}
+	}
+	return files, nil
+}
+
+// NotFoundError is an artifact or manifest path small knows nothing of,
+// with the paths that come closest.
+type NotFoundError struct {
+	Name string
+	Near []string
+}
+
+func (e *NotFoundError) Error() string {
+	msg := fmt.Sprintf("%s: no such artifact or manifest in the build history", e.Name)
+	if len(e.Near) > 0 {
+		msg += "; did you mean " + strings.Join(e.Near, ", ") + "?"
+	}
+	return msg
+}
