@@ -141,11 +141,14 @@ the manifest commit, the schema digest and the builder.`)
 	t.git("", "log", "-1", "--format=%an <%ae> %ci%n%B", "small/artifacts")
 	t.run(0, "show", "Article/content-in-git")
 
-	t.step("7. Where did this come from? Ask git")
-	t.say(`A lineage note on the build commit names, for every artifact it wrote, the
-manifest, the commit that introduced that version and its actor: here the
-agent, from its Small-Agent trailer.`)
+	t.step("7. Where did this come from?")
+	t.say(`One command walks an artifact back to the exact manifest commit, its author
+and actor (here the agent, from its Small-Agent trailer), the schema and the
+builder. It reads only Git data: the build commits and a lineage note on
+each, which plain git shows too.`)
+	t.run(0, "lineage", "Article/content-in-git")
 	t.git("", "notes", "--ref=small/lineage", "show", "small/artifacts")
+	t.run(0, "log", "--oneline", "--actor", "agent")
 	t.run(0, "build")
 }
 
