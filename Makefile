@@ -25,12 +25,16 @@ test: tools
 	$(GO) vet ./...
 	$(GO) test ./...
 
-## tools: install the cue CLI into .tools/bin for the oracle tests and the bench
-tools: $(TOOLS)/cue
+## tools: install the peers the tests check small against into .tools/bin:
+## the cue CLI (validity) and actionlint (the GitHub workflow small writes)
+tools: $(TOOLS)/cue $(TOOLS)/actionlint
 
 $(TOOLS)/cue: go.mod
 	GOBIN=$(TOOLS) $(GO) install cuelang.org/go/cmd/cue@$(CUE_VERSION)
 	@touch $@
+
+$(TOOLS)/actionlint:
+	GOBIN=$(TOOLS) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
 ## bench: the benchmarks of the issues, on generated corpora
 bench: build tools

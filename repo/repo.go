@@ -154,6 +154,26 @@ func (s *storage) Config() (*config.Config, error) {
 	return &c, nil
 }
 
+// HooksDir is where git looks for hooks: core.hooksPath (relative to the
+// top of the working tree) when set, else the hooks directory of the git
+// directory shared by all worktrees.
+func (r *Repository) HooksDir() string {
+	if cfg, err := r.git.Config(); err == nil && cfg.Raw != nil {
+		if p := cfg.Raw.Section("core").Option("hooksPath"); p != "" {
+			if strings.HasPrefix(p, "~/") {
+				if home, err := os.UserHomeDir(); err == nil {
+					p = filepath.Join(home, p[2:])
+				}
+			}
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(r.root, p)
+			}
+			return p
+		}
+	}
+	return filepath.Join(r.commonDir, "hooks")
+}
+
 // shallow reports whether the repository is a shallow clone.
 func (r *Repository) shallow() bool {
 	hs, err := r.git.Storer.Shallow()

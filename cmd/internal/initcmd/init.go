@@ -10,6 +10,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/hooks"
 	"github.com/smallhq/small/scaffold"
 )
 
@@ -18,6 +19,7 @@ type Options struct {
 	IO      *cmdutil.IOStreams
 	Factory *cmdutil.Factory
 	Example bool
+	CI      bool
 }
 
 // NewCmdInit returns the init command; runF replaces the run function in tests.
@@ -35,7 +37,8 @@ of the starter kind.
 
 init never overwrites a file: run it again and it only adds what is missing.`,
 		Example: `  $ git init blog && cd blog
-  $ small init --example
+  $ small init --example --ci
+  $ small hooks install
   $ small validate`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -46,6 +49,7 @@ init never overwrites a file: run it again and it only adds what is missing.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Example, "example", false, "add example kinds and manifests")
+	cmd.Flags().BoolVar(&opts.CI, "ci", false, "add a GitHub Actions workflow: check pull requests, build on main")
 	return cmd
 }
 
@@ -69,6 +73,13 @@ func Run(opts *Options) error {
 	acts, err := scaffold.Init(r.Root(), opts.Example, dirs)
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
+	}
+	if opts.CI {
+		wrote, err := hooks.WriteWorkflow(r.Root())
+		if err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+		acts = append(acts, scaffold.Action{Path: hooks.WorkflowPath, Created: wrote})
 	}
 	created := 0
 	for _, a := range acts {

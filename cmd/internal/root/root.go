@@ -11,6 +11,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/buildcmd"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/cmd/internal/demo"
+	"github.com/smallhq/small/cmd/internal/hookscmd"
 	"github.com/smallhq/small/cmd/internal/initcmd"
 	"github.com/smallhq/small/cmd/internal/lineagecmd"
 	"github.com/smallhq/small/cmd/internal/logcmd"
@@ -58,6 +59,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 		logcmd.NewCmdLog(f),
 		provenance.NewCmdProvenance(f),
 		schema.NewCmdSchema(f),
+		hookscmd.NewCmdHooks(f),
 		protocol.NewCmdProtocol(f),
 		demo.NewCmdDemo(f, func(dir string, args ...string) int {
 			// One stream, so that the tour reads in the order things happen.
