@@ -218,12 +218,7 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		if err != nil {
 			return lineage.Actor{}, err
 		}
-		a := lineage.Actor{Type: "human", Name: c.Author.Name, Email: c.Author.Email}
-		if agent := c.Trailer(protocol.TrailerAgent); agent != "" {
-			a = lineage.Actor{Type: "agent", Name: agent, Email: c.Author.Email}
-		} else if cfg.IsAgent(c.Author.Email) {
-			a.Type = "agent"
-		}
+		a := lineage.ActorOf(c, cfg.IsAgent)
 		actors[h] = a
 		return a, nil
 	}

@@ -27,7 +27,13 @@ type Manifest struct {
 	// comes from the file name), for findings about it. The decoded document
 	// itself is not kept: 10,000 of them would hold hundreds of megabytes.
 	IDLine, IDColumn int
-	Valid            bool
+	// StatusLine and StatusColumn locate the status field (or the top of
+	// the file when there is none).
+	StatusLine, StatusColumn int
+	// State is the manifest's lifecycle state: its status, or its kind's
+	// initial state when it has none.
+	State string
+	Valid bool
 	// Artifacts are what the manifest builds into, when Options.Artifacts is set.
 	Artifacts []smallcue.Artifact
 }
@@ -196,12 +202,26 @@ func check(v *smallcue.Validator, p string, data []byte, readErr error, lim mani
 		return fail(de.Code, de.Msg, de.Line, de.Column)
 	}
 	m.Identity = id
+	m.StatusLine, m.StatusColumn, _ = doc.Position([]string{manifest.FieldStatus})
 	var ds []diag.Diagnostic
-	if render {
-		m.Artifacts, ds = v.Artifacts(doc, id)
-	} else {
-		ds = v.Validate(doc, id)
+	if v.Schema().HasKind(id.Kind) {
+		lc := v.Schema().Lifecycle(id.Kind)
+		m.State = id.Status
+		if m.State == "" {
+			m.State = lc.Initial
+		} else if !lc.Has(m.State) {
+			ds = append(ds, diag.Diagnostic{File: p, Line: m.StatusLine, Column: m.StatusColumn, Path: manifest.FieldStatus,
+				Code: diag.CodeStateUnknown, Severity: diag.Error,
+				Message: fmt.Sprintf("%q is not a state of %s: expected one of %s", m.State, id.Kind, strings.Join(lc.States, ", "))})
+		}
 	}
+	var more []diag.Diagnostic
+	if render && len(ds) == 0 {
+		m.Artifacts, more = v.Artifacts(doc, id)
+	} else {
+		more = v.Validate(doc, id)
+	}
+	ds = append(ds, more...)
 	m.Valid = len(ds) == 0
 	return m, ds
 }

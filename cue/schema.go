@@ -17,6 +17,7 @@ import (
 	"cuelang.org/go/cue/parser"
 
 	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/lineage"
 )
 
 // File is one source file of the schemas package.
@@ -34,6 +35,8 @@ type Schema struct {
 	Kinds  []string // definition names without '#', sorted
 	// Defined gives, for each kind, the file:line that defines it.
 	Defined map[string]string
+
+	lifecycles map[string]lineage.Lifecycle
 }
 
 // Error is a schemas package that cannot be used, with its diagnostics.
@@ -95,6 +98,10 @@ func Load(dir string, files []File) (*Schema, error) {
 	if len(s.Kinds) == 0 {
 		return nil, &Error{[]diag.Diagnostic{{File: dir, Code: diag.CodeSchemaEmpty, Severity: diag.Error,
 			Message: "no kinds: expected at least one definition such as #Article: {title: string}"}}}
+	}
+	var ds []diag.Diagnostic
+	if s.lifecycles, ds = lifecycles(v, s.Kinds); len(ds) > 0 {
+		return nil, &Error{ds}
 	}
 	return s, nil
 }

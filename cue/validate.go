@@ -59,6 +59,9 @@ func (v *Validator) reset() error {
 	return nil
 }
 
+// Schema is the schema the validator checks against.
+func (v *Validator) Schema() *Schema { return v.schema }
+
 // HasKind reports whether the schema defines kind.
 func (s *Schema) HasKind(kind string) bool {
 	_, ok := slices.BinarySearch(s.Kinds, kind)

@@ -94,3 +94,40 @@ tags: [1]
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestLifecycles(t *testing.T) {
+	s, err := Load("schemas", []File{{Path: "schemas/a.cue", Data: []byte(`package schemas
+#Page: {
+	title: string
+	#lifecycle: {
+		states: ["draft", "live", "retired"]
+		initial: "draft"
+		transitions: {draft: ["live"], live: ["retired"]}
+		humanOnly: ["live"]
+		deletable: ["draft", "retired"]
+	}
+}
+#Note: text: string
+`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lc := s.Lifecycle("Page"); lc.Initial != "draft" || !lc.Allows("draft", "live") || lc.Allows("live", "draft") || !lc.HumanOnlyState("live") {
+		t.Errorf("Page lifecycle = %+v", lc)
+	}
+	if lc := s.Lifecycle("Note"); lc.Initial != "draft" || !lc.HumanOnlyState("published") {
+		t.Errorf("Note should have the default lifecycle, got %+v", lc)
+	}
+	for src, want := range map[string]string{
+		`#lifecycle: {states: ["draft"], initial: "live", transitions: {}}`:                    `#P.#lifecycle: `,
+		`#lifecycle: {states: ["draft"], initial: "draft", transitions: {draft: ["gone"]}}`:    `#P.#lifecycle: `,
+		`#lifecycle: {states: ["Draft"], initial: "Draft", transitions: {}}`:                   `#P.#lifecycle: `,
+		`#lifecycle: {states: ["a", "b"], initial: "a", transitions: {}, humanOnly: ["c"]}`:    `#P.#lifecycle: `,
+		`#lifecycle: {states: ["a", "b"], initial: "a", transitions: {a: ["b"]}, extra: true}`: `#P.#lifecycle: `,
+	} {
+		_, err := Load("schemas", []File{{Path: "schemas/a.cue", Data: []byte("package schemas\n#P: {x: int\n" + src + "\n}\n")}})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want an error mentioning %q", src, err, want)
+		}
+	}
+}

@@ -42,6 +42,12 @@ const (
 	CodeMissingField    = "schema.missing-field"
 	CodeMoreProblems    = "manifest.more-problems"
 
+	// Lifecycle rules (small check, small validate --base).
+	CodeStateUnknown = "lifecycle.state-unknown"
+	CodeTransition   = "lifecycle.transition"
+	CodeHumanOnly    = "lifecycle.human-only"
+	CodeDelete       = "lifecycle.delete"
+
 	// Building artifacts.
 	CodeOutputInvalid = "artifact.output-invalid"
 	CodeOutputPath    = "artifact.path-invalid"
@@ -84,6 +90,10 @@ var Codes = []Code{
 	{CodeFieldNotAllowed, "a field that the kind's (closed) definition does not declare"},
 	{CodeMissingField, "a required field, or one with no default, is missing"},
 	{CodeMoreProblems, "a manifest has more problems than small lists for one file (50); fix those shown and run again"},
+	{CodeStateUnknown, "a manifest's status is not a state of its kind's lifecycle (agents must not invent states)"},
+	{CodeTransition, "a status moved along no allowed transition from its state at the base, or a new manifest starts in a state its lifecycle cannot reach"},
+	{CodeHumanOnly, "an agent's commit moved a status into a state only a human may enter"},
+	{CodeDelete, "a manifest was deleted from a state its lifecycle does not allow deleting from"},
 	{CodeOutputInvalid, "a kind's #outputs entry is not a concrete string, or the document cannot be rendered as JSON"},
 	{CodeOutputPath, "an artifact path is absolute, unclean, or has a .., .git or .small segment"},
 	{CodeOutputClash, "two manifests build the same artifact path; each names the other"},

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
 )
 
 // Actions of a lineage record and events of the lifecycle log.
@@ -96,3 +99,17 @@ func ParseRecords(note []byte) ([]Record, []error) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// ActorOf says who made a commit: an agent when the commit carries a
+// Small-Agent trailer (its value is the agent's name) or when isAgent says
+// the author's e-mail is an agent's; a human otherwise.
+func ActorOf(c *repo.CommitInfo, isAgent func(email string) bool) Actor {
+	if agent := c.Trailer(protocol.TrailerAgent); agent != "" {
+		return Actor{Type: "agent", Name: agent, Email: c.Author.Email}
+	}
+	a := Actor{Type: "human", Name: c.Author.Name, Email: c.Author.Email}
+	if isAgent != nil && isAgent(c.Author.Email) {
+		a.Type = "agent"
+	}
+	return a
+}

@@ -113,6 +113,20 @@ func Snapshot(r *repo.Repository, rev string) (repo.Snapshot, error) {
 	return c.Snapshot(), nil
 }
 
+// CommitInfo resolves rev to a commit; a bad revision is a usage error.
+func CommitInfo(r *repo.Repository, rev string) (*repo.CommitInfo, error) {
+	c, err := r.ResolveCommit(rev)
+	if err != nil {
+		return nil, Usage(err)
+	}
+	h, _ := repo.ParseHash(c.ID)
+	info, err := r.ReadCommit(h)
+	if err != nil {
+		return nil, Usage(err)
+	}
+	return info, nil
+}
+
 // Config loads small.cue from a snapshot; problems are configuration errors.
 func Config(s repo.Snapshot) (*config.Config, error) {
 	c, err := config.Load(s)

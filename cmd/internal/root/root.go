@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/buildcmd"
+	"github.com/smallhq/small/cmd/internal/check"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/cmd/internal/demo"
 	"github.com/smallhq/small/cmd/internal/hookscmd"
@@ -52,6 +53,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 	cmd.AddCommand(
 		initcmd.NewCmdInit(f, nil),
 		validate.NewCmdValidate(f, nil),
+		check.NewCmdCheck(f),
 		plan.NewCmdPlan(f),
 		buildcmd.NewCmdBuild(f, nil),
 		show.NewCmdShow(f),

@@ -22,8 +22,11 @@ type Options struct {
 	Factory *cmdutil.Factory
 	Paths   []string
 	Rev     string
+	Base    string
 	Format  string
 	Verbose bool
+	// Command names the report: "validate", or "check" for small check.
+	Command string
 }
 
 // NewCmdValidate returns the validate command; runF replaces the run
@@ -63,6 +66,7 @@ configuration error.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Rev, "rev", "", "read schemas and manifests from commit `rev` instead of the working tree")
+	cmd.Flags().StringVar(&opts.Base, "base", "", "also check the lifecycle rules against commit `base` (see small check)")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text, json or github")
 	cmd.Flags().BoolVar(&opts.Verbose, "verbose", false, "log timings to standard error")
 	return cmd
@@ -91,6 +95,26 @@ func Run(opts *Options) error {
 	res, err := content.Validate(snap, cfg, content.Options{Paths: paths})
 	if err != nil {
 		return cmdutil.Usage(err)
+	}
+	if opts.Command != "" {
+		res.Report.Command = opts.Command
+	}
+	if opts.Base != "" {
+		ch := content.Change{Config: cfg, Result: res}
+		if ch.Base, err = cmdutil.CommitInfo(r, opts.Base); err != nil {
+			return err
+		}
+		if opts.Rev != "" {
+			if ch.Head, err = cmdutil.CommitInfo(r, opts.Rev); err != nil {
+				return err
+			}
+		}
+		ds, err := content.CheckLifecycle(r, ch)
+		if err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitRepo, Err: err}
+		}
+		res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
+		diag.Sort(res.Report.Diagnostics)
 	}
 	log.Debug("validated", "snapshot", snap.Name(), "manifests", res.Report.Manifests, "elapsed", time.Since(start).Round(time.Millisecond))
 	if err := write(opts, &res.Report); err != nil {
