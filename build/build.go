@@ -52,6 +52,7 @@ type Plan struct {
 	index          Index
 	indexFiles     map[string][]byte    // index shards to write
 	keptIndex      map[string]repo.Hash // index shards kept from the previous build
+	transitions    []transition         // status changes
 	against        bool                 // computed against another plan: for reading only
 }
 
@@ -321,7 +322,26 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		p.Changes = append(p.Changes, Change{Path: a, Action: lineage.Retracted, Old: oldData, OldBlob: old, Owner: &o})
 	}
 	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
+
+	// Status changes, matched by kind and id so that a renamed file keeps
+	// its history.
+	before := map[[2]string]IndexEntry{}
+	for _, e := range d.replaced {
+		before[[2]string{e.Kind, e.ID}] = e
+	}
+	for i := range fresh {
+		e := &fresh[i]
+		if b, ok := before[[2]string{e.Kind, e.ID}]; ok && b.Status != "" && b.Status != e.Status {
+			p.transitions = append(p.transitions, transition{from: b.Status, to: e.Status, entry: e})
+		}
+	}
 	return p, nil
+}
+
+// transition is a status change a build records.
+type transition struct {
+	from, to string
+	entry    *IndexEntry
 }
 
 func mustHash(s string) repo.Hash {
@@ -760,7 +780,17 @@ func (p *Plan) notes() ([]byte, []byte, error) {
 			Kind: o.Kind, ID: o.ID, Manifest: o.Path, ManifestBlob: o.Blob, ManifestCommit: o.Commit,
 			Actor: o.Actor, SchemaDigest: p.SchemaDigest,
 		})
-		events = append(events, lineage.Event{Time: when, Event: c.Action, Artifact: c.Path, Kind: o.Kind, ID: o.ID, ManifestCommit: o.Commit, Actor: o.Actor})
+		ev := lineage.Event{Time: when, Event: c.Action, Artifact: c.Path, Kind: o.Kind, ID: o.ID, ManifestCommit: o.Commit, Actor: o.Actor}
+		if c.Action == lineage.Created {
+			ev.To = o.Status
+		}
+		events = append(events, ev)
+	}
+	for _, t := range p.transitions {
+		e := t.entry
+		events = append(events, lineage.Event{Time: when, Event: lineage.Transitioned,
+			Artifact: smallcue.DocumentPath(manifest.Identity{Kind: e.Kind, ID: e.ID}), Kind: e.Kind, ID: e.ID,
+			From: t.from, To: t.to, ManifestCommit: e.Commit, Actor: e.Actor})
 	}
 	lin, err := lineage.JSONLines(recs)
 	if err != nil {

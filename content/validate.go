@@ -217,6 +217,9 @@ func check(v *smallcue.Validator, p string, data []byte, readErr error, lim mani
 	}
 	var more []diag.Diagnostic
 	if render && len(ds) == 0 {
+		// The artifact carries the manifest's lifecycle state.
+		id.Status = m.State
+		m.Identity.Status = m.State
 		m.Artifacts, more = v.Artifacts(doc, id)
 	} else {
 		more = v.Validate(doc, id)

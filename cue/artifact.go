@@ -96,7 +96,7 @@ func CheckPath(p string) error {
 }
 
 // CanonicalJSON renders a validated manifest as small/v1 canonical JSON:
-// kind and id first, then the fields in the order CUE exports them, UTF-8,
+// kind, id and status (its lifecycle state, when id.Status is set) first, then the fields in the order CUE exports them, UTF-8,
 // two-space indent, trailing newline: the same bytes on every machine.
 func CanonicalJSON(u cue.Value, id manifest.Identity) ([]byte, error) {
 	var raw bytes.Buffer
@@ -114,13 +114,17 @@ func CanonicalJSON(u cue.Value, id manifest.Identity) ([]byte, error) {
 	writeField(manifest.FieldKind, k)
 	i, _ := json.Marshal(id.ID)
 	writeField(manifest.FieldID, i)
+	if id.Status != "" {
+		st, _ := json.Marshal(id.Status)
+		writeField(manifest.FieldStatus, st)
+	}
 	it, err := u.Fields()
 	if err != nil {
 		return nil, err
 	}
 	for it.Next() {
 		name := it.Selector().Unquoted()
-		if name == manifest.FieldKind || name == manifest.FieldID {
+		if name == manifest.FieldKind || name == manifest.FieldID || name == manifest.FieldStatus && id.Status != "" {
 			continue
 		}
 		b, err := it.Value().MarshalJSON()

@@ -19,6 +19,8 @@ const (
 	Created   = "created"
 	Updated   = "updated"
 	Retracted = "retracted"
+	// Transitioned is a lifecycle event: a manifest's status moved.
+	Transitioned = "transitioned"
 )
 
 // Actor says who caused a change: a human or an agent.
@@ -47,13 +49,18 @@ type Record struct {
 // Event is one line of a lifecycle note. Time comes first so that sorted
 // lines are in time order.
 type Event struct {
-	Time           string `json:"time"` // RFC 3339, the manifest commit's committer date
-	Event          string `json:"event"`
-	Artifact       string `json:"artifact"`
-	Kind           string `json:"kind"`
-	ID             string `json:"id"`
+	Time     string `json:"time"` // RFC 3339, the manifest commit's committer date
+	Event    string `json:"event"`
+	Artifact string `json:"artifact"`
+	Kind     string `json:"kind"`
+	ID       string `json:"id"`
+	// From and To are the lifecycle states a transitioned event moves
+	// between; To is the state a created event enters.
+	From           string `json:"from,omitempty"`
+	To             string `json:"to,omitempty"`
 	ManifestCommit string `json:"manifestCommit"`
 	Actor          Actor  `json:"actor"`
+	Message        string `json:"message,omitempty"`
 }
 
 // JSONLines renders values as one JSON object per line, lines sorted, so
