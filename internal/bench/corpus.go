@@ -92,7 +92,8 @@ func openCorpus(dir string, n int, seed uint64) (*corpus, bool, error) {
 
 // generate writes the corpus into dir and commits it.
 func generate(dir string, n int, seed uint64) (*corpus, error) {
-	c := &corpus{Version: genVersion, N: n, Seed: seed, Files: map[string][]string{}, Invalid: map[string]string{}, dir: dir}
+	c, files, _ := render(n, seed)
+	c.dir = dir
 	if err := os.MkdirAll(filepath.Join(dir, "schemas"), 0o755); err != nil {
 		return nil, err
 	}
@@ -109,6 +110,28 @@ func generate(dir string, n int, seed uint64) (*corpus, error) {
 			return nil, err
 		}
 	}
+	for p, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), data, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	if err := gitCommit(dir); err != nil {
+		return nil, err
+	}
+	meta, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return c, os.WriteFile(filepath.Join(dir, ".git", metaFile), meta, 0o644)
+}
+
+// render generates the corpus's manifests in memory: files holds each
+// manifest's bytes by repository-relative path, and clean holds, for each
+// file broken on purpose, the valid manifest it was before it was broken
+// (what the build benchmark commits in their place).
+func render(n int, seed uint64) (c *corpus, files, clean map[string][]byte) {
+	c = &corpus{Version: genVersion, N: n, Seed: seed, Files: map[string][]string{}, Invalid: map[string]string{}}
+	files, clean = map[string][]byte{}, map[string][]byte{}
 
 	// The ids of authors are known up front: articles and events name them.
 	g := &gen{seq: map[string]int{}, ids: map[string][]string{}}
@@ -153,50 +176,65 @@ func generate(dir string, n int, seed uint64) (*corpus, error) {
 		}
 		g.ids[kind] = append(g.ids[kind], id)
 		var how string
+		var orig obj
 		if broken[i] {
+			orig = deepCopy(o).(obj)
 			ms := mutations[kind]
 			m := ms[mutationNo[kind]%len(ms)]
 			mutationNo[kind]++
 			m.apply(&o, g)
 			how = m.name
 		}
-		ext, data := ".yaml", []byte(nil)
+		// Mutations draw nothing from r: the choice of format is the same
+		// with or without one.
+		ext, enc := ".yaml", toYAML
 		if r.IntN(10) == 0 {
-			ext, data = ".json", toJSON(o)
-		} else {
-			data = toYAML(o)
+			ext, enc = ".json", toJSON
 		}
 		p := "manifests/" + kindDirs[kind] + "/" + id + ext
-		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), data, 0o644); err != nil {
-			return nil, err
-		}
+		files[p] = enc(o)
 		c.Files[kind] = append(c.Files[kind], p)
 		if how != "" {
 			c.Invalid[p] = how
+			clean[p] = enc(orig)
 		}
 	}
 	for _, fs := range c.Files {
 		slices.Sort(fs)
 	}
+	return c, files, clean
+}
 
-	if err := gitCommit(dir); err != nil {
-		return nil, err
+// deepCopy copies the values the generator builds, so that a mutation,
+// which may change lists in place, leaves the copy alone.
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case obj:
+		o := make(obj, len(v))
+		for i, e := range v {
+			o[i] = kv{e.k, deepCopy(e.v)}
+		}
+		return o
+	case []any:
+		l := make([]any, len(v))
+		for i, x := range v {
+			l[i] = deepCopy(x)
+		}
+		return l
+	case flow:
+		l := make(flow, len(v))
+		for i, x := range v {
+			l[i] = deepCopy(x)
+		}
+		return l
 	}
-	meta, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return c, os.WriteFile(filepath.Join(dir, ".git", metaFile), meta, 0o644)
+	return v
 }
 
 // gitCommit commits everything in dir as one commit, with a fixed identity
 // and date and no user or system configuration.
 func gitCommit(dir string) error {
-	env := append(os.Environ(),
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=Bench", "GIT_AUTHOR_EMAIL=bench@example.com", "GIT_AUTHOR_DATE=2026-01-01T00:00:00Z",
-		"GIT_COMMITTER_NAME=Bench", "GIT_COMMITTER_EMAIL=bench@example.com", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z",
-	)
+	env := append(os.Environ(), gitEnv()...)
 	for _, args := range [][]string{
 		{"init", "-q", "-b", "main"},
 		{"add", "-A"},

@@ -1,12 +1,23 @@
 // Command bench times `small validate` against `cue vet` on a generated Git
-// repository of manifests, and checks that both reject the same files.
+// repository of manifests, and checks that both reject the same files; then
+// it times `small build` on the same corpus against its irreducible parts
+// (validating the manifests, and git fast-import of the same artifact
+// bytes), and a one-manifest build against a full one (see build.go).
 //
 //	go run ./internal/bench -small bin/small -cue .tools/bin/cue [-n 10000] [-runs 3] [-keep] [-dir DIR]
+//	    [-skip-build | -only-build] [-build-profile FILE]
+//
+// -skip-build leaves out the build section; -only-build runs only it (no
+// cue vet, no -cue needed); -build-profile FILE adds one untimed full build
+// with SMALL_CPUPROFILE=FILE, for go tool pprof.
 //
 // The corpus is deterministic (a fixed seed), so runs are comparable. Each
 // timing is the best of -runs, wall clock. Goals missed are reported as
 // MISSED but do not fail the run (machines are noisy); the exit status is 1
-// when small and cue vet disagree about which files are invalid, 2 on errors.
+// when small and cue vet disagree about which files are invalid, 2 on errors,
+// a build that does not do what it should (all manifests on a full build,
+// one after a one-manifest change) and a failed git fsck --strict or missing
+// Small-* trailers included.
 package main
 
 import (
@@ -51,12 +62,16 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per timing; the best one counts")
 	keep := flag.Bool("keep", false, "keep the corpus directory and print where it is")
 	dir := flag.String("dir", "", "generate the corpus in `DIR`, or reuse the one already there (kept)")
+	var s sections
+	flag.BoolVar(&s.skipBuild, "skip-build", false, "leave out the small build section")
+	flag.BoolVar(&s.onlyBuild, "only-build", false, "run only the small build section (no cue vet)")
+	flag.StringVar(&s.profile, "build-profile", "", "write a CPU profile of one more, untimed, full build to `FILE`")
 	flag.Parse()
-	if flag.NArg() > 0 || *n < 1 || *runs < 1 {
+	if flag.NArg() > 0 || *n < 1 || *runs < 1 || s.skipBuild && (s.onlyBuild || s.profile != "") {
 		flag.Usage()
 		os.Exit(2)
 	}
-	code, err := run(*smallBin, *cueBin, *n, *runs, *keep, *dir)
+	code, err := run(*smallBin, *cueBin, *n, *runs, *keep, *dir, s)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
@@ -64,13 +79,27 @@ func main() {
 	os.Exit(code)
 }
 
-func run(smallBin, cueBin string, n, runs int, keep bool, dir string) (int, error) {
+// sections says which parts of the benchmark run.
+type sections struct {
+	skipBuild, onlyBuild bool
+	profile              string
+}
+
+func run(smallBin, cueBin string, n, runs int, keep bool, dir string, s sections) (int, error) {
+	load := loadAvg()
 	var err error
 	if smallBin, err = executable(smallBin); err != nil {
 		return 0, err
 	}
-	if cueBin, err = executable(cueBin); err != nil {
-		return 0, err
+	if !s.onlyBuild {
+		if cueBin, err = executable(cueBin); err != nil {
+			return 0, err
+		}
+	}
+	if s.profile != "" {
+		if s.profile, err = filepath.Abs(s.profile); err != nil {
+			return 0, err
+		}
 	}
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "small-bench-"); err != nil {
@@ -103,14 +132,30 @@ func run(smallBin, cueBin string, n, runs int, keep bool, dir string) (int, erro
 	for i, s := range b.schemas {
 		b.schemas[i], _ = filepath.Rel(dir, s)
 	}
-	if err := b.preflight(); err != nil {
-		return 0, err
+	rep := &report{}
+	if !s.onlyBuild {
+		if err := b.preflight(); err != nil {
+			return 0, err
+		}
+		if rep, err = b.measure(); err != nil {
+			return 0, err
+		}
 	}
-	rep, err := b.measure()
-	if err != nil {
-		return 0, err
+	var brep *buildReport
+	if !s.skipBuild {
+		if brep, err = b.measureBuild(s.profile); err != nil {
+			return 0, err
+		}
 	}
-	rep.print(os.Stdout, b)
+	if s.onlyBuild {
+		fmt.Printf("corpus: %d manifests (%d kinds, %d invalid), %d cores\n", b.c.N, len(b.c.Files), len(b.c.Invalid), b.cores)
+	} else {
+		rep.print(os.Stdout, b)
+	}
+	if brep != nil {
+		brep.print(os.Stdout, b)
+	}
+	fmt.Printf("load average (1, 5, 15 min): %s at the start, %s at the end\n", load, loadAvg())
 	if keep {
 		fmt.Printf("corpus kept in %s\n", dir)
 	}
@@ -159,8 +204,18 @@ type outcome struct {
 // exec runs a program in the corpus directory and times it. A non-zero exit
 // is an outcome, not an error; failing to start is an error.
 func (b *bench) exec(name string, args ...string) (outcome, error) {
+	return runProc(b.c.dir, nil, nil, name, args...)
+}
+
+// runProc runs a program in dir, with env added to the environment and
+// stdin as its input, and times it. A non-zero exit is an outcome, not an
+// error; failing to start is an error.
+func runProc(dir string, env []string, stdin io.Reader, name string, args ...string) (outcome, error) {
 	cmd := exec.Command(name, args...)
-	cmd.Dir = b.c.dir
+	cmd.Dir, cmd.Stdin = dir, stdin
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
