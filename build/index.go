@@ -45,6 +45,9 @@ type IndexEntry struct {
 	Artifacts []string
 }
 
+// State is the manifest's lifecycle state as built.
+func (e IndexEntry) State() string { return e.Status }
+
 // shardOf names the index shard of a manifest path.
 func shardOf(manifestPath string) string {
 	sum := sha256.Sum256([]byte(manifestPath))
@@ -171,4 +174,19 @@ func readShards(r *repo.Repository, files map[string]repo.Hash, shards map[strin
 	}
 	slices.SortFunc(out, func(a, b IndexEntry) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
+}
+
+// Current reads the index of the artifact branch's tip: every manifest of
+// the latest build with its state and artifacts, and the manifest commit it
+// was built from. It returns nil entries when there is no build yet.
+func Current(r *repo.Repository, branch string) ([]IndexEntry, repo.Hash, error) {
+	prev, err := readPrevious(r, branch)
+	if err != nil || prev == nil {
+		return nil, repo.ZeroHash, err
+	}
+	idx, err := prev.fullIndex(r)
+	if err != nil {
+		return nil, repo.ZeroHash, err
+	}
+	return idx.Manifests, prev.manifestCommit, nil
 }

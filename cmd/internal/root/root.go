@@ -21,6 +21,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/provenance"
 	"github.com/smallhq/small/cmd/internal/schema"
 	"github.com/smallhq/small/cmd/internal/show"
+	"github.com/smallhq/small/cmd/internal/status"
 	"github.com/smallhq/small/cmd/internal/validate"
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
@@ -60,6 +61,8 @@ before anything is built. Everything small records is ordinary Git data.`,
 		lineagecmd.NewCmdLineage(f),
 		logcmd.NewCmdLog(f),
 		provenance.NewCmdProvenance(f),
+		status.NewCmdStatus(f),
+		status.NewCmdHistory(f),
 		schema.NewCmdSchema(f),
 		hookscmd.NewCmdHooks(f),
 		protocol.NewCmdProtocol(f),
