@@ -53,6 +53,8 @@ type Plan struct {
 	indexFiles     map[string][]byte    // index shards to write
 	keptIndex      map[string]repo.Hash // index shards kept from the previous build
 	transitions    []transition         // status changes
+	rollbacks      []rollback           // versions brought back
+	fresh          []IndexEntry         // the entries of the manifests evaluated
 	against        bool                 // computed against another plan: for reading only
 }
 
@@ -211,6 +213,7 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		return nil, err
 	}
 	actors := map[repo.Hash]lineage.Actor{}
+	rollbackOf := map[repo.Hash]string{} // a commit's Small-Rollback-Of trailer
 	actorOf := func(h repo.Hash) (lineage.Actor, error) {
 		if a, ok := actors[h]; ok {
 			return a, nil
@@ -221,6 +224,7 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		}
 		a := lineage.ActorOf(c, cfg.IsAgent)
 		actors[h] = a
+		rollbackOf[h] = c.Trailer(protocol.TrailerRollbackOf)
 		return a, nil
 	}
 
@@ -232,6 +236,9 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 			e.Commit = h.String()
 			if e.Actor, err = actorOf(h); err != nil {
 				return nil, err
+			}
+			if of := rollbackOf[h]; of != "" {
+				p.rollbacks = append(p.rollbacks, rollback{of: of, entry: len(fresh)})
 			}
 		}
 		for _, a := range mf.Artifacts {
@@ -323,6 +330,8 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 	}
 	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
 
+	p.fresh = fresh
+
 	// Status changes, matched by kind and id so that a renamed file keeps
 	// its history.
 	before := map[[2]string]IndexEntry{}
@@ -336,6 +345,13 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		}
 	}
 	return p, nil
+}
+
+// rollback is a manifest version brought back by a commit with a
+// Small-Rollback-Of trailer.
+type rollback struct {
+	of    string // the build whose version it brings back
+	entry int    // index in fresh
 }
 
 // transition is a status change a build records.
@@ -785,6 +801,12 @@ func (p *Plan) notes() ([]byte, []byte, error) {
 			ev.To = o.Status
 		}
 		events = append(events, ev)
+	}
+	for _, rb := range p.rollbacks {
+		e := p.fresh[rb.entry]
+		events = append(events, lineage.Event{Time: when, Event: lineage.RolledBack,
+			Artifact: smallcue.DocumentPath(manifest.Identity{Kind: e.Kind, ID: e.ID}), Kind: e.Kind, ID: e.ID,
+			ManifestCommit: e.Commit, Actor: e.Actor, RollbackOf: rb.of})
 	}
 	for _, t := range p.transitions {
 		e := t.entry

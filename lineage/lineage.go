@@ -21,6 +21,9 @@ const (
 	Retracted = "retracted"
 	// Transitioned is a lifecycle event: a manifest's status moved.
 	Transitioned = "transitioned"
+	// RolledBack is a lifecycle event: a build brought back an earlier
+	// version, by a commit with a Small-Rollback-Of trailer.
+	RolledBack = "rolledback"
 )
 
 // Actor says who caused a change: a human or an agent.
@@ -60,7 +63,9 @@ type Event struct {
 	To             string `json:"to,omitempty"`
 	ManifestCommit string `json:"manifestCommit"`
 	Actor          Actor  `json:"actor"`
-	Message        string `json:"message,omitempty"`
+	// RollbackOf is the build whose version a rolledback event brings back.
+	RollbackOf string `json:"rollbackOf,omitempty"`
+	Message    string `json:"message,omitempty"`
 }
 
 // JSONLines renders values as one JSON object per line, lines sorted, so

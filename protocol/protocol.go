@@ -20,6 +20,7 @@ const (
 	TrailerBuilder        = "Small-Builder"
 	TrailerProtocol       = "Small-Protocol"
 	TrailerAgent          = "Small-Agent"
+	TrailerRollbackOf     = "Small-Rollback-Of"
 )
 
 // IDPattern is the pattern every manifest id matches.
@@ -74,7 +75,7 @@ func Describe() Contract {
 		Artifacts: DefaultArtifactBranch,
 		Trailers: Trailers{
 			Build:    []string{TrailerManifestCommit, TrailerSchemaDigest, TrailerBuilder, TrailerProtocol},
-			Manifest: []string{TrailerAgent},
+			Manifest: []string{TrailerAgent, TrailerRollbackOf},
 		},
 		Notes: map[string]string{"lineage": NotesLineage, "lifecycle": NotesLifecycle},
 		ExitCodes: map[string]string{

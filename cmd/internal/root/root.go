@@ -12,6 +12,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/check"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/cmd/internal/demo"
+	"github.com/smallhq/small/cmd/internal/event"
 	"github.com/smallhq/small/cmd/internal/hookscmd"
 	"github.com/smallhq/small/cmd/internal/initcmd"
 	"github.com/smallhq/small/cmd/internal/lineagecmd"
@@ -19,6 +20,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/plan"
 	"github.com/smallhq/small/cmd/internal/protocol"
 	"github.com/smallhq/small/cmd/internal/provenance"
+	"github.com/smallhq/small/cmd/internal/rollback"
 	"github.com/smallhq/small/cmd/internal/schema"
 	"github.com/smallhq/small/cmd/internal/show"
 	"github.com/smallhq/small/cmd/internal/status"
@@ -63,6 +65,8 @@ before anything is built. Everything small records is ordinary Git data.`,
 		provenance.NewCmdProvenance(f),
 		status.NewCmdStatus(f),
 		status.NewCmdHistory(f),
+		event.NewCmdEvent(f),
+		rollback.NewCmdRollback(f),
 		schema.NewCmdSchema(f),
 		hookscmd.NewCmdHooks(f),
 		protocol.NewCmdProtocol(f),

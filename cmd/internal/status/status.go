@@ -241,6 +241,8 @@ manifest commit.`,
 			for _, ev := range evs {
 				what := ev.Event
 				switch {
+				case ev.RollbackOf != "":
+					what += " to build " + ev.RollbackOf[:min(12, len(ev.RollbackOf))]
 				case ev.From != "" || ev.Event == lineage.Transitioned:
 					what += " " + ev.From + " -> " + ev.To
 				case ev.To != "":
