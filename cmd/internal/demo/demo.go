@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -150,7 +151,42 @@ each, which plain git shows too.`)
 	t.git("", "notes", "--ref=small/lineage", "show", "small/artifacts")
 	t.run(0, "log", "--oneline", "--actor", "agent")
 	t.run(0, "build")
+
+	t.step("8. What may happen next? The lifecycle")
+	t.say(`Every manifest has a status in its kind's lifecycle (draft by default).
+small status says where each artifact stands and where it may go next;
+states marked * are for humans only.`)
+	t.run(0, "status", "--kind", "Article")
+
+	t.step("9. A person reviews, approves and publishes")
+	t.say(`Each move is a one-line change of status, in a commit (a pull request in
+real life) that small check holds to the lifecycle, and a build records it.`)
+	for _, st := range []string{"review", "approved"} {
+		t.write(draftPath, append(slices.Clip(draftGood), "status: "+st+"\n"...))
+		t.git(ada, "commit", "-q", "-am", "Move the article to "+st)
+		t.run(0, "check", "--base", "HEAD~1")
+		t.run(0, "build")
+	}
+
+	t.step("10. The agent tries to publish: refused")
+	t.write(draftPath, append(slices.Clip(draftGood), "status: published\n"...))
+	t.git(agent, "commit", "-q", "-am", "Publish my article", "--trailer", "Small-Agent: docs-agent")
+	t.run(1, "check", "--base", "HEAD~1")
+	t.say(`The pull request fails its check; nothing is built. The agent's commit
+is dropped, and a person publishes instead.`)
+	t.git("", "reset", "-q", "--hard", "HEAD~1")
+	t.write(draftPath, append(slices.Clip(draftGood), "status: published\n"...))
+	t.git(ada, "commit", "-q", "-am", "Publish the article")
+	t.run(0, "check", "--base", "HEAD~1")
+	t.run(0, "build")
+	t.run(0, "status", "--kind", "Article")
+	t.run(0, "history", "Article/content-in-git")
 }
+
+const (
+	ada   = "Ada Lovelace <ada@example.com>"
+	agent = "docs-agent <agent@bots.example.com>"
+)
 
 func (t *tour) say(text string) {
 	if t.err == nil {
