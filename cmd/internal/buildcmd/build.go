@@ -54,8 +54,8 @@ branch moved underneath (another build won; run small build again).`,
   $ git notes --ref=small/lineage show small/artifacts`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Format != diag.FormatText && opts.Format != diag.FormatJSON {
-				return cmdutil.Usagef("--format %q: expected text or json", opts.Format)
+			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)

@@ -36,10 +36,8 @@ target branch.`,
 			if opts.Base == "" {
 				return cmdutil.Usagef("--base is required: the revision the change is checked against, e.g. --base origin/main")
 			}
-			switch opts.Format {
-			case diag.FormatText, diag.FormatJSON, diag.FormatGitHub:
-			default:
-				return cmdutil.Usagef("--format %q: expected text, json or github", opts.Format)
+			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON, diag.FormatGitHub); err != nil {
+				return err
 			}
 			return validate.Run(opts)
 		},

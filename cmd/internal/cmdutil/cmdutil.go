@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strings"
 
 	"github.com/charmbracelet/log"
 	"github.com/mattn/go-isatty"
@@ -173,4 +174,15 @@ func (s *IOStreams) StartPager() (stop func()) {
 		cmd.Wait()
 		s.Out = out
 	}
+}
+
+// CheckFormat refuses an output format a command does not offer.
+func CheckFormat(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	list := strings.Join(allowed[:len(allowed)-1], ", ") + " or " + allowed[len(allowed)-1]
+	return Usagef("--format %q: expected %s", format, list)
 }

@@ -48,20 +48,9 @@ transitioned, rolledback) are refused.`,
 			if !eventName.MatchString(typ) {
 				return cmdutil.Usagef("%q: expected an event name of lower case letters, digits and '-', e.g. deployed", typ)
 			}
-			r, l, err := lineagecmd.OpenLog(f)
+			r, l, path, err := lineagecmd.ResolveArtifact(f, args[0], "an event")
 			if err != nil {
 				return err
-			}
-			path, isManifest, err := lineagecmd.Resolve(r, l, args[0])
-			var nf *lineage.NotFoundError
-			if errors.As(err, &nf) {
-				return cmdutil.Usage(err)
-			}
-			if err != nil {
-				return err
-			}
-			if isManifest {
-				return cmdutil.Usagef("%s is a manifest: events are of an artifact", path)
 			}
 			files, err := l.CurrentFiles()
 			if err != nil {

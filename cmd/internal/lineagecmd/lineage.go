@@ -53,8 +53,8 @@ notes in refs/notes/small/lineage.`,
   $ small lineage Article/hello-world --format json | jq .versions[0].actor`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Format != diag.FormatText && opts.Format != diag.FormatJSON {
-				return cmdutil.Usagef("--format %q: expected text or json", opts.Format)
+			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
+				return err
 			}
 			opts.Target = args[0]
 			return run(opts)
@@ -111,6 +111,28 @@ func Resolve(r *repo.Repository, l *lineage.Log, target string) (path string, is
 		return target, false, nil
 	}
 	return "", false, &lineage.NotFoundError{Name: target, Near: near(target, files)}
+}
+
+// ResolveArtifact opens the lineage and resolves what a user typed to an
+// artifact path; an unknown name, or a manifest path, is a usage error that
+// says what verb wanted ("provenance is of an artifact").
+func ResolveArtifact(f *cmdutil.Factory, name, verb string) (*repo.Repository, *lineage.Log, string, error) {
+	r, l, err := OpenLog(f)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	path, isManifest, err := Resolve(r, l, name)
+	var nf *lineage.NotFoundError
+	if errors.As(err, &nf) {
+		return nil, nil, "", cmdutil.Usage(err)
+	}
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if isManifest {
+		return nil, nil, "", cmdutil.Usagef("%s is a manifest: %s is of an artifact (see small lineage %s)", path, verb, path)
+	}
+	return r, l, path, nil
 }
 
 func near(name string, files map[string]repo.Hash) []string {

@@ -46,8 +46,8 @@ terminal the output goes through $PAGER (less -FRX by default), as git log's.`,
   $ small log --kind Article --since 2026-01-01 --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Format != diag.FormatText && opts.Format != diag.FormatJSON {
-				return cmdutil.Usagef("--format %q: expected text or json", opts.Format)
+			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
+				return err
 			}
 			if opts.Actor != "" && opts.Actor != "human" && opts.Actor != "agent" {
 				return cmdutil.Usagef("--actor %q: expected human or agent", opts.Actor)

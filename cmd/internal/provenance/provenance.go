@@ -83,20 +83,9 @@ build commit. It is unsigned: sign it with your supply-chain tooling.`,
 		Example: `  $ small provenance article/hello-world.json > hello.intoto.json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, l, err := lineagecmd.OpenLog(f)
+			_, l, path, err := lineagecmd.ResolveArtifact(f, args[0], "provenance")
 			if err != nil {
 				return err
-			}
-			path, isManifest, err := lineagecmd.Resolve(r, l, args[0])
-			var nf *lineage.NotFoundError
-			if errors.As(err, &nf) {
-				return cmdutil.Usage(err)
-			}
-			if err != nil {
-				return err
-			}
-			if isManifest {
-				return cmdutil.Usagef("%s is a manifest: provenance is of an artifact (see small lineage %s)", path, path)
 			}
 			vs, err := l.Versions(path, false)
 			if err != nil {

@@ -3,7 +3,6 @@
 package rollback
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,20 +43,9 @@ lifecycle rules apply to the rolled-back status as to any change.`,
 			if to == "" {
 				return cmdutil.Usagef("--to is required: a build commit, or N versions back (--to 1)")
 			}
-			r, l, err := lineagecmd.OpenLog(f)
+			r, l, path, err := lineagecmd.ResolveArtifact(f, args[0], "rollback")
 			if err != nil {
 				return err
-			}
-			path, isManifest, err := lineagecmd.Resolve(r, l, args[0])
-			var nf *lineage.NotFoundError
-			if errors.As(err, &nf) {
-				return cmdutil.Usage(err)
-			}
-			if err != nil {
-				return err
-			}
-			if isManifest {
-				return cmdutil.Usagef("%s is a manifest: roll back an artifact (see small lineage %s)", path, path)
 			}
 			vs, err := l.Versions(path, true)
 			if err != nil {

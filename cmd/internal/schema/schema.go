@@ -45,8 +45,8 @@ as Small-Schema-Digest.`,
   $ small schema list --rev main --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Format != diag.FormatText && opts.Format != diag.FormatJSON {
-				return cmdutil.Usagef("--format %q: expected text or json", opts.Format)
+			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)

@@ -3,7 +3,6 @@
 package status
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -59,8 +58,8 @@ through manifests: edit status, open a pull request, and build.`,
   $ small status --format json | jq '.artifacts[] | select(.state == "published")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Format != diag.FormatText && opts.Format != diag.FormatJSON {
-				return cmdutil.Usagef("--format %q: expected text or json", opts.Format)
+			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
+				return err
 			}
 			return runStatus(opts)
 		},
@@ -188,23 +187,12 @@ manifest commit.`,
 		Example: `  $ small history Article/hello-world`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != diag.FormatText && format != diag.FormatJSON {
-				return cmdutil.Usagef("--format %q: expected text or json", format)
-			}
-			r, l, err := lineagecmd.OpenLog(f)
-			if err != nil {
+			if err := cmdutil.CheckFormat(format, diag.FormatText, diag.FormatJSON); err != nil {
 				return err
 			}
-			path, isManifest, err := lineagecmd.Resolve(r, l, args[0])
-			var nf *lineage.NotFoundError
-			if errors.As(err, &nf) {
-				return cmdutil.Usage(err)
-			}
+			_, l, path, err := lineagecmd.ResolveArtifact(f, args[0], "history")
 			if err != nil {
 				return err
-			}
-			if isManifest {
-				return cmdutil.Usagef("%s is a manifest: history is of an artifact (see small lineage %s)", path, path)
 			}
 			// Builds come newest first; within a build, events keep the
 			// note's (time) order.

@@ -54,10 +54,8 @@ configuration error.`,
   $ small validate --format github`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
-			switch opts.Format {
-			case diag.FormatText, diag.FormatJSON, diag.FormatGitHub:
-			default:
-				return cmdutil.Usagef("--format %q: expected text, json or github", opts.Format)
+			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON, diag.FormatGitHub); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
