@@ -58,7 +58,7 @@ func (d *Document) Identity() (Identity, error) {
 	var id Identity
 	kind, kn, ok := d.stringField(FieldKind)
 	if kn == nil {
-		return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeKindMissing, Msg: "missing field kind: expected the name of a kind, e.g. kind: Article"}
+		return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeKindMissing, Msg: "kind: required field is missing: expected the name of a kind, e.g. kind: Article"}
 	}
 	if !ok || kind == "" {
 		return id, &Error{Line: kn.Line, Column: kn.Column, Code: diag.CodeKindInvalid, Msg: "kind: expected a non-empty string naming a kind"}
@@ -100,7 +100,7 @@ func (d *Document) stringField(name string) (string, *yaml.Node, bool) {
 			n = d.root
 		}
 		lit, ok := f.Value.(*ast.BasicLit)
-		if !ok || lit.Kind != token.STRING {
+		if !ok || lit.Kind != token.STRING || !strings.HasPrefix(lit.Value, `"`) { // not bytes: '...'
 			return "", n, false
 		}
 		s, err := literal.Unquote(lit.Value)
@@ -125,7 +125,7 @@ func (d *Document) KeyPosition(sel []string) (line, col int, exact bool) {
 	}
 	parent, depth := d.walk(sel[:len(sel)-1])
 	if depth == len(sel)-1 && parent.Kind == yaml.MappingNode {
-		if k, _ := findKey(parent, sel[len(sel)-1]); k != nil {
+		if k, _ := lookup(parent, sel[len(sel)-1]); k != nil {
 			return k.Line, k.Column, true
 		}
 	}
@@ -150,7 +150,7 @@ func (d *Document) walk(sel []string) (*yaml.Node, int) {
 		var next *yaml.Node
 		switch n.Kind {
 		case yaml.MappingNode:
-			_, next = findKey(n, unquoteSelector(s))
+			_, next = lookup(n, s)
 		case yaml.SequenceNode:
 			if j, err := strconv.Atoi(s); err == nil && j >= 0 && j < len(n.Content) {
 				next = n.Content[j]
@@ -164,20 +164,40 @@ func (d *Document) walk(sel []string) (*yaml.Node, int) {
 	return n, len(sel)
 }
 
+// lookup finds a field of mapping m by its name as a CUE path gives it,
+// quoted or not.
+func lookup(m *yaml.Node, sel string) (key, value *yaml.Node) {
+	if k, v := findKey(m, sel); k != nil {
+		return k, v
+	}
+	if name := unquoteSelector(sel); name != sel {
+		return findKey(m, name)
+	}
+	return nil, nil
+}
+
+// findKey finds the key name in mapping m, or in the mappings merged into
+// it, in the order decoding gives them precedence.
 func findKey(m *yaml.Node, name string) (key, value *yaml.Node) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		k := m.Content[i]
-		if k.Kind == yaml.AliasNode {
-			k = k.Alias
-		}
-		if k.Value == name {
-			return m.Content[i], m.Content[i+1]
+		if k := m.Content[i]; !isMerge(k) {
+			if l, err := label(k); err == nil && l == name {
+				return k, m.Content[i+1]
+			}
 		}
 	}
-	// Keys merged in through "<<".
+	// Keys merged in through "<<": a mapping, or a list of them, or aliases.
+	// Decoding refused merges that contain themselves.
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if isMerge(m.Content[i]) {
-			v := m.Content[i+1]
+		if !isMerge(m.Content[i]) {
+			continue
+		}
+		v := m.Content[i+1]
+		merged := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			merged = v.Content
+		}
+		for _, v := range merged {
 			for v.Kind == yaml.AliasNode {
 				v = v.Alias
 			}
