@@ -47,12 +47,13 @@ type Config struct {
 		ManifestBytes int64 `json:"manifestBytes"`
 		Depth         int   `json:"depth"`
 		AliasNodes    int   `json:"aliasNodes"`
+		Nodes         int   `json:"nodes"`
 	} `json:"limits"`
 }
 
 // ManifestLimits are the decoding limits the configuration sets.
 func (c *Config) ManifestLimits() manifest.Limits {
-	return manifest.Limits{MaxBytes: c.Limits.ManifestBytes, MaxDepth: c.Limits.Depth, MaxAliasNodes: c.Limits.AliasNodes}
+	return manifest.Limits{MaxBytes: c.Limits.ManifestBytes, MaxDepth: c.Limits.Depth, MaxAliasNodes: c.Limits.AliasNodes, MaxNodes: c.Limits.Nodes}
 }
 
 // IsAgent reports whether an author e-mail matches one of the agent globs.

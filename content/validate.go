@@ -185,6 +185,9 @@ func check(v *smallcue.Validator, p string, data []byte, readErr error, lim mani
 		return fail(diag.CodeTooLarge, tooLarge.Error(), 0, 0)
 	case errors.Is(readErr, repo.ErrOutsideRepository):
 		return fail(diag.CodeSymlinkOutside, "symbolic link leads outside the repository: expected a file inside it", 0, 0)
+	case errors.Is(readErr, repo.ErrDanglingLink), errors.Is(readErr, repo.ErrLinkLoop),
+		errors.Is(readErr, repo.ErrDirectory), errors.Is(readErr, repo.ErrNotRegular):
+		return fail(diag.CodeUnreadable, readErr.Error()+": expected a manifest file", 0, 0)
 	case readErr != nil:
 		return fail(diag.CodeUnreadable, readErr.Error(), 0, 0)
 	}

@@ -21,6 +21,7 @@ const (
 	CodeBinary         = "manifest.binary"
 	CodeTooLarge       = "manifest.too-large"
 	CodeTooDeep        = "manifest.too-deep"
+	CodeTooManyValues  = "manifest.too-many-values"
 	CodeAliases        = "manifest.aliases"
 	CodeDuplicateKey   = "manifest.duplicate-key"
 	CodeNotMapping     = "manifest.not-mapping"
@@ -74,6 +75,7 @@ var Codes = []Code{
 	{CodeBinary, "a manifest holds binary data (a NUL byte)"},
 	{CodeTooLarge, "a manifest file is larger than limits.manifestBytes"},
 	{CodeTooDeep, "a manifest nests mappings and lists deeper than limits.depth"},
+	{CodeTooManyValues, "a manifest holds more values (mappings, lists, scalars) than limits.nodes"},
 	{CodeAliases, "a manifest's YAML aliases expand past limits.aliasNodes, or an anchor contains itself"},
 	{CodeDuplicateKey, "a mapping in a manifest has the same key twice"},
 	{CodeNotMapping, "a manifest's top level is not a mapping"},

@@ -28,10 +28,14 @@ type Limits struct {
 	MaxBytes      int64 // largest file accepted
 	MaxDepth      int   // deepest nesting of mappings and sequences, the top level being 1
 	MaxAliasNodes int   // most nodes that YAML aliases (merge keys included) may expand to
+	// MaxNodes bounds the values (mappings, lists, scalars) of one
+	// manifest: evaluating a struct or list costs CUE more than linear time
+	// in its size, so a 1 MiB file of tiny values must stop here.
+	MaxNodes int
 }
 
 // DefaultLimits are the limits used when small.cue sets none.
-var DefaultLimits = Limits{MaxBytes: 1 << 20, MaxDepth: 64, MaxAliasNodes: 10_000}
+var DefaultLimits = Limits{MaxBytes: 1 << 20, MaxDepth: 64, MaxAliasNodes: 10_000, MaxNodes: 20_000}
 
 // Error is a decode failure at a position in the file (line and column are
 // 1-based, lines broken at \n and columns in bytes; 0 when the failure
@@ -352,6 +356,7 @@ type decoder struct {
 	lim        Limits
 	aliasDepth int
 	aliasNodes int
+	nodes      int                 // values produced so far
 	aliasing   map[*yaml.Node]bool // the anchors being expanded
 	expanding  *yaml.Node          // the outermost alias being expanded
 }
@@ -360,8 +365,19 @@ func (d *decoder) errorf(n *yaml.Node, code, format string, args ...any) error {
 	return &Error{Line: n.Line, Column: n.Column, Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
-// count counts a node that an alias produces, and fails past the limit.
+// count counts a value, and one that an alias produces, and fails past
+// the limits.
 func (d *decoder) count(n *yaml.Node) error {
+	// An alias is counted by the value it expands to.
+	if n.Kind != yaml.AliasNode {
+		if d.nodes++; d.lim.MaxNodes > 0 && d.nodes > d.lim.MaxNodes {
+			at := n
+			if d.aliasDepth > 0 {
+				at = d.expanding
+			}
+			return d.errorf(at, diag.CodeTooManyValues, "more than %d values in one manifest (limits.nodes): expected a content entry, not a data set; split it", d.lim.MaxNodes)
+		}
+	}
 	if d.aliasDepth > 0 {
 		d.aliasNodes++
 		if d.lim.MaxAliasNodes > 0 && d.aliasNodes > d.lim.MaxAliasNodes {

@@ -406,3 +406,35 @@ func TestDecodeHostileIsFast(t *testing.T) {
 		})
 	}
 }
+
+// TestNodeLimit bounds the values of one manifest, in YAML and JSON, where
+// the limit is crossed, so that CUE never sees a pathologically wide file.
+func TestNodeLimit(t *testing.T) {
+	lim := DefaultLimits
+	lim.MaxNodes = 100
+	var y, j strings.Builder
+	y.WriteString("kind: A\nx:\n")
+	j.WriteString(`{"kind": "A", "x": [`)
+	for i := range 200 {
+		fmt.Fprintf(&y, "  - %d\n", i)
+		if i > 0 {
+			j.WriteString(",")
+		}
+		fmt.Fprintf(&j, "%d", i)
+	}
+	j.WriteString("]}")
+	for name, src := range map[string]string{"m.yaml": y.String(), "m.json": j.String()} {
+		_, err := Decode(name, []byte(src), lim)
+		var e *Error
+		if !errors.As(err, &e) || e.Code != diag.CodeTooManyValues || e.Line == 0 {
+			t.Errorf("%s: got %v, want %s at a position", name, err, diag.CodeTooManyValues)
+			continue
+		}
+		if !strings.Contains(e.Msg, "more than 100 values in one manifest (limits.nodes)") {
+			t.Errorf("%s: message %q", name, e.Msg)
+		}
+	}
+	if _, err := Decode("m.yaml", []byte(y.String()), DefaultLimits); err != nil {
+		t.Errorf("200 values under the default limit: %v", err)
+	}
+}

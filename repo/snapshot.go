@@ -16,14 +16,21 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// ErrOutsideRepository is a symbolic link that leads out of the repository.
-var ErrOutsideRepository = errors.New("symbolic link leads outside the repository")
+// Errors of Read that say what a path is instead of a file; both snapshots
+// give the same ones, so the working tree and a commit read alike.
+var (
+	ErrOutsideRepository = errors.New("symbolic link leads outside the repository")
+	ErrDanglingLink      = errors.New("symbolic link leads to nothing")
+	ErrLinkLoop          = errors.New("symbolic links loop")
+	ErrDirectory         = errors.New("is a directory")
+	ErrNotRegular        = errors.New("is not a regular file (a FIFO, device or socket)")
+)
 
 // TooLargeError is a file over the size a caller accepts.
 type TooLargeError struct{ Size, Max int64 }
 
 func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("file is %d bytes, more than the limit of %d", e.Size, e.Max)
+	return fmt.Sprintf("file is %d bytes, more than the limit of %d (limits.manifestBytes)", e.Size, e.Max)
 }
 
 // FileEntry is a file in a snapshot.
@@ -98,7 +105,12 @@ func (w *workTree) Read(name string, max int64) ([]byte, error) {
 	}
 	if info.Mode()&fs.ModeSymlink != 0 {
 		target, err := filepath.EvalSymlinks(full)
-		if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, ErrDanglingLink
+		case err != nil && strings.Contains(err.Error(), "too many links"):
+			return nil, ErrLinkLoop
+		case err != nil:
 			return nil, err
 		}
 		root, err := filepath.EvalSymlinks(w.root)
@@ -109,6 +121,16 @@ func (w *workTree) Read(name string, max int64) ([]byte, error) {
 			return nil, ErrOutsideRepository
 		}
 		full = target
+		if info, err = os.Stat(full); err != nil {
+			return nil, err
+		}
+	}
+	// Never open what is not a regular file: opening a FIFO waits forever.
+	switch {
+	case info.IsDir():
+		return nil, ErrDirectory
+	case !info.Mode().IsRegular():
+		return nil, ErrNotRegular
 	}
 	f, err := os.Open(full)
 	if err != nil {
@@ -192,14 +214,23 @@ func (t *treeSnapshot) Read(name string, max int64) ([]byte, error) {
 			return nil, fmt.Errorf("its blob is not in this clone (a partial clone?): fetch it, e.g. git fetch origin, or git checkout the commit")
 		}
 		if errors.Is(err, object.ErrFileNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
+			if _, terr := t.commit.tree.Tree(name); terr == nil {
+				return nil, ErrDirectory
+			}
+			if hop > 0 {
+				return nil, ErrDanglingLink
+			}
 			return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read %s at %s: %w", name, t.commit.ID, err)
 		}
+		if f.Mode == filemode.Submodule {
+			return nil, ErrNotRegular
+		}
 		if f.Mode == filemode.Symlink {
 			if hop == maxLinkHops {
-				return nil, fmt.Errorf("%s: too many levels of symbolic links", name)
+				return nil, ErrLinkLoop
 			}
 			target, err := blobBytes(f, 4096)
 			if err != nil {
