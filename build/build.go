@@ -56,10 +56,12 @@ type Plan struct {
 	rollbacks      []rollback           // versions brought back
 	fresh          []IndexEntry         // the entries of the manifests evaluated
 	against        bool                 // computed against another plan: for reading only
+	restated       bool                 // schemas, small.cue or builder changed since the previous build
 }
 
-// UpToDate reports whether the build would change no artifact.
-func (p *Plan) UpToDate() bool { return len(p.Changes) == 0 }
+// UpToDate reports whether the build would change nothing: no artifact,
+// and neither the schemas, small.cue nor the builder it rests on.
+func (p *Plan) UpToDate() bool { return len(p.Changes) == 0 && !p.restated }
 
 // Counts returns how many artifacts are created, updated and retracted.
 func (p *Plan) Counts() (created, updated, retracted int) {
@@ -81,6 +83,14 @@ type NotABuildError struct{ Branch, Commit string }
 
 func (e *NotABuildError) Error() string {
 	return fmt.Sprintf("%s is at %s, which has no %s trailer: only small build writes this branch", e.Branch, e.Commit[:12], protocol.TrailerManifestCommit)
+}
+
+// NotFetchedError is an artifact branch that origin has and this clone does not.
+type NotFetchedError struct{ Branch string }
+
+func (e *NotFetchedError) Error() string {
+	return fmt.Sprintf("%s exists on origin but not here: fetch it first (git fetch origin %s:%s 'refs/notes/small/*:refs/notes/small/*'), so that this build continues its history",
+		e.Branch, e.Branch, e.Branch)
 }
 
 // Prepare computes the build of rev against the artifact branch's tip: it
@@ -167,6 +177,10 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		return p, nil // up to date: nothing to read
 	}
 	p.Full = !reuse
+	// A build with new schemas, small.cue or builder is recorded even if no
+	// artifact changes: its commit names what the artifacts now rest on,
+	// and the next build can be incremental again.
+	p.restated = !reuse && p.Previous != nil
 	var d *delta
 	if reuse && r.HasCommit(prev.manifestCommit) {
 		d, err = incrementalDelta(r, prev, m, cfg.Manifests)
@@ -209,6 +223,11 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		known[prev.manifestCommit] = files
 	}
 	intro, err := r.Introductions(m.ID, cfg.Manifests, d.changed, known)
+	var shallow *repo.ShallowError
+	if errors.As(err, &shallow) && p.Previous == nil {
+		return nil, fmt.Errorf("%w; or, if %s has been built elsewhere, fetch it: git fetch origin %s:%s",
+			err, cfg.Artifacts.Branch, cfg.Artifacts.Branch, cfg.Artifacts.Branch)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +289,9 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		p.indexFiles = renderShards(entries, d.dirty)
 		p.keptIndex = map[string]repo.Hash{}
 		for name, h := range prev.indexFiles {
-			if !d.dirty[strings.TrimPrefix(name, IndexDir+"/")] {
+			// Shards the change does not touch; never the metadata, which
+			// every build writes anew.
+			if shard, ok := strings.CutPrefix(name, IndexDir+"/"); ok && !d.dirty[shard] {
 				p.keptIndex[name] = h
 			}
 		}
@@ -555,8 +576,17 @@ func (p *Plan) asPrior() *prior {
 // metadata; nil when there is no build yet. Index entries are read on demand.
 func readPrevious(r *repo.Repository, branch string) (*prior, error) {
 	tip, err := r.Ref(branch)
-	if err != nil || tip.IsZero() {
+	if err != nil {
 		return nil, err
+	}
+	if tip.IsZero() {
+		// A first build here while origin has builds would start a second
+		// history that origin refuses.
+		short := strings.TrimPrefix(branch, "refs/heads/")
+		if remote, _ := r.Ref("refs/remotes/origin/" + short); !remote.IsZero() {
+			return nil, &NotFetchedError{Branch: short}
+		}
+		return nil, nil
 	}
 	c, err := r.ReadCommit(tip)
 	if err != nil {
@@ -781,7 +811,8 @@ func (p *Plan) Message() string {
 
 // notes renders the lineage and lifecycle notes of the build.
 func (p *Plan) notes() ([]byte, []byte, error) {
-	when := p.ManifestCommit.Committer.When.Format(time.RFC3339)
+	// UTC, so that lines sorted as text are in time order.
+	when := p.ManifestCommit.Committer.When.UTC().Format(time.RFC3339)
 	var recs []lineage.Record
 	var events []lineage.Event
 	for _, c := range p.Changes {

@@ -74,12 +74,29 @@ type Event struct {
 func JSONLines[T any](items []T) ([]byte, error) {
 	lines := make([]string, len(items))
 	for i, it := range items {
-		b, err := json.Marshal(it)
+		b, err := MarshalLine(it)
 		if err != nil {
 			return nil, err
 		}
 		lines[i] = string(b)
 	}
+	return SortLines(lines), nil
+}
+
+// MarshalLine renders one JSON line, without HTML escaping (& < > stay as
+// written, as in all of small's JSON).
+func MarshalLine(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// SortLines renders lines sorted and without duplicates, one per line.
+func SortLines(lines []string) []byte {
 	slices.Sort(lines)
 	lines = slices.Compact(lines)
 	var b bytes.Buffer
@@ -87,7 +104,7 @@ func JSONLines[T any](items []T) ([]byte, error) {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
-	return b.Bytes(), nil
+	return b.Bytes()
 }
 
 // ParseRecords reads a lineage note. Lines that are not records (a note

@@ -46,7 +46,11 @@ func (c *CommitInfo) Trailer(key string) string {
 
 // ReadCommit reads a commit by id.
 func (r *Repository) ReadCommit(h Hash) (*CommitInfo, error) {
-	c, err := r.git.CommitObject(h)
+	var c *object.Commit
+	err := r.again(func() (err error) {
+		c, err = r.git.CommitObject(h)
+		return err
+	})
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		if r.shallow() {
 			return nil, fmt.Errorf("commit %s is beyond the history of this shallow clone: fetch more (git fetch --deepen=N, or git fetch --unshallow)", h)
@@ -81,7 +85,11 @@ func (r *Repository) IsShallowBoundary(h Hash) bool {
 // TreeFiles lists the files below dir in a tree (all of it for ""), as
 // path to blob id; a missing dir gives an empty map.
 func (r *Repository) TreeFiles(tree Hash, dir string) (map[string]Hash, error) {
-	t, err := r.git.TreeObject(tree)
+	var t *object.Tree
+	err := r.again(func() (err error) {
+		t, err = r.git.TreeObject(tree)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", tree, err)
 	}

@@ -27,7 +27,11 @@ func (r *Repository) ReadNotes(ref string) (*Notes, error) {
 		return n, err
 	}
 	n.Commit = h
-	c, err := r.git.CommitObject(h)
+	var c *object.Commit
+	err = r.again(func() (err error) {
+		c, err = r.git.CommitObject(h)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}

@@ -27,8 +27,21 @@ var ErrNotRepository = errors.New("not a git repository (or any of the parent di
 // Repository is an opened Git repository. It is not safe for concurrent use.
 type Repository struct {
 	git       *git.Repository
+	st        *storage
 	root      string // top of the working tree; "" for a bare repository
 	commonDir string // the git directory that holds refs and objects
+}
+
+// again runs f, and once more after re-reading the list of packfiles when
+// an object is missing: another process (a concurrent build, git gc) may
+// have written or replaced packs since this one listed them.
+func (r *Repository) again(f func() error) error {
+	err := f()
+	if errors.Is(err, plumbing.ErrObjectNotFound) && r.st != nil {
+		r.st.Reindex()
+		err = f()
+	}
+	return err
 }
 
 // Open finds the repository that contains dir, as git does: it walks up to
@@ -105,7 +118,7 @@ func openAt(gitDir, worktree string) (*Repository, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open repository %s: %w", worktree, err)
 	}
-	return &Repository{git: g, root: worktree, commonDir: commonDir}, nil
+	return &Repository{git: g, st: st, root: worktree, commonDir: commonDir}, nil
 }
 
 // readSafeExtensions are repository extensions that do not change how

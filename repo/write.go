@@ -363,7 +363,11 @@ func stale(lock string) bool {
 
 // ReadBlob returns a blob's bytes.
 func (r *Repository) ReadBlob(h Hash) ([]byte, error) {
-	b, err := r.git.BlobObject(h)
+	var b *object.Blob
+	err := r.again(func() (err error) {
+		b, err = r.git.BlobObject(h)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}

@@ -151,11 +151,12 @@ func writeJSON(opts *Options, plan *build.Plan, res *build.Result) error {
 func Classify(err error) error {
 	var moved *repo.RefMovedError
 	var notBuild *build.NotABuildError
+	var notFetched *build.NotFetchedError
 	var shallow *repo.ShallowError
 	switch {
 	case errors.As(err, &moved):
 		return &cmdutil.ExitError{Code: cmdutil.ExitRepo, Err: fmt.Errorf("%v: run small build again", err)}
-	case errors.As(err, &notBuild), errors.As(err, &shallow):
+	case errors.As(err, &notBuild), errors.As(err, &shallow), errors.As(err, &notFetched):
 		return &cmdutil.ExitError{Code: cmdutil.ExitRepo, Err: err}
 	}
 	return cmdutil.Usage(err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -71,7 +72,7 @@ transitioned, rolledback) are refused.`,
 			if err != nil {
 				return err
 			}
-			ev := lineage.Event{Time: who.When.Format(time.RFC3339), Event: typ, Artifact: path, Actor: actor, Message: message}
+			ev := lineage.Event{Time: who.When.UTC().Format(time.RFC3339), Event: typ, Artifact: path, Actor: actor, Message: message}
 			if len(vs) > 0 {
 				ev.Kind, ev.ID, ev.ManifestCommit = vs[0].Record.Kind, vs[0].Record.ID, vs[0].Record.ManifestCommit
 			}
@@ -99,12 +100,18 @@ func appendEvent(r *repo.Repository, build repo.Hash, ev lineage.Event, who repo
 		if err != nil {
 			return err
 		}
-		evs := lineage.ParseEvents(text)
-		evs = append(evs, ev)
-		note, err := lineage.JSONLines(evs)
+		// Every line stays, small's or added by hand; ours joins them.
+		line, err := lineage.MarshalLine(ev)
 		if err != nil {
 			return err
 		}
+		lines := []string{string(line)}
+		for _, l := range strings.Split(string(text), "\n") {
+			if strings.TrimSpace(l) != "" {
+				lines = append(lines, l)
+			}
+		}
+		note := lineage.SortLines(lines)
 		w := r.NewObjectWriter()
 		c, _, err := w.NotesCommit(notes, map[repo.Hash][]byte{build: note}, who, "Event added by small event\n")
 		if err != nil {

@@ -83,6 +83,7 @@ func run(opts *Options) error {
 			against = fmt.Sprintf("%s at %s", p.Config.Artifacts.Branch, p.Previous.ID.String()[:12])
 		}
 	}
+	p.Report.Command = "plan"
 	if p.Report.Failed() {
 		if opts.Format == diag.FormatJSON {
 			p.Report.WriteJSON(opts.IO.Out)
