@@ -11,9 +11,10 @@ import (
 	"strings"
 )
 
-// Workflow is the GitHub Actions workflow small init --ci writes: manifests
-// checked on pull requests (annotations, job summary, artifact plan), and
-// built on main, with the artifact branch and notes pushed back.
+// Workflow is the GitHub Actions workflow small init --ci writes: changes
+// checked on pull requests with small check (validity and lifecycle rules,
+// as annotations; the artifact plan in the job summary), and built on main,
+// with the artifact branch and notes pushed back.
 //
 //go:embed small.yml
 var Workflow []byte
