@@ -248,6 +248,10 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 	}
 
 	// The entries of the changed manifests.
+	prevBlob := map[[2]string]string{}
+	for _, e := range d.replaced {
+		prevBlob[[2]string{e.Kind, e.ID}] = e.Blob
+	}
 	var fresh []IndexEntry
 	for _, mf := range res.Manifests {
 		e := IndexEntry{Path: mf.Path, Blob: d.changed[mf.Path].String(), Kind: mf.Kind, ID: mf.ID, Status: mf.Status}
@@ -256,7 +260,9 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 			if e.Actor, err = actorOf(h); err != nil {
 				return nil, err
 			}
-			if of := rollbackOf[h]; of != "" {
+			// Recorded once, when the rolled-back version is new, not again
+			// when a full rebuild evaluates it anew.
+			if of := rollbackOf[h]; of != "" && prevBlob[[2]string{mf.Kind, mf.ID}] != e.Blob {
 				p.rollbacks = append(p.rollbacks, rollback{of: of, entry: len(fresh)})
 			}
 		}

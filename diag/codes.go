@@ -48,6 +48,8 @@ const (
 	CodeTransition   = "lifecycle.transition"
 	CodeHumanOnly    = "lifecycle.human-only"
 	CodeDelete       = "lifecycle.delete"
+	// The agent boundary (small check).
+	CodeAgentBoundary = "policy.agent-boundary"
 
 	// Building artifacts.
 	CodeOutputInvalid = "artifact.output-invalid"
@@ -96,6 +98,7 @@ var Codes = []Code{
 	{CodeTransition, "a status moved along no allowed transition from its state at the base, or a new manifest starts in a state its lifecycle cannot reach"},
 	{CodeHumanOnly, "an agent's commit moved a status into a state only a human may enter"},
 	{CodeDelete, "a manifest was deleted from a state its lifecycle does not allow deleting from"},
+	{CodeAgentBoundary, "an agent's commit between the base and the head changes the schemas or small.cue: agents act only through manifests"},
 	{CodeOutputInvalid, "a kind's #outputs entry is not a concrete string, or the document cannot be rendered as JSON"},
 	{CodeOutputPath, "an artifact path is absolute, unclean, or has a .., .git or .small segment"},
 	{CodeOutputClash, "two manifests build the same artifact path; each names the other"},

@@ -29,12 +29,12 @@ type Version struct {
 func (v Version) Found() bool { return v.Missing == "" }
 
 // Log reads the history of the artifact branch, newest first, with the
-// lineage and lifecycle notes of each build.
+// lineage and lifecycle notes of each build, looked up one at a time.
 type Log struct {
 	r         *repo.Repository
 	tip       repo.Hash
-	lineage   *repo.Notes
-	lifecycle *repo.Notes
+	lineage   *repo.NotesLookup
+	lifecycle *repo.NotesLookup // opened on first use
 	// Shallow is set when the walk reached the end of a shallow clone's history.
 	Shallow bool
 }
@@ -51,15 +51,11 @@ func OpenLog(r *repo.Repository, branch string) (*Log, error) {
 	if tip.IsZero() {
 		return nil, ErrNoBuild
 	}
-	lin, err := r.ReadNotes(NotesLineage)
+	lin, err := r.LookupNotes(NotesLineage)
 	if err != nil {
 		return nil, err
 	}
-	lif, err := r.ReadNotes(NotesLifecycle)
-	if err != nil {
-		return nil, err
-	}
-	return &Log{r: r, tip: tip, lineage: lin, lifecycle: lif}, nil
+	return &Log{r: r, tip: tip, lineage: lin}, nil
 }
 
 // Tip is the newest build.
@@ -97,7 +93,7 @@ func (l *Log) Walk(fn func(c *repo.CommitInfo) (bool, error)) error {
 // Lines that are not records (added by hand with git notes append) are
 // passed over.
 func (l *Log) Records(build repo.Hash) ([]Record, bool, error) {
-	text, ok, err := l.r.NoteText(l.lineage, build)
+	text, ok, err := l.lineage.Note(build)
 	if err != nil || !ok {
 		return nil, ok, err
 	}
@@ -107,11 +103,42 @@ func (l *Log) Records(build repo.Hash) ([]Record, bool, error) {
 
 // Events returns the lifecycle events of a build.
 func (l *Log) Events(build repo.Hash) ([]Event, error) {
-	text, ok, err := l.r.NoteText(l.lifecycle, build)
+	if l.lifecycle == nil {
+		lif, err := l.r.LookupNotes(NotesLifecycle)
+		if err != nil {
+			return nil, err
+		}
+		l.lifecycle = lif
+	}
+	text, ok, err := l.lifecycle.Note(build)
 	if err != nil || !ok {
 		return nil, err
 	}
 	return ParseEvents(text), nil
+}
+
+// recordFor finds the record of one artifact in a note: only the line that
+// names it is parsed (a first build's note holds a line per artifact).
+func recordFor(note []byte, quoted string) (Record, bool) {
+	text := string(note)
+	for {
+		i := strings.Index(text, quoted)
+		if i < 0 {
+			return Record{}, false
+		}
+		start := strings.LastIndexByte(text[:i], '\n') + 1
+		end := strings.IndexByte(text[i:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += i
+		}
+		var r Record
+		if jsonUnmarshal(text[start:end], &r) == nil && r.Artifact != "" {
+			return r, true
+		}
+		text = text[end:]
+	}
 }
 
 // Versions returns the versions of the artifact at path, newest first: the
@@ -121,22 +148,24 @@ func (l *Log) Events(build repo.Hash) ([]Event, error) {
 func (l *Log) Versions(path string, all bool) ([]Version, error) {
 	var out []Version
 	quoted := `"artifact":"` + path + `"`
-	err := l.Walk(func(c *repo.CommitInfo) (bool, error) {
-		text, ok, err := l.r.NoteText(l.lineage, c.ID)
+	top, _, _ := strings.Cut(path, "/")
+	// visit decides about build c once its parent's tree is known: a build
+	// whose top-level entry for path (article/, say) is its parent's did not
+	// touch path, and its note need not be read, as git log -- PATH skips it.
+	visit := func(c *repo.CommitInfo, parentTree repo.Hash, hasParent bool) (bool, error) {
+		if hasParent && l.r.EntryID(c.Tree, top) == l.r.EntryID(parentTree, top) {
+			return true, nil
+		}
+		text, ok, err := l.lineage.Note(c.ID)
 		if err != nil {
 			return false, err
 		}
 		if ok {
-			// A cheap test before parsing: most builds did not touch path.
-			if !strings.Contains(string(text), quoted) {
-				return true, nil
-			}
-			recs, _ := ParseRecords(text)
-			for _, rec := range recs {
-				if rec.Artifact == path {
-					out = append(out, Version{Build: c, Record: rec})
-					return all, nil
-				}
+			// Find path's line and parse only it: a first build's note
+			// holds a line per artifact.
+			if rec, found := recordFor(text, quoted); found && rec.Artifact == path {
+				out = append(out, Version{Build: c, Record: rec})
+				return all, nil
 			}
 			return true, nil
 		}
@@ -148,7 +177,24 @@ func (l *Log) Versions(path string, all bool) ([]Version, error) {
 		out = append(out, Version{Build: c, Record: Record{Artifact: path, Action: action},
 			Missing: "no lineage recorded: build " + c.ID.String()[:12] + " has no note in " + NotesLineage})
 		return all, nil
+	}
+	var pending *repo.CommitInfo
+	stopped := false
+	err := l.Walk(func(c *repo.CommitInfo) (bool, error) {
+		if pending != nil {
+			more, err := visit(pending, c.Tree, true)
+			if err != nil || !more {
+				stopped = true
+				return false, err
+			}
+		}
+		pending = c
+		return true, nil
 	})
+	if err == nil && !stopped && pending != nil {
+		// The first build, or the last one a shallow clone has.
+		_, err = visit(pending, repo.ZeroHash, len(pending.Parents) > 0 && !l.Shallow)
+	}
 	return out, err
 }
 
@@ -195,7 +241,7 @@ func (l *Log) ArtifactsOf(manifestPath string, limit int) ([]Version, error) {
 	var out []Version
 	quoted := `"manifest":"` + manifestPath + `"`
 	err := l.Walk(func(c *repo.CommitInfo) (bool, error) {
-		text, ok, err := l.r.NoteText(l.lineage, c.ID)
+		text, ok, err := l.lineage.Note(c.ID)
 		if err != nil || !ok || !strings.Contains(string(text), quoted) {
 			return err == nil, err
 		}
@@ -208,6 +254,15 @@ func (l *Log) ArtifactsOf(manifestPath string, limit int) ([]Version, error) {
 		return limit <= 0 || len(out) < limit, nil
 	})
 	return out, err
+}
+
+// Has reports whether path is an artifact at the tip: one tree lookup.
+func (l *Log) Has(path string) (bool, error) {
+	c, err := l.r.ReadCommit(l.tip)
+	if err != nil {
+		return false, err
+	}
+	return !l.r.FileBlob(c.Tree, path).IsZero(), nil
 }
 
 // CurrentFiles lists the artifacts at the tip, path to blob.

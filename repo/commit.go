@@ -136,6 +136,38 @@ func (r *Repository) FileBlob(tree Hash, path string) Hash {
 	return e.Hash
 }
 
+// PathID returns the id of the file or directory at path within tree, or
+// ZeroHash.
+func (r *Repository) PathID(tree Hash, path string) Hash {
+	if tree.IsZero() {
+		return ZeroHash
+	}
+	var t *object.Tree
+	if r.again(func() (err error) { t, err = r.git.TreeObject(tree); return err }) != nil {
+		return ZeroHash
+	}
+	e, err := t.FindEntry(path)
+	if err != nil {
+		return ZeroHash
+	}
+	return e.Hash
+}
+
+// EntryID returns the id of a top-level entry of tree (a file or a
+// directory), or ZeroHash. Only the root tree is read.
+func (r *Repository) EntryID(tree Hash, name string) Hash {
+	var t *object.Tree
+	if r.again(func() (err error) { t, err = r.git.TreeObject(tree); return err }) != nil {
+		return ZeroHash
+	}
+	for _, e := range t.Entries {
+		if e.Name == name {
+			return e.Hash
+		}
+	}
+	return ZeroHash
+}
+
 // SubtreeID returns the id of the tree at dir within tree, or ZeroHash.
 func (r *Repository) SubtreeID(tree Hash, dir string) Hash {
 	t, err := r.git.TreeObject(tree)

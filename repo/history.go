@@ -204,3 +204,46 @@ func (q *commitQueue) Pop() any {
 	*q = old[:len(old)-1]
 	return x
 }
+
+// CommitsBetween lists the commits reachable from head but not from base
+// (git rev-list base..head), newest first by committer date.
+func (r *Repository) CommitsBetween(base, head Hash) ([]*CommitInfo, error) {
+	hc, err := r.git.CommitObject(head)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", head, err)
+	}
+	bc, err := r.git.CommitObject(base)
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", base, err)
+	}
+	stop := map[Hash]bool{}
+	bases, err := hc.MergeBase(bc)
+	if err != nil {
+		var shallow *ShallowError
+		if errors.As(err, &shallow) || errors.Is(err, plumbing.ErrObjectNotFound) {
+			return nil, &ShallowError{Commit: head}
+		}
+		return nil, err
+	}
+	for _, b := range bases {
+		stop[b.Hash] = true
+	}
+	var out []*CommitInfo
+	seen := map[Hash]bool{}
+	queue := []Hash{head}
+	for len(queue) > 0 {
+		h := queue[0]
+		queue = queue[1:]
+		if seen[h] || stop[h] {
+			continue
+		}
+		seen[h] = true
+		c, err := r.ReadCommit(h)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+		queue = append(queue, c.Parents...)
+	}
+	return out, nil
+}

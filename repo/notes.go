@@ -134,3 +134,52 @@ func (w *ObjectWriter) NotesCommit(n *Notes, set map[Hash][]byte, author Signatu
 	next.Commit = h
 	return h, next, nil
 }
+
+// NotesLookup finds single notes of a notes ref without reading the whole
+// notes tree, as git notes show does: at the path of the object's id, fanned
+// out by two hex digits at any depth git or small may have chosen.
+type NotesLookup struct {
+	r    *Repository
+	root *object.Tree // nil when the ref does not exist
+}
+
+// LookupNotes opens a notes ref for single lookups.
+func (r *Repository) LookupNotes(ref string) (*NotesLookup, error) {
+	h, err := r.Ref(ref)
+	if err != nil || h.IsZero() {
+		return &NotesLookup{r: r}, err
+	}
+	var c *object.Commit
+	if err := r.again(func() (err error) { c, err = r.git.CommitObject(h); return err }); err != nil {
+		return nil, fmt.Errorf("read %s: %w", ref, err)
+	}
+	t, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ref, err)
+	}
+	return &NotesLookup{r: r, root: t}, nil
+}
+
+// Note returns the note on target, and whether there is one.
+func (n *NotesLookup) Note(target Hash) ([]byte, bool, error) {
+	if n.root == nil {
+		return nil, false, nil
+	}
+	hex := target.String()
+	for depth := 0; depth <= 4; depth++ {
+		p := hex[2*depth:]
+		for i := depth - 1; i >= 0; i-- {
+			p = hex[2*i:2*i+2] + "/" + p
+		}
+		e, err := n.root.FindEntry(p)
+		if err != nil {
+			continue
+		}
+		if e.Mode == filemode.Dir {
+			continue
+		}
+		b, err := n.r.ReadBlob(e.Hash)
+		return b, err == nil, err
+	}
+	return nil, false, nil
+}

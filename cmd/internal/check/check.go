@@ -24,7 +24,9 @@ and the change from --base to it against each kind's lifecycle:
   - a state that only a human may enter (approved and published, by default)
     is not entered by a version an agent committed (Small-Agent trailer, or
     an author small.cue lists as an agent);
-  - a manifest is deleted only from a state that allows it (draft, archived).
+  - a manifest is deleted only from a state that allows it (draft, archived);
+  - no agent's commit in the change touches the schemas or small.cue:
+    agents act only through manifests.
 
 Each refusal names the file and line, the current state and the allowed
 next states. This is the check to run on pull requests, with --base the

@@ -53,11 +53,9 @@ transitioned, rolledback) are refused.`,
 			if err != nil {
 				return err
 			}
-			files, err := l.CurrentFiles()
-			if err != nil {
+			if ok, err := l.Has(path); err != nil {
 				return err
-			}
-			if _, ok := files[path]; !ok {
+			} else if !ok {
 				return cmdutil.Usagef("%s was retracted: it has no current version to observe", path)
 			}
 			who, err := r.UserIdentity()

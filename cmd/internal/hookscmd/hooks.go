@@ -14,7 +14,14 @@ import (
 // NewCmdHooks returns the hooks command group.
 func NewCmdHooks(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "hooks <command>",
+		Use:  "hooks <command>",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cmdutil.Usagef("unknown command %q for %q\nRun '%s --help' for usage.", args[0], cmd.CommandPath(), cmd.CommandPath())
+			}
+			return cmd.Help()
+		},
 		Short: "Install or remove the git pre-commit hook that runs small validate",
 		Long: `A pre-commit hook that runs small validate refuses a commit while a
 manifest in the working tree is invalid. It is installed where git looks

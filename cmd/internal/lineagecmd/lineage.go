@@ -88,17 +88,14 @@ func OpenLog(f *cmdutil.Factory) (*repo.Repository, *lineage.Log, error) {
 // Resolve turns what a user typed into an artifact path, or a manifest path
 // when manifest is set.
 func Resolve(r *repo.Repository, l *lineage.Log, target string) (path string, isManifest bool, err error) {
-	files, err := l.CurrentFiles()
-	if err != nil {
-		return "", false, err
-	}
-	if _, ok := files[target]; ok {
-		return target, false, nil
+	// One tree lookup each: the tip may hold 10,000 artifacts.
+	if ok, err := l.Has(target); err != nil || ok {
+		return target, false, err
 	}
 	if kind, id, ok := strings.Cut(target, "/"); ok && !strings.Contains(id, "/") && manifest.ValidID(id) {
 		p := strings.ToLower(kind) + "/" + id + ".json"
-		if _, ok := files[p]; ok {
-			return p, false, nil
+		if ok, err := l.Has(p); err != nil || ok {
+			return p, false, err
 		}
 	}
 	if manifest.IsManifestFile(target) {
@@ -109,6 +106,10 @@ func Resolve(r *repo.Repository, l *lineage.Log, target string) (path string, is
 	// A retracted artifact is gone from the tip but not from history.
 	if vs, err := l.Versions(target, false); err == nil && len(vs) > 0 {
 		return target, false, nil
+	}
+	files, err := l.CurrentFiles()
+	if err != nil {
+		return "", false, err
 	}
 	return "", false, &lineage.NotFoundError{Name: target, Near: near(target, files)}
 }
@@ -215,6 +216,9 @@ func run(opts *Options) error {
 		if v.Missing != "" {
 			return cmdutil.Findings // a build without lineage is a finding
 		}
+	}
+	if len(views) == 0 && l.Shallow {
+		return &cmdutil.ExitError{Code: cmdutil.ExitFindings, Err: fmt.Errorf("%s: no version within this shallow clone's history: git fetch --unshallow", path)}
 	}
 	return nil
 }

@@ -67,7 +67,7 @@ type Metadata struct {
 }
 
 // BuildType names small's build in provenance.
-const BuildType = "https://github.com/smallhq/small/blob/main/docs/protocol.md#build"
+const BuildType = "https://github.com/smallhq/small/blob/main/docs/protocol.md#build-commits"
 
 // NewCmdProvenance returns the provenance command.
 func NewCmdProvenance(f *cmdutil.Factory) *cobra.Command {

@@ -81,6 +81,11 @@ lifecycle rules apply to the rolled-back status as to any change.`,
 				}
 			}
 			full := filepath.Join(r.Root(), filepath.FromSlash(target))
+			if dirty, err := uncommitted(r, target, full); err != nil {
+				return err
+			} else if dirty {
+				return cmdutil.Usagef("%s has uncommitted changes: commit or stash them first, so that rollback loses nothing", target)
+			}
 			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 				return err
 			}
@@ -104,6 +109,14 @@ lifecycle rules apply to the rolled-back status as to any change.`,
 
 // pick finds the version --to names among versions, newest first.
 func pick(vs []lineage.Version, to string) (lineage.Version, error) {
+	// A build id prefix may be all digits: try it as one first.
+	if len(to) >= 4 {
+		for _, v := range vs {
+			if strings.HasPrefix(v.Build.ID.String(), strings.ToLower(to)) {
+				return v, nil
+			}
+		}
+	}
 	if n, err := strconv.Atoi(to); err == nil {
 		if n < 1 || n >= len(vs) {
 			return lineage.Version{}, fmt.Errorf("--to %d: there are %d earlier versions", n, max(0, len(vs)-1))
@@ -123,4 +136,24 @@ func short(s string) string {
 		return s[:12]
 	}
 	return s
+}
+
+// uncommitted reports whether the working-tree file differs from HEAD's.
+func uncommitted(r *repo.Repository, path, full string) (bool, error) {
+	now, err := os.ReadFile(full)
+	if os.IsNotExist(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	head, err := r.ResolveCommit("HEAD")
+	if err != nil {
+		return true, nil
+	}
+	committed, err := head.Snapshot().Read(path, int64(len(now))+1)
+	if err != nil {
+		return true, nil
+	}
+	return string(committed) != string(now), nil
 }

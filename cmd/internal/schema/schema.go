@@ -17,7 +17,14 @@ import (
 // NewCmdSchema returns the schema command group.
 func NewCmdSchema(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "schema <command>",
+		Use:  "schema <command>",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cmdutil.Usagef("unknown command %q for %q\nRun '%s --help' for usage.", args[0], cmd.CommandPath(), cmd.CommandPath())
+			}
+			return cmd.Help()
+		},
 		Short: "Inspect the kinds defined in the schemas package",
 	}
 	cmd.AddCommand(NewCmdList(f, nil))

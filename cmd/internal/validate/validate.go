@@ -112,6 +112,13 @@ func Run(opts *Options) error {
 			return &cmdutil.ExitError{Code: cmdutil.ExitRepo, Err: err}
 		}
 		res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
+		if ch.Head != nil {
+			ds, err := content.CheckBoundary(r, ch.Base, ch.Head, cfg)
+			if err != nil {
+				return &cmdutil.ExitError{Code: cmdutil.ExitRepo, Err: err}
+			}
+			res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
+		}
 		diag.Sort(res.Report.Diagnostics)
 	}
 	log.Debug("validated", "snapshot", snap.Name(), "manifests", res.Report.Manifests, "elapsed", time.Since(start).Round(time.Millisecond))

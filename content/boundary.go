@@ -1,0 +1,48 @@
+package content
+
+import (
+	"fmt"
+
+	"github.com/smallhq/small/config"
+	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/repo"
+)
+
+// CheckBoundary refuses agents' commits, between base and head, that change
+// anything but manifests: the schemas (which carry the lifecycle and its
+// human-only states) and small.cue (which names the agents). Agents act
+// only through manifests; a human must make those changes.
+func CheckBoundary(r *repo.Repository, base, head *repo.CommitInfo, cfg *config.Config) ([]diag.Diagnostic, error) {
+	commits, err := r.CommitsBetween(base.ID, head.ID)
+	if err != nil {
+		return nil, err
+	}
+	var ds []diag.Diagnostic
+	for _, c := range commits {
+		a := lineage.ActorOf(c, cfg.IsAgent)
+		if a.Type != "agent" {
+			continue
+		}
+		parent := repo.ZeroHash
+		if len(c.Parents) > 0 {
+			p, err := r.ReadCommit(c.Parents[0])
+			if err != nil {
+				return nil, err
+			}
+			parent = p.Tree
+		}
+		for _, guarded := range []struct{ path, what string }{
+			{cfg.Schemas, "the schemas (" + cfg.Schemas + "/)"},
+			{config.FileName, config.FileName},
+		} {
+			now, before := r.PathID(c.Tree, guarded.path), r.PathID(parent, guarded.path)
+			if now != before {
+				ds = append(ds, diag.Diagnostic{File: guarded.path, Code: diag.CodeAgentBoundary, Severity: diag.Error,
+					Message: fmt.Sprintf("commit %s by agent %s changes %s: agents act only through manifests; a human must make this change",
+						c.ID.String()[:12], a.Name, guarded.what)})
+			}
+		}
+	}
+	return ds, nil
+}
