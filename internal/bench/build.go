@@ -70,24 +70,7 @@ func (b *bench) measureBuild(profile string) (*buildReport, error) {
 
 	// The build repository.
 	base := filepath.Join(tmp, "base")
-	if _, err := git(tmp, nil, "clone", "-q", "--no-local", b.c.dir, base); err != nil {
-		return nil, err
-	}
-	_, _, clean := render(b.c.N, b.c.Seed)
-	if len(clean) != len(b.c.Invalid) {
-		return nil, fmt.Errorf("the generator gives %d valid originals for %d broken manifests", len(clean), len(b.c.Invalid))
-	}
-	for p := range b.c.Invalid {
-		data, ok := clean[p]
-		if !ok {
-			return nil, fmt.Errorf("%s: the generator gives no valid original", p)
-		}
-		if err := os.WriteFile(filepath.Join(base, filepath.FromSlash(p)), data, 0o644); err != nil {
-			return nil, err
-		}
-	}
-	rep.fixed = len(clean)
-	if _, err := git(base, nil, "commit", "-q", "-a", "-m", "Put back the valid manifests"); err != nil {
+	if rep.fixed, err = b.fixedClone(base); err != nil {
 		return nil, err
 	}
 	head, err := git(base, nil, "rev-parse", "HEAD")
@@ -260,6 +243,33 @@ func (b *bench) measureBuild(profile string) (*buildReport, error) {
 		return nil, fmt.Errorf("the build commit's Small-Manifest-Commit is %s, HEAD is %s", got["Small-Manifest-Commit"][0], head)
 	}
 	return rep, nil
+}
+
+// fixedClone makes a build repository in dir: a clone of the corpus (git
+// clone --no-local: its objects in one pack, as a fetch leaves them) with
+// one more commit that puts back the valid manifests the generator broke on
+// purpose. It returns how many it put back.
+func (b *bench) fixedClone(dir string) (int, error) {
+	if _, err := git(filepath.Dir(dir), nil, "clone", "-q", "--no-local", b.c.dir, dir); err != nil {
+		return 0, err
+	}
+	_, _, clean := render(b.c.N, b.c.Seed)
+	if len(clean) != len(b.c.Invalid) {
+		return 0, fmt.Errorf("the generator gives %d valid originals for %d broken manifests", len(clean), len(b.c.Invalid))
+	}
+	for p := range b.c.Invalid {
+		data, ok := clean[p]
+		if !ok {
+			return 0, fmt.Errorf("%s: the generator gives no valid original", p)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), data, 0o644); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := git(dir, nil, "commit", "-q", "-a", "-m", "Put back the valid manifests"); err != nil {
+		return 0, err
+	}
+	return len(clean), nil
 }
 
 var readingMinutes = regexp.MustCompile(`(?m)^readingMinutes: [0-9]+$`)

@@ -2,22 +2,32 @@
 // repository of manifests, and checks that both reject the same files; then
 // it times `small build` on the same corpus against its irreducible parts
 // (validating the manifests, and git fast-import of the same artifact
-// bytes), and a one-manifest build against a full one (see build.go).
+// bytes), and a one-manifest build against a full one (see build.go); then
+// it makes a history of builds and times `small lineage` of one artifact
+// against git log and git notes asked by hand (see lineage.go).
 //
 //	go run ./internal/bench -small bin/small -cue .tools/bin/cue [-n 10000] [-runs 3] [-keep] [-dir DIR]
 //	    [-skip-build | -only-build] [-build-profile FILE]
+//	    [-skip-lineage | -only-lineage] [-builds 1000] [-lineage-profile FILE]
 //
 // -skip-build leaves out the build section; -only-build runs only it (no
 // cue vet, no -cue needed); -build-profile FILE adds one untimed full build
 // with SMALL_CPUPROFILE=FILE, for go tool pprof.
 //
+// -builds N is how many builds the lineage section makes (at least 3);
+// -skip-lineage leaves it out, -only-lineage runs only it (no cue vet, no
+// -cue needed); -lineage-profile FILE adds one untimed small lineage of each
+// artifact asked about, with SMALL_CPUPROFILE=FILE-<case>. With -keep or
+// -dir, the lineage repository is kept too.
+//
 // The corpus is deterministic (a fixed seed), so runs are comparable. Each
-// timing is the best of -runs, wall clock. Goals missed are reported as
+// timing is the best of -runs (of 5 in the lineage section), wall clock. Goals missed are reported as
 // MISSED but do not fail the run (machines are noisy); the exit status is 1
 // when small and cue vet disagree about which files are invalid, 2 on errors,
 // a build that does not do what it should (all manifests on a full build,
-// one after a one-manifest change) and a failed git fsck --strict or missing
-// Small-* trailers included.
+// one after a one-manifest change), a failed git fsck --strict, missing
+// Small-* trailers, and a small lineage that names another build than git
+// included.
 package main
 
 import (
@@ -66,11 +76,22 @@ func main() {
 	flag.BoolVar(&s.skipBuild, "skip-build", false, "leave out the small build section")
 	flag.BoolVar(&s.onlyBuild, "only-build", false, "run only the small build section (no cue vet)")
 	flag.StringVar(&s.profile, "build-profile", "", "write a CPU profile of one more, untimed, full build to `FILE`")
+	flag.BoolVar(&s.skipLineage, "skip-lineage", false, "leave out the small lineage section")
+	flag.BoolVar(&s.onlyLineage, "only-lineage", false, "run only the small lineage section (no cue vet)")
+	flag.IntVar(&s.builds, "builds", 1000, "how many builds the lineage section makes")
+	flag.StringVar(&s.lineageProfile, "lineage-profile", "", "write CPU profiles of one more, untimed, small lineage of each artifact to `FILE`-<case>")
 	flag.Parse()
-	if flag.NArg() > 0 || *n < 1 || *runs < 1 || s.skipBuild && (s.onlyBuild || s.profile != "") {
+	if flag.NArg() > 0 || *n < 1 || *runs < 1 || s.builds < 3 ||
+		s.skipBuild && (s.onlyBuild || s.profile != "") ||
+		s.skipLineage && (s.onlyLineage || s.lineageProfile != "") ||
+		s.onlyBuild && (s.onlyLineage || s.lineageProfile != "") ||
+		s.onlyLineage && s.profile != "" {
 		flag.Usage()
 		os.Exit(2)
 	}
+	s.skipLineage = s.skipLineage || s.onlyBuild
+	s.skipBuild = s.skipBuild || s.onlyLineage
+	s.keep = *keep || *dir != ""
 	code, err := run(*smallBin, *cueBin, *n, *runs, *keep, *dir, s)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -81,9 +102,16 @@ func main() {
 
 // sections says which parts of the benchmark run.
 type sections struct {
-	skipBuild, onlyBuild bool
-	profile              string
+	skipBuild, onlyBuild     bool
+	profile                  string
+	skipLineage, onlyLineage bool
+	builds                   int
+	lineageProfile           string
+	keep                     bool // keep the lineage repository
 }
+
+// onlyOne says the validate section does not run.
+func (s sections) onlyOne() bool { return s.onlyBuild || s.onlyLineage }
 
 func run(smallBin, cueBin string, n, runs int, keep bool, dir string, s sections) (int, error) {
 	load := loadAvg()
@@ -91,13 +119,18 @@ func run(smallBin, cueBin string, n, runs int, keep bool, dir string, s sections
 	if smallBin, err = executable(smallBin); err != nil {
 		return 0, err
 	}
-	if !s.onlyBuild {
+	if !s.onlyOne() {
 		if cueBin, err = executable(cueBin); err != nil {
 			return 0, err
 		}
 	}
 	if s.profile != "" {
 		if s.profile, err = filepath.Abs(s.profile); err != nil {
+			return 0, err
+		}
+	}
+	if s.lineageProfile != "" {
+		if s.lineageProfile, err = filepath.Abs(s.lineageProfile); err != nil {
 			return 0, err
 		}
 	}
@@ -133,7 +166,7 @@ func run(smallBin, cueBin string, n, runs int, keep bool, dir string, s sections
 		b.schemas[i], _ = filepath.Rel(dir, s)
 	}
 	rep := &report{}
-	if !s.onlyBuild {
+	if !s.onlyOne() {
 		if err := b.preflight(); err != nil {
 			return 0, err
 		}
@@ -147,13 +180,22 @@ func run(smallBin, cueBin string, n, runs int, keep bool, dir string, s sections
 			return 0, err
 		}
 	}
-	if s.onlyBuild {
+	var lrep *lineageReport
+	if !s.skipLineage {
+		if lrep, err = b.measureLineage(s.builds, s.lineageProfile, s.keep); err != nil {
+			return 0, err
+		}
+	}
+	if s.onlyOne() {
 		fmt.Printf("corpus: %d manifests (%d kinds, %d invalid), %d cores\n", b.c.N, len(b.c.Files), len(b.c.Invalid), b.cores)
 	} else {
 		rep.print(os.Stdout, b)
 	}
 	if brep != nil {
 		brep.print(os.Stdout, b)
+	}
+	if lrep != nil {
+		lrep.print(os.Stdout, b)
 	}
 	fmt.Printf("load average (1, 5, 15 min): %s at the start, %s at the end\n", load, loadAvg())
 	if keep {
