@@ -376,7 +376,9 @@ func (r *Repository) ReadBlob(h Hash) ([]byte, error) {
 		return nil, err
 	}
 	defer rd.Close()
+	// One allocation of the right size: a first build's note is megabytes.
 	var buf bytes.Buffer
+	buf.Grow(int(b.Size) + bytes.MinRead)
 	_, err = buf.ReadFrom(rd)
 	return buf.Bytes(), err
 }
