@@ -2,7 +2,6 @@ package repo
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -27,35 +26,20 @@ func (r *Repository) ReadNotes(ref string) (*Notes, error) {
 		return n, err
 	}
 	n.Commit = h
-	var c *object.Commit
-	err = r.again(func() (err error) {
-		c, err = r.git.CommitObject(h)
-		return err
-	})
+	c, err := r.ReadCommit(h)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
-	t, err := c.Tree()
+	files, err := r.TreeFiles(c.Tree, "")
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
-	w := object.NewTreeWalker(t, true, nil)
-	defer w.Close()
-	for {
-		name, e, err := w.Next()
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", ref, err)
-		}
-		if e.Mode == filemode.Dir {
-			continue
-		}
+	for name, blob := range files {
 		if target, ok := ParseHash(strings.ReplaceAll(name, "/", "")); ok {
-			n.notes[target] = e.Hash
+			n.notes[target] = blob
 		}
 	}
+	return n, nil
 }
 
 // Len is how many objects have a note.
