@@ -152,8 +152,19 @@ func (l *Log) Versions(path string, all bool) ([]Version, error) {
 	// visit decides about build c once its parent's tree is known: a build
 	// whose top-level entry for path (article/, say) is its parent's did not
 	// touch path, and its note need not be read, as git log -- PATH skips it.
+	// Each root tree is asked twice, as a child and then as a parent.
+	entries := map[repo.Hash]repo.Hash{}
+	entryOf := func(tree repo.Hash) repo.Hash {
+		id, ok := entries[tree]
+		if !ok {
+			id = l.r.EntryID(tree, top)
+			clear(entries) // one step of the walk needs at most the last one
+			entries[tree] = id
+		}
+		return id
+	}
 	visit := func(c *repo.CommitInfo, parentTree repo.Hash, hasParent bool) (bool, error) {
-		if hasParent && l.r.EntryID(c.Tree, top) == l.r.EntryID(parentTree, top) {
+		if hasParent && entryOf(c.Tree) == entryOf(parentTree) {
 			return true, nil
 		}
 		text, ok, err := l.lineage.Note(c.ID)
