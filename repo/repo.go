@@ -107,7 +107,7 @@ func openAt(gitDir, worktree string) (*Repository, error) {
 	// every object it reads (a walk over 1,000 build commits spent a third
 	// of its time in open and path resolution).
 	st := &storage{filesystem.NewStorageWithOptions(fs, cache.NewObjectLRUDefault(),
-		filesystem.Options{MaxOpenDescriptors: maxOpenPacks})}
+		filesystem.Options{MaxOpenDescriptors: maxOpenPacks, LargeObjectThreshold: 1 << 20})}
 	cfg, err := st.Storage.Config()
 	if err != nil {
 		return nil, fmt.Errorf("read git config: %w", err)
