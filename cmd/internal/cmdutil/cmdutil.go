@@ -128,6 +128,17 @@ func CommitInfo(r *repo.Repository, rev string) (*repo.CommitInfo, error) {
 	return info, nil
 }
 
+// ArtifactBranch is the artifact branch small.cue in the working tree names,
+// or small's default when there is no usable small.cue: commands that read
+// builds still work from a checkout whose configuration is broken.
+func ArtifactBranch(r *repo.Repository) string {
+	if cfg, err := config.Load(r.WorkingTree()); err == nil {
+		return cfg.Artifacts.Branch
+	}
+	def, _ := config.Parse(config.FileName, nil)
+	return def.Artifacts.Branch
+}
+
 // Config loads small.cue from a snapshot; problems are configuration errors.
 func Config(s repo.Snapshot) (*config.Config, error) {
 	c, err := config.Load(s)

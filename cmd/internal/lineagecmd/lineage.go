@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
-	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
 	"github.com/smallhq/small/manifest"
@@ -71,10 +70,7 @@ func OpenLog(f *cmdutil.Factory) (*repo.Repository, *lineage.Log, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	branch := "small/artifacts"
-	if cfg, err := config.Load(r.WorkingTree()); err == nil {
-		branch = cfg.Artifacts.Branch
-	}
+	branch := cmdutil.ArtifactBranch(r)
 	l, err := lineage.OpenLog(r, "refs/heads/"+branch)
 	if errors.Is(err, lineage.ErrNoBuild) {
 		return nil, nil, cmdutil.Usagef("%s does not exist yet: run small build first", branch)

@@ -14,7 +14,6 @@ import (
 	"github.com/smallhq/small/build"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/cmd/internal/lineagecmd"
-	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/lineage"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
@@ -69,10 +68,7 @@ lifecycle rules apply to the rolled-back status as to any change.`,
 			// The manifest goes where the kind and id live now, or back
 			// where it was when it is gone.
 			target := v.Record.Manifest
-			branch := "small/artifacts"
-			if cfg, err := config.Load(r.WorkingTree()); err == nil {
-				branch = cfg.Artifacts.Branch
-			}
+			branch := cmdutil.ArtifactBranch(r)
 			if entries, _, err := build.Current(r, "refs/heads/"+branch); err == nil {
 				for _, e := range entries {
 					if e.Kind == v.Record.Kind && e.ID == v.Record.ID {

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
-	"github.com/smallhq/small/config"
 )
 
 // NewCmdShow returns the show command.
@@ -27,17 +26,14 @@ holds it. Name it by its path (article/hello-world.json) or by kind and id
 			if err != nil {
 				return err
 			}
-			cfg, err := cmdutil.Config(r.WorkingTree())
-			if err != nil {
-				cfg, _ = config.Parse(config.FileName, nil)
-			}
-			branch := "refs/heads/" + cfg.Artifacts.Branch
+			short := cmdutil.ArtifactBranch(r)
+			branch := "refs/heads/" + short
 			tip, err := r.Ref(branch)
 			if err != nil {
 				return err
 			}
 			if tip.IsZero() {
-				return cmdutil.Usagef("%s does not exist yet: run small build first", cfg.Artifacts.Branch)
+				return cmdutil.Usagef("%s does not exist yet: run small build first", short)
 			}
 			c, err := r.ReadCommit(tip)
 			if err != nil {
@@ -55,7 +51,7 @@ holds it. Name it by its path (article/hello-world.json) or by kind and id
 				}
 			}
 			if !ok {
-				return cmdutil.Usagef("%s: no such artifact on %s%s", name, cfg.Artifacts.Branch, nearMatches(name, files))
+				return cmdutil.Usagef("%s: no such artifact on %s%s", name, short, nearMatches(name, files))
 			}
 			data, err := r.ReadBlob(h)
 			if err != nil {

@@ -89,10 +89,7 @@ func runStatus(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	branch := "small/artifacts"
-	if cfg, err := config.Load(r.WorkingTree()); err == nil {
-		branch = cfg.Artifacts.Branch
-	}
+	branch := cmdutil.ArtifactBranch(r)
 	entries, mc, err := build.Current(r, "refs/heads/"+branch)
 	if err != nil {
 		return err
