@@ -240,16 +240,7 @@ func TestDecodeErrors(t *testing.T) {
 				b, _ := format.Node(doc.Fields)
 				t.Fatalf("Decode: no error, got\n%s", b)
 			}
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("Decode: %T %v, want an *Error", err, err)
-			}
-			if e.Code != tt.code || e.Line != tt.line || e.Column != tt.col || !strings.Contains(e.Msg, tt.msg) {
-				t.Errorf("Decode:\n got %s %d:%d %q\nwant %s %d:%d %q", e.Code, e.Line, e.Column, e.Msg, tt.code, tt.line, tt.col, tt.msg)
-			}
-			if strings.ContainsAny(e.Msg, "\n\r") {
-				t.Errorf("message is not one line: %q", e.Msg)
-			}
+			wantError(t, "Decode", err, tt.code, tt.line, tt.col, tt.msg)
 		})
 	}
 }
@@ -436,5 +427,21 @@ func TestNodeLimit(t *testing.T) {
 	}
 	if _, err := Decode("m.yaml", []byte(y.String()), DefaultLimits); err != nil {
 		t.Errorf("200 values under the default limit: %v", err)
+	}
+}
+
+// wantError checks that err is an *Error with the given code, position and
+// message part, and that its message is one line of text.
+func wantError(t *testing.T, what string, err error, code string, line, col int, msg string) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("%s: %T %v, want an *Error", what, err, err)
+	}
+	if e.Code != code || e.Line != line || e.Column != col || !strings.Contains(e.Msg, msg) {
+		t.Errorf("%s:\n got %s %d:%d %q\nwant %s %d:%d %q", what, e.Code, e.Line, e.Column, e.Msg, code, line, col, msg)
+	}
+	if strings.ContainsAny(e.Msg, "\n\r\x00") {
+		t.Errorf("%s: message is not one line of text: %q", what, e.Msg)
 	}
 }

@@ -1,7 +1,7 @@
 package manifest
 
 import (
-	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -83,16 +83,7 @@ func TestIdentity(t *testing.T) {
 				}
 				return
 			}
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("Identity: %+v, %v; want an *Error", id, err)
-			}
-			if e.Code != tt.code || e.Line != tt.line || e.Column != tt.col || !strings.Contains(e.Msg, tt.msg) {
-				t.Errorf("Identity:\n got %s %d:%d %q\nwant %s %d:%d %q", e.Code, e.Line, e.Column, e.Msg, tt.code, tt.line, tt.col, tt.msg)
-			}
-			if strings.ContainsAny(e.Msg, "\n\r\x00") {
-				t.Errorf("message is not one line of text: %q", e.Msg)
-			}
+			wantError(t, fmt.Sprintf("Identity (%+v)", id), err, tt.code, tt.line, tt.col, tt.msg)
 		})
 	}
 }
