@@ -409,14 +409,6 @@ func (r *buildReport) print(w io.Writer, b *bench) {
 	line := func(label, format string, args ...any) {
 		fmt.Fprintf(w, "%-29s%s\n", label, fmt.Sprintf(format, args...))
 	}
-	mb := func(kib int64) int64 { return (kib + 512) / 1024 }
-	secs := func(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
-	goal := func(ok bool) string {
-		if ok {
-			return "ok"
-		}
-		return "MISSED"
-	}
 	fmt.Fprintf(w, "\nbuild: a clone of the corpus (objects in one pack) with its %d broken manifests put back valid (one more\n", r.fixed)
 	fmt.Fprintf(w, "       commit): %d valid manifests, %d artifact files (%.1f MB) in the full build's tree\n", b.c.N, r.artifacts, float64(r.bytes)/(1<<20))
 	fmt.Fprintf(w, "timings: best of %d, wall clock; each full build in a fresh copy; fast-import into a fresh bare repository\n", b.runs)

@@ -456,26 +456,19 @@ func packCount(dir string) (int, error) {
 }
 
 func (r *lineageReport) print(w io.Writer, b *bench) {
-	secs := func(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
-	goal := func(ok bool) string {
-		if ok {
-			return "ok"
-		}
-		return "MISSED"
-	}
 	fmt.Fprintf(w, "\nlineage: %d builds, %d artifacts\n", r.builds, r.artifacts)
-	fmt.Fprintf(w, "history: the build repository's first full build, then %d manifest commits (git fast-import, %s),\n", r.builds-1, secs(r.generate))
-	fmt.Fprintf(w, "         each changing %d articles, and a small build --rev of each (%s in all, slowest %s), then\n", perBuild, secs(r.buildWall), secs(r.slowest))
-	fmt.Fprintf(w, "         git gc --auto, as the next git commit would (%s in all, %d repacks)\n", secs(r.gcWall), r.gcs)
+	fmt.Fprintf(w, "history: the build repository's first full build, then %d manifest commits (git fast-import, %s),\n", r.builds-1, secs3(r.generate))
+	fmt.Fprintf(w, "         each changing %d articles, and a small build --rev of each (%s in all, slowest %s), then\n", perBuild, secs3(r.buildWall), secs3(r.slowest))
+	fmt.Fprintf(w, "         git gc --auto, as the next git commit would (%s in all, %d repacks)\n", secs3(r.gcWall), r.gcs)
 	fmt.Fprintf(w, "timings: best of %d, wall clock; git by hand: git log -1 --format=%%H small/artifacts -- PATH, then\n", lineageRuns)
 	fmt.Fprintf(w, "         git notes --ref=small/lineage show COMMIT, timed together; both name the same build\n")
 	fmt.Fprintf(w, "         in the repository as the builds and git gc --auto leave it (%d packs)\n\n", r.packs)
 	for _, c := range r.cases {
 		ratio := c.small.Seconds() / c.git.Seconds()
 		fmt.Fprintf(w, "%-30s%s   git by hand %s   ratio %.1f (goal <= %.0f) %s\n",
-			"small lineage ("+c.label+")", secs(c.small), secs(c.git), ratio, goalLineage, goal(ratio <= goalLineage))
+			"small lineage ("+c.label+")", secs3(c.small), secs3(c.git), ratio, goalLineage, goal(ratio <= goalLineage))
 	}
-	fmt.Fprintf(w, "%-30s%s   (%d versions, no goal)\n", "small lineage --all (middle)", secs(r.all), r.allN)
+	fmt.Fprintf(w, "%-30s%s   (%d versions, no goal)\n", "small lineage --all (middle)", secs3(r.all), r.allN)
 	fmt.Fprintf(w, "artifacts asked about:\n")
 	for _, c := range r.cases {
 		fmt.Fprintf(w, "  %-14s %s, changed last by build %d of %d (%s)\n", c.label, c.path, c.build+1, r.builds, c.commit[:12])

@@ -765,14 +765,6 @@ func (r *report) print(w io.Writer, b *bench) {
 	line := func(label, format string, args ...any) {
 		fmt.Fprintf(w, "%-29s%s\n", label, fmt.Sprintf(format, args...))
 	}
-	mb := func(kib int64) int64 { return (kib + 512) / 1024 }
-	secs := func(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
-	goal := func(ok bool) string {
-		if ok {
-			return "ok"
-		}
-		return "MISSED"
-	}
 	batches := make([]string, 0, len(r.batch))
 	for _, k := range b.c.kinds() {
 		batches = append(batches, fmt.Sprintf("%s %d", k, r.batch[k]))
@@ -826,4 +818,21 @@ func indent(s, pre string) string {
 		b.WriteString(pre + l + "\n")
 	}
 	return b.String()
+}
+
+// mb converts KiB (rusage's unit) to MB, rounded.
+func mb(kib int64) int64 { return (kib + 512) / 1024 }
+
+// secs renders a duration as seconds with two decimals.
+func secs(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
+
+// secs3 renders a duration as seconds with three decimals, for short ones.
+func secs3(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
+
+// goal says whether a goal is met.
+func goal(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "MISSED"
 }
