@@ -19,11 +19,9 @@ import (
 
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/manifest"
+	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
-
-// FileName is the configuration file at the repository root.
-const FileName = "small.cue"
 
 //go:embed schema.cue
 var schemaSource []byte
@@ -82,15 +80,15 @@ func (e *Error) Error() string {
 
 // Load reads small.cue from a snapshot and checks it.
 func Load(s repo.Snapshot) (*Config, error) {
-	data, err := s.Read(FileName, 1<<20)
+	data, err := s.Read(protocol.ConfigFile, 1<<20)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &Error{[]diag.Diagnostic{{File: FileName, Code: diag.CodeConfigMissing, Severity: diag.Error,
+		return nil, &Error{[]diag.Diagnostic{{File: protocol.ConfigFile, Code: diag.CodeConfigMissing, Severity: diag.Error,
 			Message: fmt.Sprintf("not found in the %s: run small init to set up this repository", s.Name())}}}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", FileName, err)
+		return nil, fmt.Errorf("read %s: %w", protocol.ConfigFile, err)
 	}
-	return Parse(FileName, data)
+	return Parse(protocol.ConfigFile, data)
 }
 
 // Parse checks configuration source and applies the defaults.

@@ -6,6 +6,7 @@ import (
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
 
@@ -34,7 +35,7 @@ func CheckBoundary(r *repo.Repository, base, head *repo.CommitInfo, cfg *config.
 		}
 		for _, guarded := range []struct{ path, what string }{
 			{cfg.Schemas, "the schemas (" + cfg.Schemas + "/)"},
-			{config.FileName, config.FileName},
+			{protocol.ConfigFile, protocol.ConfigFile},
 		} {
 			now, before := r.PathID(c.Tree, guarded.path), r.PathID(parent, guarded.path)
 			if now != before {

@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"github.com/smallhq/small/config"
-	smallcue "github.com/smallhq/small/cue"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
 	"github.com/smallhq/small/manifest"
+	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
+	"github.com/smallhq/small/schema"
 )
 
 // Change is a change of content between two revisions, to be checked
@@ -36,11 +37,11 @@ type baseState struct {
 // manifest is deleted only from a state that allows it. Each refusal names
 // the state and the allowed next states.
 func CheckLifecycle(r *repo.Repository, ch Change) ([]diag.Diagnostic, error) {
-	schema := ch.Result.Schema
-	if schema == nil {
+	kinds := ch.Result.Schema
+	if kinds == nil {
 		return nil, nil // the schemas did not compile: already reported
 	}
-	base, err := baseStates(r, ch.Base, ch.Config, schema)
+	base, err := baseStates(r, ch.Base, ch.Config, kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -51,17 +52,17 @@ func CheckLifecycle(r *repo.Repository, ch Change) ([]diag.Diagnostic, error) {
 	var ds []diag.Diagnostic
 	var gated []pending
 	at := func(m Manifest, code, msg string) diag.Diagnostic {
-		return diag.Diagnostic{File: m.Path, Line: m.StatusLine, Column: m.StatusColumn, Path: manifest.FieldStatus,
+		return diag.Diagnostic{File: m.Path, Line: m.StatusLine, Column: m.StatusColumn, Path: protocol.FieldStatus,
 			Code: code, Severity: diag.Error, Message: msg}
 	}
 	seen := map[[2]string]bool{}
 	for _, m := range ch.Result.Manifests {
-		if m.Kind == "" || !schema.HasKind(m.Kind) {
+		if m.Kind == "" || !kinds.HasKind(m.Kind) {
 			continue
 		}
 		key := [2]string{m.Kind, m.ID}
 		seen[key] = true
-		lc := schema.Lifecycle(m.Kind)
+		lc := kinds.Lifecycle(m.Kind)
 		if !lc.Has(m.State) {
 			continue // reported by validation
 		}
@@ -97,12 +98,12 @@ func CheckLifecycle(r *repo.Repository, ch Change) ([]diag.Diagnostic, error) {
 		}
 	}
 	for key, b := range base {
-		if seen[key] || !schema.HasKind(key[0]) {
+		if seen[key] || !kinds.HasKind(key[0]) {
 			continue
 		}
-		lc := schema.Lifecycle(key[0])
+		lc := kinds.Lifecycle(key[0])
 		if lc.Has(b.state) && !lc.CanDelete(b.state) {
-			ds = append(ds, diag.Diagnostic{File: b.path, Path: manifest.FieldStatus, Code: diag.CodeDelete, Severity: diag.Error,
+			ds = append(ds, diag.Diagnostic{File: b.path, Path: protocol.FieldStatus, Code: diag.CodeDelete, Severity: diag.Error,
 				Message: fmt.Sprintf("deleted in state %q: %s manifests may be deleted only from %s (from %s, %s)",
 					b.state, key[0], strings.Join(lc.Deletable, ", "), b.state, nextStates(lc, b.state))})
 		}
@@ -122,14 +123,14 @@ func CheckLifecycle(r *repo.Repository, ch Change) ([]diag.Diagnostic, error) {
 	return ds, nil
 }
 
-func nextStates(lc lineage.Lifecycle, state string) string {
+func nextStates(lc schema.Lifecycle, state string) string {
 	if next := lc.Next(state); len(next) > 0 {
 		return "allowed next: " + strings.Join(next, ", ")
 	}
 	return "no state may follow it"
 }
 
-func reachable(lc lineage.Lifecycle) []string {
+func reachable(lc schema.Lifecycle) []string {
 	var out []string
 	for _, s := range lc.States {
 		if lc.Path(s) != nil {
@@ -141,7 +142,7 @@ func reachable(lc lineage.Lifecycle) []string {
 
 // baseStates reads the kind, id and state of every manifest at base,
 // decoding the files without evaluating them.
-func baseStates(r *repo.Repository, base *repo.CommitInfo, cfg *config.Config, schema *smallcue.Schema) (map[[2]string]baseState, error) {
+func baseStates(r *repo.Repository, base *repo.CommitInfo, cfg *config.Config, kinds *schema.Schema) (map[[2]string]baseState, error) {
 	c, err := r.ResolveCommit(base.ID.String())
 	if err != nil {
 		return nil, err
@@ -153,7 +154,7 @@ func baseStates(r *repo.Repository, base *repo.CommitInfo, cfg *config.Config, s
 	}
 	out := map[[2]string]baseState{}
 	for _, f := range files {
-		if !manifest.IsManifestFile(f.Path) {
+		if !protocol.IsManifestFile(f.Path) {
 			continue
 		}
 		data, err := snap.Read(f.Path, cfg.Limits.ManifestBytes)
@@ -170,7 +171,7 @@ func baseStates(r *repo.Repository, base *repo.CommitInfo, cfg *config.Config, s
 		}
 		state := id.Status
 		if state == "" {
-			state = schema.Lifecycle(id.Kind).Initial
+			state = kinds.Lifecycle(id.Kind).Initial
 		}
 		out[[2]string{id.Kind, id.ID}] = baseState{path: f.Path, state: state}
 	}

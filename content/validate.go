@@ -13,10 +13,11 @@ import (
 	"sync"
 
 	"github.com/smallhq/small/config"
-	smallcue "github.com/smallhq/small/cue"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/manifest"
+	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
+	"github.com/smallhq/small/schema"
 )
 
 // Manifest is one validated manifest file.
@@ -35,14 +36,14 @@ type Manifest struct {
 	State string
 	Valid bool
 	// Artifacts are what the manifest builds into, when Options.Artifacts is set.
-	Artifacts []smallcue.Artifact
+	Artifacts []schema.Artifact
 }
 
 // Result is the outcome of validating a snapshot.
 type Result struct {
 	Config    *config.Config
-	Schema    *smallcue.Schema // nil when the schemas package is broken
-	Manifests []Manifest       // in path order
+	Schema    *schema.Schema // nil when the schemas package is broken
+	Manifests []Manifest     // in path order
 	Report    diag.Report
 }
 
@@ -65,12 +66,12 @@ func (e *PathError) Error() string {
 }
 
 // LoadSchema reads and builds the schemas package named by the configuration.
-func LoadSchema(snap repo.Snapshot, cfg *config.Config) (*smallcue.Schema, error) {
+func LoadSchema(snap repo.Snapshot, cfg *config.Config) (*schema.Schema, error) {
 	entries, err := snap.Files(cfg.Schemas)
 	if err != nil {
 		return nil, err
 	}
-	var files []smallcue.File
+	var files []schema.File
 	for _, e := range entries {
 		// A CUE package is the .cue files of one directory; subdirectories
 		// hold other packages.
@@ -81,9 +82,9 @@ func LoadSchema(snap repo.Snapshot, cfg *config.Config) (*smallcue.Schema, error
 		if err != nil {
 			return nil, fmt.Errorf("read schema %s: %w", e.Path, err)
 		}
-		files = append(files, smallcue.File{Path: e.Path, Data: data})
+		files = append(files, schema.File{Path: e.Path, Data: data})
 	}
-	return smallcue.Load(cfg.Schemas, files)
+	return schema.Load(cfg.Schemas, files)
 }
 
 // Validate checks every manifest of the snapshot (or those under opts.Paths)
@@ -96,8 +97,8 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		return nil, err
 	}
 	res.Report.Manifests = len(entries)
-	schema, err := LoadSchema(snap, cfg)
-	var se *smallcue.Error
+	kinds, err := LoadSchema(snap, cfg)
+	var se *schema.Error
 	if errors.As(err, &se) {
 		res.Report.Diagnostics = se.Diagnostics
 		res.Report.Stopped = fmt.Sprintf("the schemas in %s/ do not compile: no manifest was checked", cfg.Schemas)
@@ -109,7 +110,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	res.Schema = schema
+	res.Schema = kinds
 
 	res.Manifests = make([]Manifest, len(entries))
 	diags := make([][]diag.Diagnostic, len(entries))
@@ -130,7 +131,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v, err := schema.NewValidator()
+			v, err := kinds.NewValidator()
 			if err != nil {
 				once.Do(func() { setupErr = err })
 				for range jobs {
@@ -164,18 +165,18 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 }
 
 // check decodes and validates one manifest file.
-func check(v *smallcue.Validator, p string, data []byte, readErr error, lim manifest.Limits, render bool) (Manifest, []diag.Diagnostic) {
+func check(v *schema.Validator, p string, data []byte, readErr error, lim manifest.Limits, render bool) (Manifest, []diag.Diagnostic) {
 	m := Manifest{Path: p}
 	fail := func(code, msg string, line, col int) (Manifest, []diag.Diagnostic) {
 		d := diag.Diagnostic{File: p, Line: line, Column: col, Code: code, Message: msg, Severity: diag.Error}
 		// Findings about a reserved field name it as their path, like any other.
 		switch code {
 		case diag.CodeKindMissing, diag.CodeKindInvalid:
-			d.Path, d.Message = manifest.FieldKind, strings.TrimPrefix(msg, manifest.FieldKind+": ")
+			d.Path, d.Message = protocol.FieldKind, strings.TrimPrefix(msg, protocol.FieldKind+": ")
 		case diag.CodeIDInvalid:
-			d.Path, d.Message = manifest.FieldID, strings.TrimPrefix(msg, manifest.FieldID+": ")
+			d.Path, d.Message = protocol.FieldID, strings.TrimPrefix(msg, protocol.FieldID+": ")
 		case diag.CodeStatusInvalid:
-			d.Path, d.Message = manifest.FieldStatus, strings.TrimPrefix(msg, manifest.FieldStatus+": ")
+			d.Path, d.Message = protocol.FieldStatus, strings.TrimPrefix(msg, protocol.FieldStatus+": ")
 		}
 		return m, []diag.Diagnostic{d}
 	}
@@ -199,13 +200,13 @@ func check(v *smallcue.Validator, p string, data []byte, readErr error, lim mani
 	if err != nil {
 		return fail(diag.CodeParse, err.Error(), 0, 0)
 	}
-	m.IDLine, m.IDColumn, _ = doc.Position([]string{manifest.FieldID})
+	m.IDLine, m.IDColumn, _ = doc.Position([]string{protocol.FieldID})
 	id, err := doc.Identity()
 	if errors.As(err, &de) {
 		return fail(de.Code, de.Msg, de.Line, de.Column)
 	}
 	m.Identity = id
-	m.StatusLine, m.StatusColumn, _ = doc.Position([]string{manifest.FieldStatus})
+	m.StatusLine, m.StatusColumn, _ = doc.Position([]string{protocol.FieldStatus})
 	var ds []diag.Diagnostic
 	if v.Schema().HasKind(id.Kind) {
 		lc := v.Schema().Lifecycle(id.Kind)
@@ -213,7 +214,7 @@ func check(v *smallcue.Validator, p string, data []byte, readErr error, lim mani
 		if m.State == "" {
 			m.State = lc.Initial
 		} else if !lc.Has(m.State) {
-			ds = append(ds, diag.Diagnostic{File: p, Line: m.StatusLine, Column: m.StatusColumn, Path: manifest.FieldStatus,
+			ds = append(ds, diag.Diagnostic{File: p, Line: m.StatusLine, Column: m.StatusColumn, Path: protocol.FieldStatus,
 				Code: diag.CodeStateUnknown, Severity: diag.Error,
 				Message: fmt.Sprintf("%q is not a state of %s: expected one of %s", m.State, id.Kind, strings.Join(lc.States, ", "))})
 		}
@@ -254,7 +255,7 @@ func duplicates(ms []Manifest) []diag.Diagnostic {
 					others = append(others, ms[j].Path)
 				}
 			}
-			d := diag.Diagnostic{File: ms[i].Path, Line: ms[i].IDLine, Column: ms[i].IDColumn, Path: manifest.FieldID, Code: diag.CodeIDDuplicate, Severity: diag.Error,
+			d := diag.Diagnostic{File: ms[i].Path, Line: ms[i].IDLine, Column: ms[i].IDColumn, Path: protocol.FieldID, Code: diag.CodeIDDuplicate, Severity: diag.Error,
 				Message: fmt.Sprintf("%s %q is also defined in %s: expected each kind and id once", k[0], k[1], strings.Join(others, ", "))}
 			ms[i].Valid = false
 			ds = append(ds, d)
@@ -271,7 +272,7 @@ func manifestFiles(snap repo.Snapshot, cfg *config.Config, paths []string) ([]re
 	}
 	var out []repo.FileEntry
 	for _, e := range all {
-		if manifest.IsManifestFile(e.Path) {
+		if protocol.IsManifestFile(e.Path) {
 			out = append(out, e)
 		}
 	}

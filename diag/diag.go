@@ -6,12 +6,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-
-	"github.com/smallhq/small/version"
 )
-
-// Protocol is the name of small's public contract, carried by all JSON output.
-const Protocol = version.Protocol
 
 // Severity says whether a diagnostic fails the run.
 type Severity string

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/smallhq/small/protocol"
 )
 
 // Formats a report can be written in.
@@ -83,7 +85,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(jsonReport{
-		Protocol: Protocol, Command: r.Command, Valid: !r.Failed(),
+		Protocol: protocol.Version, Command: r.Command, Valid: !r.Failed(),
 		Manifests: r.Manifests, Invalid: r.Invalid(), Stopped: r.Stopped, Diagnostics: ds,
 	})
 }

@@ -1,26 +1,14 @@
-// Package hooks wires small into the places checks run: a git pre-commit
-// hook in a clone, and a GitHub Actions workflow in the repository.
+// Package hooks installs and removes the git pre-commit hook that runs
+// small validate in a clone.
 package hooks
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 )
-
-// Workflow is the GitHub Actions workflow small init --ci writes: changes
-// checked on pull requests with small check (validity and lifecycle rules,
-// as annotations; the artifact plan in the job summary), and built on main,
-// with the artifact branch and notes pushed back.
-//
-//go:embed small.yml
-var Workflow []byte
-
-// WorkflowPath is where the workflow goes in a repository.
-const WorkflowPath = ".github/workflows/small.yml"
 
 // marker identifies a hook small wrote, so that small may replace or remove
 // it, and never touches anyone else's.
@@ -70,24 +58,4 @@ func Uninstall(hooksDir string) (bool, error) {
 		return false, fmt.Errorf("%s: %w; leaving it", path, ErrForeignHook)
 	}
 	return true, os.Remove(path)
-}
-
-// WriteWorkflow writes the workflow at root unless a file is already there.
-func WriteWorkflow(root string) (bool, error) {
-	path := filepath.Join(root, filepath.FromSlash(WorkflowPath))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return false, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if errors.Is(err, os.ErrExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if _, err := f.Write(Workflow); err != nil {
-		f.Close()
-		return false, err
-	}
-	return true, f.Close()
 }

@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -12,32 +11,8 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/protocol"
 )
-
-// Reserved top-level fields of every manifest (small/v1).
-const (
-	FieldKind   = "kind"
-	FieldID     = "id"
-	FieldStatus = "status"
-)
-
-// IsManifestFile reports whether a file name is a manifest by its extension.
-func IsManifestFile(name string) bool {
-	switch path.Ext(name) {
-	case ".yaml", ".yml", ".json":
-		return true
-	}
-	return false
-}
-
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
-
-// ValidID reports whether id may name a manifest: lower case letters,
-// digits, '.', '_' and '-', starting with a letter or digit, at most 128 bytes.
-// That keeps it safe as a path segment: no '/', no "..", no newline.
-func ValidID(id string) bool {
-	return idPattern.MatchString(id) && id != "." && !strings.Contains(id, "..")
-}
 
 // Stem is the default id of a manifest: its file name without extension.
 func Stem(p string) string {
@@ -56,7 +31,7 @@ type Identity struct {
 // the offending field's position.
 func (d *Document) Identity() (Identity, error) {
 	var id Identity
-	kind, kn, ok := d.stringField(FieldKind)
+	kind, kn, ok := d.stringField(protocol.FieldKind)
 	if kn == nil {
 		return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeKindMissing, Msg: "kind: required field is missing: expected the name of a kind, e.g. kind: Article"}
 	}
@@ -64,21 +39,21 @@ func (d *Document) Identity() (Identity, error) {
 		return id, &Error{Line: kn.Line, Column: kn.Column, Code: diag.CodeKindInvalid, Msg: "kind: expected a non-empty string naming a kind"}
 	}
 	id.Kind = kind
-	if v, n, ok := d.stringField(FieldID); n != nil {
+	if v, n, ok := d.stringField(protocol.FieldID); n != nil {
 		if !ok {
 			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeIDInvalid, Msg: "id: expected a string"}
 		}
-		if !ValidID(v) {
-			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeIDInvalid, Msg: "id: " + strconv.Quote(v) + " is not a valid id: expected lower case letters, digits, '.', '_' or '-' (^[a-z0-9][a-z0-9._-]{0,127}$)"}
+		if !protocol.ValidID(v) {
+			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeIDInvalid, Msg: "id: " + strconv.Quote(v) + " is not a valid id: expected lower case letters, digits, '.', '_' or '-' (" + protocol.IDPattern + ")"}
 		}
 		id.ID = v
 	} else {
 		id.ID = Stem(d.Path)
-		if !ValidID(id.ID) {
+		if !protocol.ValidID(id.ID) {
 			return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeIDInvalid, Msg: "file name " + strconv.Quote(path.Base(d.Path)) + " is not a valid id: set id, or rename the file to lower case letters, digits, '.', '_' or '-'"}
 		}
 	}
-	if v, n, ok := d.stringField(FieldStatus); n != nil {
+	if v, n, ok := d.stringField(protocol.FieldStatus); n != nil {
 		if !ok {
 			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeStatusInvalid, Msg: "status: expected a string naming a lifecycle state"}
 		}

@@ -88,29 +88,6 @@ func TestIdentity(t *testing.T) {
 	}
 }
 
-func TestValidID(t *testing.T) {
-	for id, want := range map[string]bool{
-		"a": true, "0": true, "hello-world": true, "a.b_c-1": true, "a.": true, strings.Repeat("x", 128): true,
-		"": false, ".": false, "..": false, "a..b": false, ".a": false, "-a": false, "_a": false, "A": false,
-		"a/b": false, "a\\b": false, "a\n": false, "a b": false, "é": false, strings.Repeat("x", 129): false,
-	} {
-		if got := ValidID(id); got != want {
-			t.Errorf("ValidID(%q) = %v, want %v", id, got, want)
-		}
-	}
-}
-
-func TestIsManifestFile(t *testing.T) {
-	for name, want := range map[string]bool{
-		"a.yaml": true, "a.yml": true, "a.json": true, "dir/a.yaml": true,
-		"a.YAML": false, "a.cue": false, "a.yaml.bak": false, "yaml": false, "a.jsonl": false,
-	} {
-		if got := IsManifestFile(name); got != want {
-			t.Errorf("IsManifestFile(%q) = %v, want %v", name, got, want)
-		}
-	}
-}
-
 const positionsYAML = `kind: A
 title: Hello
 tags: [a, b, "c"]

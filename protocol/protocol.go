@@ -1,20 +1,40 @@
-// Package protocol names the parts of small/v1 that other tools and people
-// rely on: files, refs, trailers, exit codes and diagnostic codes.
+// Package protocol names small/v1, the contract other tools and people rely
+// on: the files small reads, the refs and trailers it writes, the reserved
+// manifest fields, the id rule, where an artifact goes and the exit codes.
+// It holds names and pure functions only, and imports nothing of small's,
+// so that every layer can speak the contract's words.
 package protocol
 
 import (
-	"github.com/smallhq/small/config"
-	"github.com/smallhq/small/diag"
-	"github.com/smallhq/small/manifest"
-	"github.com/smallhq/small/version"
+	"path"
+	"regexp"
+	"strings"
 )
 
-// Refs and trailers of small/v1.
+// Version is the name of the contract, carried by build commits
+// (Small-Protocol) and by all of small's JSON output ("protocol").
+const Version = "small/v1"
+
+// ConfigFile is the configuration file at the repository root.
+const ConfigFile = "small.cue"
+
+// Refs of small/v1.
 const (
-	DefaultArtifactBranch = "refs/heads/small/artifacts"
+	// DefaultArtifactBranch is the artifact branch's short name unless
+	// small.cue names another.
+	DefaultArtifactBranch = "small/artifacts"
 	NotesLineage          = "refs/notes/small/lineage"
 	NotesLifecycle        = "refs/notes/small/lifecycle"
+)
 
+// BranchRef is the full ref name of a branch's short name.
+func BranchRef(short string) string { return "refs/heads/" + short }
+
+// BranchName is the short name of a branch's full ref name.
+func BranchName(ref string) string { return strings.TrimPrefix(ref, "refs/heads/") }
+
+// Trailer keys of build commits and of manifest commits.
+const (
 	TrailerManifestCommit = "Small-Manifest-Commit"
 	TrailerSchemaDigest   = "Small-Schema-Digest"
 	TrailerBuilder        = "Small-Builder"
@@ -23,66 +43,57 @@ const (
 	TrailerRollbackOf     = "Small-Rollback-Of"
 )
 
+// BuildTrailers are the trailers every build commit carries, in order.
+var BuildTrailers = []string{TrailerManifestCommit, TrailerSchemaDigest, TrailerBuilder, TrailerProtocol}
+
+// ManifestTrailers are the trailers small reads on manifest commits.
+var ManifestTrailers = []string{TrailerAgent, TrailerRollbackOf}
+
+// Reserved top-level fields of every manifest.
+const (
+	FieldKind   = "kind"
+	FieldID     = "id"
+	FieldStatus = "status"
+)
+
+// ManifestExtensions are the file extensions of manifests.
+var ManifestExtensions = []string{".yaml", ".yml", ".json"}
+
+// IsManifestFile reports whether a file name is a manifest by its extension.
+func IsManifestFile(name string) bool {
+	switch path.Ext(name) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
 // IDPattern is the pattern every manifest id matches.
 const IDPattern = `^[a-z0-9][a-z0-9._-]{0,127}$`
 
-// Contract is small/v1 as data; `small protocol` prints it as JSON.
-type Contract struct {
-	Protocol     string            `json:"protocol"`
-	Version      string            `json:"version"`
-	Config       string            `json:"config"`
-	Schemas      string            `json:"schemas"`
-	Manifests    Manifests         `json:"manifests"`
-	Artifacts    string            `json:"artifactBranch"`
-	Trailers     Trailers          `json:"trailers"`
-	Notes        map[string]string `json:"notes"`
-	ExitCodes    map[string]string `json:"exitCodes"`
-	Diagnostics  []diag.Code       `json:"diagnosticCodes"`
-	SchemaDigest string            `json:"schemaDigest"`
+var idPattern = regexp.MustCompile(IDPattern)
+
+// ValidID reports whether id may name a manifest: lower case letters,
+// digits, '.', '_' and '-', starting with a letter or digit, at most 128
+// bytes. That keeps it safe as a path segment: no '/', no "..", no newline.
+func ValidID(id string) bool {
+	return idPattern.MatchString(id) && id != "." && !strings.Contains(id, "..")
 }
 
-// Manifests describes manifest files.
-type Manifests struct {
-	Root       string            `json:"root"`
-	Extensions []string          `json:"extensions"`
-	Reserved   map[string]string `json:"reservedFields"`
-	IDPattern  string            `json:"idPattern"`
+// ArtifactPath is where a manifest's canonical JSON document goes in the
+// artifact tree: <kind in lower case>/<id>.json.
+func ArtifactPath(kind, id string) string {
+	return strings.ToLower(kind) + "/" + id + ".json"
 }
 
-// Trailers lists the trailer keys of build and manifest commits.
-type Trailers struct {
-	Build    []string `json:"build"`
-	Manifest []string `json:"manifest"`
-}
+// IndexDir is where a build keeps its own bookkeeping in the artifact tree;
+// it is not an artifact.
+const IndexDir = ".small"
 
-// Describe returns the contract.
-func Describe() Contract {
-	return Contract{
-		Protocol: version.Protocol,
-		Version:  version.Version,
-		Config:   config.FileName,
-		Schemas:  "a CUE package directory (default schemas/); each regular definition #Kind is a kind, hidden definitions _#Name are helpers",
-		Manifests: Manifests{
-			Root:       "manifests/ (configurable), one manifest per file",
-			Extensions: []string{".yaml", ".yml", ".json"},
-			Reserved: map[string]string{
-				manifest.FieldKind:   "required; the name of a kind",
-				manifest.FieldID:     "optional; defaults to the file name without extension",
-				manifest.FieldStatus: "optional; the lifecycle state, defaulting to the kind's initial state",
-			},
-			IDPattern: IDPattern,
-		},
-		Artifacts: DefaultArtifactBranch,
-		Trailers: Trailers{
-			Build:    []string{TrailerManifestCommit, TrailerSchemaDigest, TrailerBuilder, TrailerProtocol},
-			Manifest: []string{TrailerAgent, TrailerRollbackOf},
-		},
-		Notes: map[string]string{"lineage": NotesLineage, "lifecycle": NotesLifecycle},
-		ExitCodes: map[string]string{
-			"0": "ok", "1": "findings: invalid content, policy violation, non-compliance",
-			"2": "usage or configuration error", "3": "repository state error (e.g. a ref moved underneath)",
-		},
-		Diagnostics:  diag.Codes,
-		SchemaDigest: "sha256 over the schemas package's .cue files in path order, each as path NUL size NUL bytes",
-	}
-}
+// Exit codes of small/v1.
+const (
+	ExitOK       = 0 // success
+	ExitFindings = 1 // invalid content, policy violation, non-compliance
+	ExitUsage    = 2 // usage or configuration error
+	ExitRepo     = 3 // repository state error, e.g. a ref moved underneath
+)

@@ -1,6 +1,6 @@
 // Package scaffold writes the files that set a repository up for small: a
 // commented small.cue, a schemas package and a manifests directory, or a
-// complete example. It never overwrites a file.
+// complete example, and the GitHub Actions workflow. It never overwrites a file.
 package scaffold
 
 import (
@@ -113,4 +113,35 @@ func dirHas(dir string, match func(string) bool) bool {
 		}
 	}
 	return false
+}
+
+// Workflow is the GitHub Actions workflow small init --ci writes: changes
+// checked on pull requests with small check (validity and lifecycle rules,
+// as annotations; the artifact plan in the job summary), and built on main,
+// with the artifact branch and notes pushed back.
+//
+//go:embed workflow.yml
+var Workflow []byte
+
+// WorkflowPath is where the workflow goes in a repository.
+const WorkflowPath = ".github/workflows/small.yml"
+
+// WriteWorkflow writes the workflow at root unless a file is already there.
+func WriteWorkflow(root string) (bool, error) {
+	path := filepath.Join(root, filepath.FromSlash(WorkflowPath))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return false, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, err := f.Write(Workflow); err != nil {
+		f.Close()
+		return false, err
+	}
+	return true, f.Close()
 }

@@ -1,12 +1,9 @@
-// Package version names this build of small and the protocol it speaks.
+// Package version names this build of small.
 package version
 
 // Version is small's version; release builds set it with
 // -ldflags "-X github.com/smallhq/small/version.Version=v1.2.3".
 var Version = "0.1.0-dev"
-
-// Protocol is the public contract small implements.
-const Protocol = "small/v1"
 
 // Builder is the builder identity recorded in build commits: small/<version>.
 func Builder() string { return "small/" + Version }

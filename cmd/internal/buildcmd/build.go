@@ -8,9 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/smallhq/small/build"
+	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
 
@@ -74,7 +75,7 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	plan, err := build.Prepare(r, opts.Rev)
+	plan, err := builder.Prepare(r, opts.Rev)
 	if err != nil {
 		return Classify(err)
 	}
@@ -89,7 +90,7 @@ func Run(opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, "small build: nothing written")
 		return cmdutil.Findings
 	}
-	res, err := build.Apply(r, plan)
+	res, err := builder.Apply(r, plan)
 	if err != nil {
 		return Classify(err)
 	}
@@ -119,7 +120,7 @@ func Run(opts *Options) error {
 	return nil
 }
 
-func writeJSON(opts *Options, plan *build.Plan, res *build.Result) error {
+func writeJSON(opts *Options, plan *builder.Plan, res *builder.Result) error {
 	type change struct {
 		Path   string `json:"path"`
 		Action string `json:"action"`
@@ -134,7 +135,7 @@ func writeJSON(opts *Options, plan *build.Plan, res *build.Result) error {
 		Evaluated      int      `json:"evaluated"`
 		Manifests      int      `json:"manifests"`
 		Changes        []change `json:"changes"`
-	}{Protocol: diag.Protocol, Branch: plan.Branch, Written: res.Written, ManifestCommit: plan.ManifestCommit.ID.String(),
+	}{Protocol: protocol.Version, Branch: plan.Branch, Written: res.Written, ManifestCommit: plan.ManifestCommit.ID.String(),
 		SchemaDigest: plan.SchemaDigest, Evaluated: plan.Evaluated, Manifests: plan.Manifests, Changes: []change{}}
 	if !res.Commit.IsZero() {
 		out.Commit = res.Commit.String()
@@ -150,8 +151,8 @@ func writeJSON(opts *Options, plan *build.Plan, res *build.Result) error {
 // revision or configuration is usage (2).
 func Classify(err error) error {
 	var moved *repo.RefMovedError
-	var notBuild *build.NotABuildError
-	var notFetched *build.NotFetchedError
+	var notBuild *builder.NotABuildError
+	var notFetched *builder.NotFetchedError
 	var shallow *repo.ShallowError
 	switch {
 	case errors.As(err, &moved):

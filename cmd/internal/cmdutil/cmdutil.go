@@ -16,6 +16,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/smallhq/small/config"
+	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
 
@@ -135,7 +136,7 @@ func ArtifactBranch(r *repo.Repository) string {
 	if cfg, err := config.Load(r.WorkingTree()); err == nil {
 		return cfg.Artifacts.Branch
 	}
-	def, _ := config.Parse(config.FileName, nil)
+	def, _ := config.Parse(protocol.ConfigFile, nil)
 	return def.Artifacts.Branch
 }
 

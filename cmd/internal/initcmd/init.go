@@ -10,7 +10,6 @@ import (
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
-	"github.com/smallhq/small/hooks"
 	"github.com/smallhq/small/scaffold"
 )
 
@@ -75,11 +74,11 @@ func Run(opts *Options) error {
 		return fmt.Errorf("init: %w", err)
 	}
 	if opts.CI {
-		wrote, err := hooks.WriteWorkflow(r.Root())
+		wrote, err := scaffold.WriteWorkflow(r.Root())
 		if err != nil {
 			return fmt.Errorf("init: %w", err)
 		}
-		acts = append(acts, scaffold.Action{Path: hooks.WorkflowPath, Created: wrote})
+		acts = append(acts, scaffold.Action{Path: scaffold.WorkflowPath, Created: wrote})
 	}
 	created := 0
 	for _, a := range acts {

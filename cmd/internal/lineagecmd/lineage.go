@@ -14,7 +14,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
-	"github.com/smallhq/small/manifest"
+	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
 
@@ -71,7 +71,7 @@ func OpenLog(f *cmdutil.Factory) (*repo.Repository, *lineage.Log, error) {
 		return nil, nil, err
 	}
 	branch := cmdutil.ArtifactBranch(r)
-	l, err := lineage.OpenLog(r, "refs/heads/"+branch)
+	l, err := lineage.OpenLog(r, protocol.BranchRef(branch))
 	if errors.Is(err, lineage.ErrNoBuild) {
 		return nil, nil, cmdutil.Usagef("%s does not exist yet: run small build first", branch)
 	}
@@ -88,13 +88,13 @@ func Resolve(r *repo.Repository, l *lineage.Log, target string) (path string, is
 	if ok, err := l.Has(target); err != nil || ok {
 		return target, false, err
 	}
-	if kind, id, ok := strings.Cut(target, "/"); ok && !strings.Contains(id, "/") && manifest.ValidID(id) {
+	if kind, id, ok := strings.Cut(target, "/"); ok && !strings.Contains(id, "/") && protocol.ValidID(id) {
 		p := strings.ToLower(kind) + "/" + id + ".json"
 		if ok, err := l.Has(p); err != nil || ok {
 			return p, false, err
 		}
 	}
-	if manifest.IsManifestFile(target) {
+	if protocol.IsManifestFile(target) {
 		if vs, err := l.ArtifactsOf(target, 1); err == nil && len(vs) > 0 {
 			return target, true, nil
 		}
@@ -181,7 +181,7 @@ func run(opts *Options) error {
 			Manifest string        `json:"manifest,omitempty"`
 			Shallow  bool          `json:"shallow,omitempty"`
 			Versions []versionView `json:"versions"`
-		}{Protocol: diag.Protocol, Shallow: l.Shallow, Versions: views}
+		}{Protocol: protocol.Version, Shallow: l.Shallow, Versions: views}
 		if isManifest {
 			out.Manifest = path
 		} else {
@@ -250,7 +250,7 @@ func view(r *repo.Repository, v lineage.Version) versionView {
 	b := v.Build
 	out := versionView{Artifact: v.Record.Artifact, Action: v.Record.Action, Missing: v.Missing,
 		Build:   commitView{ID: b.ID.String(), Date: b.Committer.When.Format(time.DateTime + " -0700")},
-		Builder: b.Trailer("Small-Builder")}
+		Builder: b.Trailer(protocol.TrailerBuilder)}
 	if !v.Found() {
 		return out
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/lineagecmd"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
 
@@ -124,7 +125,7 @@ func run(opts *Options) error {
 			return true, nil
 		}
 		builds = append(builds, buildView{Build: c.ID.String(), Date: c.Committer.When.Format(time.DateTime + " -0700"),
-			ManifestCommit: c.Trailer("Small-Manifest-Commit"), Subject: c.Subject(), Events: kept})
+			ManifestCommit: c.Trailer(protocol.TrailerManifestCommit), Subject: c.Subject(), Events: kept})
 		events += len(kept)
 		if opts.N > 0 {
 			if opts.Oneline && events >= opts.N || !opts.Oneline && len(builds) >= opts.N {
@@ -143,7 +144,7 @@ func run(opts *Options) error {
 		return cmdutil.WriteJSON(opts.IO.Out, struct {
 			Protocol string      `json:"protocol"`
 			Builds   []buildView `json:"builds"`
-		}{diag.Protocol, builds})
+		}{protocol.Version, builds})
 	}
 	stop := opts.IO.StartPager()
 	defer stop()

@@ -9,24 +9,25 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/buildcmd"
-	"github.com/smallhq/small/cmd/internal/check"
+	"github.com/smallhq/small/cmd/internal/checkcmd"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
-	"github.com/smallhq/small/cmd/internal/demo"
-	"github.com/smallhq/small/cmd/internal/event"
+	"github.com/smallhq/small/cmd/internal/democmd"
+	"github.com/smallhq/small/cmd/internal/eventcmd"
 	"github.com/smallhq/small/cmd/internal/hookscmd"
 	"github.com/smallhq/small/cmd/internal/initcmd"
 	"github.com/smallhq/small/cmd/internal/lineagecmd"
 	"github.com/smallhq/small/cmd/internal/logcmd"
-	"github.com/smallhq/small/cmd/internal/plan"
-	"github.com/smallhq/small/cmd/internal/protocol"
-	"github.com/smallhq/small/cmd/internal/provenance"
-	"github.com/smallhq/small/cmd/internal/rollback"
-	"github.com/smallhq/small/cmd/internal/schema"
-	"github.com/smallhq/small/cmd/internal/show"
-	"github.com/smallhq/small/cmd/internal/status"
-	"github.com/smallhq/small/cmd/internal/validate"
+	"github.com/smallhq/small/cmd/internal/plancmd"
+	"github.com/smallhq/small/cmd/internal/protocolcmd"
+	"github.com/smallhq/small/cmd/internal/provenancecmd"
+	"github.com/smallhq/small/cmd/internal/rollbackcmd"
+	"github.com/smallhq/small/cmd/internal/schemacmd"
+	"github.com/smallhq/small/cmd/internal/showcmd"
+	"github.com/smallhq/small/cmd/internal/statuscmd"
+	"github.com/smallhq/small/cmd/internal/validatecmd"
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/version"
 )
 
@@ -48,29 +49,29 @@ before anything is built. Everything small records is ordinary Git data.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	cmd.SetVersionTemplate("small {{.Version}} (" + version.Protocol + ")\n")
+	cmd.SetVersionTemplate("small {{.Version}} (" + protocol.Version + ")\n")
 	cmd.PersistentFlags().StringVarP(&f.Dir, "directory", "C", "", "run as if small was started in `dir`")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.Usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
 	cmd.AddCommand(
 		initcmd.NewCmdInit(f, nil),
-		validate.NewCmdValidate(f, nil),
-		check.NewCmdCheck(f),
-		plan.NewCmdPlan(f),
+		validatecmd.NewCmdValidate(f, nil),
+		checkcmd.NewCmdCheck(f),
+		plancmd.NewCmdPlan(f),
 		buildcmd.NewCmdBuild(f, nil),
-		show.NewCmdShow(f),
+		showcmd.NewCmdShow(f),
 		lineagecmd.NewCmdLineage(f),
 		logcmd.NewCmdLog(f),
-		provenance.NewCmdProvenance(f),
-		status.NewCmdStatus(f),
-		status.NewCmdHistory(f),
-		event.NewCmdEvent(f),
-		rollback.NewCmdRollback(f),
-		schema.NewCmdSchema(f),
+		provenancecmd.NewCmdProvenance(f),
+		statuscmd.NewCmdStatus(f),
+		statuscmd.NewCmdHistory(f),
+		eventcmd.NewCmdEvent(f),
+		rollbackcmd.NewCmdRollback(f),
+		schemacmd.NewCmdSchema(f),
 		hookscmd.NewCmdHooks(f),
-		protocol.NewCmdProtocol(f),
-		demo.NewCmdDemo(f, func(dir string, args ...string) int {
+		protocolcmd.NewCmdProtocol(f),
+		democmd.NewCmdDemo(f, func(dir string, args ...string) int {
 			// One stream, so that the tour reads in the order things happen.
 			io := &cmdutil.IOStreams{In: f.IO.In, Out: f.IO.Out, ErrOut: f.IO.Out}
 			return Main(append([]string{"-C", dir}, args...), io)
@@ -124,5 +125,5 @@ func writeJSONError(io *cmdutil.IOStreams, code int, err error) {
 	cmdutil.WriteJSON(io.Out, struct {
 		Protocol string    `json:"protocol"`
 		Error    jsonError `json:"error"`
-	}{diag.Protocol, e})
+	}{protocol.Version, e})
 }

@@ -1,0 +1,192 @@
+package builder
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/repo"
+)
+
+// The index of a build lives in its tree under .small/: which manifest
+// version built which artifacts. It is the cache of incremental builds and,
+// like everything small records, lives in Git. It is small's own
+// bookkeeping, not part of small/v1.
+const (
+	// IndexMeta holds the protocol and the blob id of small.cue built from.
+	IndexMeta = ".small/build.json"
+	// IndexDir holds the entries in 256 shards by the first byte of
+	// sha256(manifest path), so that a build rewrites only the shards its
+	// changes touch.
+	IndexDir = ".small/index"
+)
+
+// Index is a build's index.
+type Index struct {
+	Protocol  string       `json:"protocol"`
+	Config    string       `json:"config"`    // blob id of small.cue
+	Count     int          `json:"manifests"` // how many manifests the build has
+	Manifests []IndexEntry `json:"-"`         // sorted by path, when loaded
+}
+
+// IndexEntry is one manifest of a build.
+type IndexEntry struct {
+	Path      string
+	Blob      string
+	Kind      string
+	ID        string
+	Status    string
+	Commit    string // the commit that introduced this version
+	Actor     lineage.Actor
+	Artifacts []string
+}
+
+// State is the manifest's lifecycle state as built.
+func (e IndexEntry) State() string { return e.Status }
+
+// shardOf names the index shard of a manifest path.
+func shardOf(manifestPath string) string {
+	sum := sha256.Sum256([]byte(manifestPath))
+	return hex.EncodeToString(sum[:1])
+}
+
+// An entry is one line of tab-separated fields, escaped so that no field
+// holds a tab or a line break; lines parse an order of magnitude faster
+// than JSON, and a one-manifest build reads them all.
+var escaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`)
+
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+			switch s[i] {
+			case 't':
+				b.WriteByte('\t')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			default:
+				b.WriteByte(s[i])
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+const entryFields = 9 // before the artifacts
+
+func encodeEntry(b *strings.Builder, e IndexEntry) {
+	for i, f := range []string{e.Path, e.Blob, e.Kind, e.ID, e.Status, e.Commit, e.Actor.Type, e.Actor.Name, e.Actor.Email} {
+		if i > 0 {
+			b.WriteByte('\t')
+		}
+		b.WriteString(escaper.Replace(f))
+	}
+	for _, a := range e.Artifacts {
+		b.WriteByte('\t')
+		b.WriteString(escaper.Replace(a))
+	}
+	b.WriteByte('\n')
+}
+
+func decodeEntry(line string) (IndexEntry, error) {
+	f := strings.Split(line, "\t")
+	if len(f) < entryFields {
+		return IndexEntry{}, fmt.Errorf("index line has %d fields, expected at least %d", len(f), entryFields)
+	}
+	for i := range f {
+		f[i] = unescape(f[i])
+	}
+	return IndexEntry{Path: f[0], Blob: f[1], Kind: f[2], ID: f[3], Status: f[4], Commit: f[5],
+		Actor: lineage.Actor{Type: f[6], Name: f[7], Email: f[8]}, Artifacts: f[entryFields:]}, nil
+}
+
+// renderShards renders the shards of entries that dirty names (all of them
+// when dirty is nil), as file name to content; an empty shard has no file.
+func renderShards(entries []IndexEntry, dirty map[string]bool) map[string][]byte {
+	groups := map[string][]IndexEntry{}
+	for _, e := range entries {
+		s := shardOf(e.Path)
+		if dirty == nil || dirty[s] {
+			groups[s] = append(groups[s], e)
+		}
+	}
+	out := make(map[string][]byte, len(groups))
+	for s, es := range groups {
+		slices.SortFunc(es, func(a, b IndexEntry) int { return strings.Compare(a.Path, b.Path) })
+		var b strings.Builder
+		for _, e := range es {
+			encodeEntry(&b, e)
+		}
+		out[IndexDir+"/"+s] = []byte(b.String())
+	}
+	return out
+}
+
+// readIndexMeta reads the index's metadata (files: the index's files).
+func readIndexMeta(r *repo.Repository, files map[string]repo.Hash) (*Index, error) {
+	idx := &Index{}
+	if h, ok := files[IndexMeta]; ok {
+		b, err := r.ReadBlob(h)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(b, idx); err != nil {
+			return nil, fmt.Errorf("read %s: %w", IndexMeta, err)
+		}
+	}
+	return idx, nil
+}
+
+// readShards reads the entries of the given shards (all when shards is nil).
+func readShards(r *repo.Repository, files map[string]repo.Hash, shards map[string]bool) ([]IndexEntry, error) {
+	var out []IndexEntry
+	for name, h := range files {
+		s, ok := strings.CutPrefix(name, IndexDir+"/")
+		if !ok || (shards != nil && !shards[s]) {
+			continue
+		}
+		b, err := r.ReadBlob(h)
+		if err != nil {
+			return nil, err
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			if line == "" {
+				continue
+			}
+			e, err := decodeEntry(line)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", name, err)
+			}
+			out = append(out, e)
+		}
+	}
+	slices.SortFunc(out, func(a, b IndexEntry) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
+}
+
+// Current reads the index of the artifact branch's tip: every manifest of
+// the latest build with its state and artifacts, and the manifest commit it
+// was built from. It returns nil entries when there is no build yet.
+func Current(r *repo.Repository, branch string) ([]IndexEntry, repo.Hash, error) {
+	prev, err := readPrevious(r, branch)
+	if err != nil || prev == nil {
+		return nil, repo.ZeroHash, err
+	}
+	idx, err := prev.fullIndex(r)
+	if err != nil {
+		return nil, repo.ZeroHash, err
+	}
+	return idx.Manifests, prev.manifestCommit, nil
+}

@@ -1,0 +1,122 @@
+// Package schemacmd implements small schema: inspect the kinds a repository defines.
+package schemacmd
+
+import (
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smallhq/small/cmd/internal/cmdutil"
+	"github.com/smallhq/small/content"
+	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/schema"
+)
+
+// NewCmdSchema returns the schema command group.
+func NewCmdSchema(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:  "schema <command>",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cmdutil.Usagef("unknown command %q for %q\nRun '%s --help' for usage.", args[0], cmd.CommandPath(), cmd.CommandPath())
+			}
+			return cmd.Help()
+		},
+		Short: "Inspect the kinds defined in the schemas package",
+	}
+	cmd.AddCommand(NewCmdList(f, nil))
+	return cmd
+}
+
+// ListOptions are the inputs of small schema list.
+type ListOptions struct {
+	IO      *cmdutil.IOStreams
+	Factory *cmdutil.Factory
+	Rev     string
+	Format  string
+}
+
+// NewCmdList returns the schema list command.
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IO, Factory: f}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the kinds and the schema digest",
+		Long: `List the kinds of the schemas package, where each is defined, and the
+schema digest: sha256 over the package's files, which build commits record
+as Small-Schema-Digest.`,
+		Example: `  $ small schema list
+  $ small schema list --rev main --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runList(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Rev, "rev", "", "read the schemas from commit `rev` instead of the working tree")
+	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text or json")
+	return cmd
+}
+
+type kindJSON struct {
+	Name    string `json:"name"`
+	Defined string `json:"defined"`
+}
+
+func runList(opts *ListOptions) error {
+	r, err := opts.Factory.Repository()
+	if err != nil {
+		return err
+	}
+	snap, err := cmdutil.Snapshot(r, opts.Rev)
+	if err != nil {
+		return err
+	}
+	cfg, err := cmdutil.Config(snap)
+	if err != nil {
+		return err
+	}
+	s, err := content.LoadSchema(snap, cfg)
+	var se *schema.Error
+	if errors.As(err, &se) {
+		rep := diag.Report{Command: "schema list", Diagnostics: se.Diagnostics}
+		for _, d := range rep.Diagnostics {
+			fmt.Fprintln(opts.IO.ErrOut, d.String())
+		}
+		return cmdutil.Findings
+	}
+	if err != nil {
+		return err
+	}
+	if opts.Format == diag.FormatJSON {
+		kinds := make([]kindJSON, len(s.Kinds))
+		for i, k := range s.Kinds {
+			kinds[i] = kindJSON{Name: k, Defined: s.Defined[k]}
+		}
+		return cmdutil.WriteJSON(opts.IO.Out, struct {
+			Protocol string     `json:"protocol"`
+			Dir      string     `json:"dir"`
+			Digest   string     `json:"digest"`
+			Kinds    []kindJSON `json:"kinds"`
+		}{protocol.Version, s.Dir, s.Digest, kinds})
+	}
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tDEFINED AT")
+	for _, k := range s.Kinds {
+		fmt.Fprintf(tw, "%s\t%s\n", k, s.Defined[k])
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Out, "\nschema digest %s\n", s.Digest)
+	return nil
+}

@@ -1,0 +1,72 @@
+package schema
+
+import (
+	"slices"
+)
+
+// Lifecycle is a kind's state machine: the states a manifest's status may
+// take, how it may move between them, which states only a human may enter,
+// and from which states a manifest may be deleted.
+type Lifecycle struct {
+	States      []string            `json:"states"`
+	Initial     string              `json:"initial"`
+	Transitions map[string][]string `json:"transitions"`
+	HumanOnly   []string            `json:"humanOnly"`
+	Deletable   []string            `json:"deletable"`
+}
+
+// DefaultLifecycle is the lifecycle of every kind that does not declare its
+// own in a #lifecycle definition.
+var DefaultLifecycle = Lifecycle{
+	States:  []string{"draft", "review", "approved", "published", "deprecated", "archived"},
+	Initial: "draft",
+	Transitions: map[string][]string{
+		"draft":      {"review"},
+		"review":     {"draft", "approved"},
+		"approved":   {"review", "published"},
+		"published":  {"deprecated"},
+		"deprecated": {"published", "archived"},
+	},
+	HumanOnly: []string{"approved", "published"},
+	Deletable: []string{"draft", "archived"},
+}
+
+// Has reports whether state is one of the lifecycle's states.
+func (l *Lifecycle) Has(state string) bool { return slices.Contains(l.States, state) }
+
+// Next lists the states a manifest in state may move to.
+func (l *Lifecycle) Next(state string) []string { return l.Transitions[state] }
+
+// Allows reports whether a manifest may move from one state to the other.
+func (l *Lifecycle) Allows(from, to string) bool { return slices.Contains(l.Transitions[from], to) }
+
+// HumanOnlyState reports whether only a human may move a manifest into state.
+func (l *Lifecycle) HumanOnlyState(state string) bool { return slices.Contains(l.HumanOnly, state) }
+
+// CanDelete reports whether a manifest in state may be deleted.
+func (l *Lifecycle) CanDelete(state string) bool { return slices.Contains(l.Deletable, state) }
+
+// Path returns the shortest way from the initial state to state (both
+// included), or nil when state cannot be reached.
+func (l *Lifecycle) Path(state string) []string {
+	prev := map[string]string{l.Initial: ""}
+	queue := []string{l.Initial}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		if s == state {
+			var path []string
+			for ; s != ""; s = prev[s] {
+				path = append([]string{s}, path...)
+			}
+			return path
+		}
+		for _, n := range l.Transitions[s] {
+			if _, seen := prev[n]; !seen {
+				prev[n] = s
+				queue = append(queue, n)
+			}
+		}
+	}
+	return nil
+}
