@@ -37,15 +37,15 @@ type Change struct {
 // Plan is what a build would do, computed without writing anything.
 type Plan struct {
 	Branch         string // full ref name of the artifact branch
-	ManifestCommit *repo.CommitInfo
+	ManifestCommit *repo.Commit
 	Config         *config.Config
 	SchemaDigest   string
-	Previous       *repo.CommitInfo // the artifact branch's tip; nil before the first build
-	Full           bool             // every manifest was evaluated
-	Evaluated      int              // manifests evaluated
-	Manifests      int              // manifests in the commit
-	Report         diag.Report      // findings; a plan with errors must not be applied
-	Changes        []Change         // sorted by path
+	Previous       *repo.Commit // the artifact branch's tip; nil before the first build
+	Full           bool         // every manifest was evaluated
+	Evaluated      int          // manifests evaluated
+	Manifests      int          // manifests in the commit
+	Report         diag.Report  // findings; a plan with errors must not be applied
+	Changes        []Change     // sorted by path
 	files          map[string]repo.Hash
 	blobs          map[string][]byte // new artifact bytes by path
 	index          Index
@@ -81,7 +81,7 @@ func (p *Plan) Counts() (created, updated, retracted int) {
 type NotABuildError struct{ Branch, Commit string }
 
 func (e *NotABuildError) Error() string {
-	return fmt.Sprintf("%s is at %s, which has no %s trailer: only small build writes this branch", e.Branch, e.Commit[:12], protocol.TrailerManifestCommit)
+	return fmt.Sprintf("%s is at %s, which has no %s trailer: only small build writes this branch", e.Branch, repo.ShortID(e.Commit), protocol.TrailerManifestCommit)
 }
 
 // NotFetchedError is an artifact branch that origin has and this clone does not.
@@ -121,15 +121,11 @@ func PrepareAgainst(r *repo.Repository, rev string, base *Plan) (*Plan, error) {
 // prepare computes a plan against base, or against the artifact branch's tip
 // when base is nil and readTip is set, or against nothing.
 func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, error) {
-	mc, err := r.ResolveCommit(rev)
+	m, err := r.Resolve(rev)
 	if err != nil {
 		return nil, err
 	}
-	m, err := r.ReadCommit(mustHash(mc.ID))
-	if err != nil {
-		return nil, err
-	}
-	snap := mc.Snapshot()
+	snap := r.Snapshot(m)
 	cfg, err := config.Load(snap)
 	if err != nil {
 		return nil, err
@@ -152,7 +148,8 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		return nil, err
 	}
 	p.SchemaDigest = kinds.Digest
-	configBlob := r.FileBlob(m.Tree, protocol.ConfigFile).String()
+	configID, _, _ := r.Lookup(m.Tree, protocol.ConfigFile)
+	configBlob := configID.String()
 
 	// The previous build is the cache.
 	var prev *prior
@@ -386,11 +383,6 @@ type transition struct {
 	entry    *IndexEntry
 }
 
-func mustHash(s string) repo.Hash {
-	h, _ := repo.ParseHash(s)
-	return h
-}
-
 // delta is what a build has to do relative to the previous one.
 type delta struct {
 	changed      map[string]repo.Hash // manifests to evaluate: path -> blob
@@ -403,7 +395,7 @@ type delta struct {
 // fullDelta evaluates every manifest of m; with reuse, manifests whose blob
 // the previous index has are kept (a shallow clone, where the previous
 // manifest commit is missing).
-func fullDelta(r *repo.Repository, prev *prior, m *repo.CommitInfo, dir string, reuse bool) (*delta, error) {
+func fullDelta(r *repo.Repository, prev *prior, m *repo.Commit, dir string, reuse bool) (*delta, error) {
 	all, err := r.TreeFiles(m.Tree, dir)
 	if err != nil {
 		return nil, err
@@ -433,12 +425,12 @@ func fullDelta(r *repo.Repository, prev *prior, m *repo.CommitInfo, dir string, 
 // incrementalDelta finds the manifests that changed between the previous
 // build's manifest commit and m by comparing their trees, descending only
 // into subtrees that differ, and reads only the index shards they live in.
-func incrementalDelta(r *repo.Repository, prev *prior, m *repo.CommitInfo, dir string) (*delta, error) {
+func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, dir string) (*delta, error) {
 	old, err := r.ReadCommit(prev.manifestCommit)
 	if err != nil {
 		return nil, err
 	}
-	newSub, oldSub := r.SubtreeID(m.Tree, dir), r.SubtreeID(old.Tree, dir)
+	newSub, oldSub := subtree(r, m.Tree, dir), subtree(r, old.Tree, dir)
 	added, err := r.DiffTrees(newSub, oldSub, dir)
 	if err != nil {
 		return nil, err
@@ -524,10 +516,18 @@ func (d *delta) conflicts(r *repo.Repository, prev *prior, fresh []IndexEntry) (
 	return uniqueness(slices.Collect(maps.Values(all))), nil
 }
 
+// subtree is the id of the directory dir in tree, or ZeroHash.
+func subtree(r *repo.Repository, tree repo.Hash, dir string) repo.Hash {
+	if h, isDir, ok := r.Lookup(tree, dir); ok && isDir {
+		return h
+	}
+	return repo.ZeroHash
+}
+
 // prior is the build a plan is computed against: the artifact branch's tip,
 // or an in-memory plan of another revision.
 type prior struct {
-	commit         *repo.CommitInfo // nil for an in-memory plan
+	commit         *repo.Commit // nil for an in-memory plan
 	manifestCommit repo.Hash
 	schemaDigest   string
 	builder        string
@@ -614,7 +614,7 @@ func readPrevious(r *repo.Repository, branch string) (*prior, error) {
 	}
 	idx, err := readIndexMeta(r, indexFiles)
 	if err != nil {
-		return nil, fmt.Errorf("the index of %s: %w", tip.String()[:12], err)
+		return nil, fmt.Errorf("the index of %s: %w", tip.Short(), err)
 	}
 	return &prior{commit: c, manifestCommit: mc, schemaDigest: c.Trailer(protocol.TrailerSchemaDigest),
 		builder: c.Trailer(protocol.TrailerBuilder), files: files, index: idx, indexFiles: indexFiles}, nil
@@ -670,15 +670,20 @@ type Result struct {
 	Lifecycle repo.Hash // the lifecycle notes commit
 }
 
-// maxNotesRetries bounds how often Apply re-reads a notes ref that another
-// writer moved.
-const maxNotesRetries = 5
-
 // Apply writes the plan: objects first (one packfile), then the notes refs,
 // then the artifact branch, each with compare-and-swap. Because the build
 // commit's id is a function of its inputs, a build killed between two steps
 // is completed by the next one, which makes the same commit.
 func Apply(r *repo.Repository, p *Plan) (*Result, error) {
+	res, err := apply(r, p)
+	var moved *repo.RefMovedError
+	if errors.As(err, &moved) {
+		return nil, fmt.Errorf("%w: run small build again", err)
+	}
+	return res, err
+}
+
+func apply(r *repo.Repository, p *Plan) (*Result, error) {
 	if p.Report.Failed() {
 		return nil, errors.New("the plan has findings: nothing to write")
 	}
@@ -732,42 +737,22 @@ func Apply(r *repo.Repository, p *Plan) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Commit: commit, Written: true}
-	notesMsg := fmt.Sprintf("Notes added by small build for %s\n", commit.String()[:12])
-	for attempt := 0; ; attempt++ {
-		lin, err := r.ReadNotes(protocol.NotesLineage)
-		if err != nil {
-			return nil, err
-		}
-		lif, err := r.ReadNotes(protocol.NotesLifecycle)
-		if err != nil {
-			return nil, err
-		}
-		linCommit, _, err := w.NotesCommit(lin, map[repo.Hash][]byte{commit: lineageNote}, builder, notesMsg)
-		if err != nil {
-			return nil, err
-		}
-		lifCommit, _, err := w.NotesCommit(lif, map[repo.Hash][]byte{commit: lifecycleNote}, builder, notesMsg)
-		if err != nil {
-			return nil, err
-		}
-		if err := w.Flush(); err != nil {
-			return nil, err
-		}
-		crashPoint("after-objects")
-		err = updateIfChanged(r, protocol.NotesLineage, linCommit, lin)
-		if err == nil {
+	set := func(note []byte) repo.NoteEdit { return func([]byte) ([]byte, error) { return note, nil } }
+	notes, err := r.WriteNotes(w, []repo.NotesChange{
+		{Ref: protocol.NotesLineage, Edits: map[repo.Hash]repo.NoteEdit{commit: set(lineageNote)}},
+		{Ref: protocol.NotesLifecycle, Edits: map[repo.Hash]repo.NoteEdit{commit: set(lifecycleNote)}},
+	}, builder, fmt.Sprintf("Notes added by small build for %s\n", commit.Short()), func(stage string) {
+		switch stage {
+		case "objects":
+			crashPoint("after-objects")
+		case protocol.NotesLineage:
 			crashPoint("after-lineage")
-			err = updateIfChanged(r, protocol.NotesLifecycle, lifCommit, lif)
 		}
-		if errors.Is(err, repo.ErrRefMoved) && attempt < maxNotesRetries {
-			continue // another writer added notes meanwhile: merge again
-		}
-		if err != nil {
-			return nil, err
-		}
-		res.Lineage, res.Lifecycle = linCommit, lifCommit
-		break
+	})
+	if err != nil {
+		return nil, err
 	}
+	res.Lineage, res.Lifecycle = notes[0], notes[1]
 	crashPoint("after-notes")
 	old := repo.ZeroHash
 	if p.Previous != nil {
@@ -783,15 +768,6 @@ func Apply(r *repo.Repository, p *Plan) (*Result, error) {
 	return res, nil
 }
 
-// updateIfChanged moves a notes ref unless it already has the commit's
-// content (its notes commit would be identical).
-func updateIfChanged(r *repo.Repository, ref string, next repo.Hash, cur *repo.Notes) error {
-	if next == cur.Commit {
-		return nil
-	}
-	return r.UpdateRef(ref, next, cur.Commit)
-}
-
 func tipOf(p *Plan) repo.Hash {
 	if p.Previous == nil {
 		return repo.ZeroHash
@@ -805,8 +781,8 @@ func (p *Plan) Message() string {
 	created, updated, retracted := p.Counts()
 	m := p.ManifestCommit
 	var b strings.Builder
-	fmt.Fprintf(&b, "Build %s: %d created, %d updated, %d retracted\n\n", m.ID.String()[:12], created, updated, retracted)
-	fmt.Fprintf(&b, "Built by small build from manifest commit %s\n(%s).\n\n", m.ID.String()[:12], m.Subject())
+	fmt.Fprintf(&b, "Build %s: %d created, %d updated, %d retracted\n\n", m.ID.Short(), created, updated, retracted)
+	fmt.Fprintf(&b, "Built by small build from manifest commit %s\n(%s).\n\n", m.ID.Short(), m.Subject())
 	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerManifestCommit, m.ID)
 	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerSchemaDigest, p.SchemaDigest)
 	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerBuilder, version.Builder())

@@ -14,7 +14,7 @@ import (
 // anything but manifests: the schemas (which carry the lifecycle and its
 // human-only states) and small.cue (which names the agents). Agents act
 // only through manifests; a human must make those changes.
-func CheckBoundary(r *repo.Repository, base, head *repo.CommitInfo, cfg *config.Config) ([]diag.Diagnostic, error) {
+func CheckBoundary(r *repo.Repository, base, head *repo.Commit, cfg *config.Config) ([]diag.Diagnostic, error) {
 	commits, err := r.CommitsBetween(base.ID, head.ID)
 	if err != nil {
 		return nil, err
@@ -37,11 +37,12 @@ func CheckBoundary(r *repo.Repository, base, head *repo.CommitInfo, cfg *config.
 			{cfg.Schemas, "the schemas (" + cfg.Schemas + "/)"},
 			{protocol.ConfigFile, protocol.ConfigFile},
 		} {
-			now, before := r.PathID(c.Tree, guarded.path), r.PathID(parent, guarded.path)
+			now, _, _ := r.Lookup(c.Tree, guarded.path)
+			before, _, _ := r.Lookup(parent, guarded.path)
 			if now != before {
 				ds = append(ds, diag.Diagnostic{File: guarded.path, Code: diag.CodeAgentBoundary, Severity: diag.Error,
 					Message: fmt.Sprintf("commit %s by agent %s changes %s: agents act only through manifests; a human must make this change",
-						c.ID.String()[:12], a.Name, guarded.what)})
+						c.ID.Short(), a.Name, guarded.what)})
 			}
 		}
 	}

@@ -17,11 +17,11 @@ import (
 // Change is a change of content between two revisions, to be checked
 // against the lifecycle rules.
 type Change struct {
-	Base *repo.CommitInfo
+	Base *repo.Commit
 	// Head is the commit of the new content, or nil for the working tree
 	// (whose uncommitted versions have no actor: gates are checked on
 	// commits, by small check).
-	Head   *repo.CommitInfo
+	Head   *repo.Commit
 	Config *config.Config
 	Result *Result // the head's validation
 }
@@ -142,12 +142,8 @@ func reachable(lc schema.Lifecycle) []string {
 
 // baseStates reads the kind, id and state of every manifest at base,
 // decoding the files without evaluating them.
-func baseStates(r *repo.Repository, base *repo.CommitInfo, cfg *config.Config, kinds *schema.Schema) (map[[2]string]baseState, error) {
-	c, err := r.ResolveCommit(base.ID.String())
-	if err != nil {
-		return nil, err
-	}
-	snap := c.Snapshot()
+func baseStates(r *repo.Repository, base *repo.Commit, cfg *config.Config, kinds *schema.Schema) (map[[2]string]baseState, error) {
+	snap := r.Snapshot(base)
 	files, err := snap.Files(cfg.Manifests)
 	if err != nil {
 		return nil, err
@@ -180,7 +176,7 @@ func baseStates(r *repo.Repository, base *repo.CommitInfo, cfg *config.Config, k
 
 // actorsOf finds who made the head version of each manifest: the actor of
 // the commit that introduced it.
-func actorsOf[T any](r *repo.Repository, head *repo.CommitInfo, cfg *config.Config, items []T, manifestOf func(T) Manifest) (map[string]lineage.Actor, error) {
+func actorsOf[T any](r *repo.Repository, head *repo.Commit, cfg *config.Config, items []T, manifestOf func(T) Manifest) (map[string]lineage.Actor, error) {
 	files, err := r.TreeFiles(head.Tree, cfg.Manifests)
 	if err != nil {
 		return nil, err

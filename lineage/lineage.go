@@ -1,6 +1,7 @@
-// Package lineage defines the records small keeps of where each artifact
-// came from and what happened to it: lineage records and lifecycle events,
-// stored as JSON lines in Git notes on build commits.
+// Package lineage keeps and answers the record of where each artifact came
+// from and what happened to it: lineage records and lifecycle events, stored
+// as JSON lines in Git notes on the build commits of the artifact branch, and
+// the queries over them (lineage, history, log, provenance, events).
 package lineage
 
 import (
@@ -132,7 +133,7 @@ func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) 
 // ActorOf says who made a commit: an agent when the commit carries a
 // Small-Agent trailer (its value is the agent's name) or when isAgent says
 // the author's e-mail is an agent's; a human otherwise.
-func ActorOf(c *repo.CommitInfo, isAgent func(email string) bool) Actor {
+func ActorOf(c *repo.Commit, isAgent func(email string) bool) Actor {
 	if agent := c.Trailer(protocol.TrailerAgent); agent != "" {
 		return Actor{Type: "agent", Name: agent, Email: c.Author.Email}
 	}

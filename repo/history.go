@@ -13,7 +13,7 @@ import (
 type ShallowError struct{ Commit Hash }
 
 func (e *ShallowError) Error() string {
-	return fmt.Sprintf("history before commit %s is not in this shallow clone: fetch more (git fetch --deepen=N, or git fetch --unshallow)", e.Commit.String()[:12])
+	return fmt.Sprintf("history before commit %s is not in this shallow clone: fetch more (git fetch --deepen=N, or git fetch --unshallow)", e.Commit.Short())
 }
 
 // Introductions finds, for each path below dir, the newest commit at or
@@ -38,11 +38,11 @@ func (r *Repository) Introductions(from Hash, dir string, targets map[string]Has
 			return nil
 		}
 		seen[h] = true
-		c, err := r.git.CommitObject(h)
+		c, err := r.git.CommitObject(h.plumbing())
 		if err != nil {
 			return err
 		}
-		heap.Push(q, queued{h: h, when: c.Committer.When.Unix(), tree: c.TreeHash, parents: c.ParentHashes})
+		heap.Push(q, queued{h: h, when: c.Committer.When.Unix(), tree: fromPlumbing(c.TreeHash), parents: fromPlumbingAll(c.ParentHashes)})
 		return nil
 	}
 	if err := push(from); err != nil {
@@ -50,7 +50,7 @@ func (r *Repository) Introductions(from Hash, dir string, targets map[string]Has
 	}
 	for q.Len() > 0 && len(pending) > 0 {
 		c := heap.Pop(q).(queued)
-		sub := r.SubtreeID(c.tree, dir)
+		sub := r.subtree(c.tree, dir)
 		// changed: the paths whose version here differs from every parent's.
 		var changed map[string]Hash
 		for i, p := range c.parents {
@@ -67,14 +67,14 @@ func (r *Repository) Introductions(from Hash, dir string, targets map[string]Has
 					}
 				}
 			} else {
-				pc, err := r.git.CommitObject(p)
+				pc, err := r.git.CommitObject(p.plumbing())
 				if errors.Is(err, plumbing.ErrObjectNotFound) {
 					return nil, &ShallowError{Commit: c.h}
 				}
 				if err != nil {
 					return nil, fmt.Errorf("read commit %s: %w", p, err)
 				}
-				if diff, err = r.DiffTrees(sub, r.SubtreeID(pc.TreeHash, dir), dir); err != nil {
+				if diff, err = r.DiffTrees(sub, r.subtree(fromPlumbing(pc.TreeHash), dir), dir); err != nil {
 					return nil, err
 				}
 				if err := push(p); err != nil {
@@ -108,15 +108,17 @@ func (r *Repository) Introductions(from Hash, dir string, targets map[string]Has
 		}
 	}
 	for path := range pending {
-		return nil, fmt.Errorf("no commit at or before %s introduced %s", from.String()[:12], path)
+		return nil, fmt.Errorf("no commit at or before %s introduced %s", from.Short(), path)
 	}
 	return found, nil
 }
 
-// HasCommit reports whether the commit is in the repository.
-func (r *Repository) HasCommit(h Hash) bool {
-	_, err := r.git.CommitObject(h)
-	return err == nil
+// subtree is the id of the directory at dir within tree, or ZeroHash.
+func (r *Repository) subtree(tree Hash, dir string) Hash {
+	if h, isDir, ok := r.Lookup(tree, dir); ok && isDir {
+		return h
+	}
+	return ZeroHash
 }
 
 // filesBelow lists the files of tree t (the tree at dir), as full paths.
@@ -137,19 +139,19 @@ func (r *Repository) DiffTrees(a, b Hash, prefix string) (map[string]Hash, error
 		if a == b || a.IsZero() {
 			return nil
 		}
-		ta, err := r.git.TreeObject(a)
+		ta, err := r.tree(a)
 		if err != nil {
 			return fmt.Errorf("read tree %s: %w", a, err)
 		}
 		bEntries := map[string]Hash{}
 		bDirs := map[string]bool{}
 		if !b.IsZero() {
-			tb, err := r.git.TreeObject(b)
+			tb, err := r.tree(b)
 			if err != nil {
 				return fmt.Errorf("read tree %s: %w", b, err)
 			}
 			for _, e := range tb.Entries {
-				bEntries[e.Name] = e.Hash
+				bEntries[e.Name] = fromPlumbing(e.Hash)
 				bDirs[e.Name] = e.Mode == filemode.Dir
 			}
 		}
@@ -164,13 +166,13 @@ func (r *Repository) DiffTrees(a, b Hash, prefix string) (map[string]Hash, error
 				if bDirs[e.Name] {
 					other = bEntries[e.Name]
 				}
-				if err := walk(e.Hash, other, p); err != nil {
+				if err := walk(fromPlumbing(e.Hash), other, p); err != nil {
 					return err
 				}
 			case e.Mode == filemode.Submodule:
 			default:
-				if h, ok := bEntries[e.Name]; !ok || h != e.Hash || bDirs[e.Name] {
-					out[p] = e.Hash
+				if h, ok := bEntries[e.Name]; !ok || h != fromPlumbing(e.Hash) || bDirs[e.Name] {
+					out[p] = fromPlumbing(e.Hash)
 				}
 			}
 		}
@@ -207,12 +209,12 @@ func (q *commitQueue) Pop() any {
 
 // CommitsBetween lists the commits reachable from head but not from base
 // (git rev-list base..head), newest first by committer date.
-func (r *Repository) CommitsBetween(base, head Hash) ([]*CommitInfo, error) {
-	hc, err := r.git.CommitObject(head)
+func (r *Repository) CommitsBetween(base, head Hash) ([]*Commit, error) {
+	hc, err := r.git.CommitObject(head.plumbing())
 	if err != nil {
 		return nil, fmt.Errorf("read commit %s: %w", head, err)
 	}
-	bc, err := r.git.CommitObject(base)
+	bc, err := r.git.CommitObject(base.plumbing())
 	if err != nil {
 		return nil, fmt.Errorf("read commit %s: %w", base, err)
 	}
@@ -226,9 +228,9 @@ func (r *Repository) CommitsBetween(base, head Hash) ([]*CommitInfo, error) {
 		return nil, err
 	}
 	for _, b := range bases {
-		stop[b.Hash] = true
+		stop[fromPlumbing(b.Hash)] = true
 	}
-	var out []*CommitInfo
+	var out []*Commit
 	seen := map[Hash]bool{}
 	queue := []Hash{head}
 	for len(queue) > 0 {

@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -45,13 +46,7 @@ func (r *Repository) ReadNotes(ref string) (*Notes, error) {
 // Len is how many objects have a note.
 func (n *Notes) Len() int { return len(n.notes) }
 
-// Note returns the blob of the note on target.
-func (n *Notes) Note(target Hash) (Hash, bool) {
-	h, ok := n.notes[target]
-	return h, ok
-}
-
-// Text returns the note on target, and whether there is one.
+// NoteText returns the note on target, and whether there is one.
 func (r *Repository) NoteText(n *Notes, target Hash) ([]byte, bool, error) {
 	h, ok := n.notes[target]
 	if !ok {
@@ -76,7 +71,7 @@ const notesFanout = 256
 func (w *ObjectWriter) NotesCommit(n *Notes, set map[Hash][]byte, author Signature, message string) (Hash, *Notes, error) {
 	same := !n.Commit.IsZero()
 	for target, text := range set {
-		if have, ok := n.notes[target]; !ok || have != plumbing.ComputeHash(plumbing.BlobObject, text) {
+		if have, ok := n.notes[target]; !ok || have != fromPlumbing(plumbing.ComputeHash(plumbing.BlobObject, text)) {
 			same = false
 			break
 		}
@@ -119,6 +114,79 @@ func (w *ObjectWriter) NotesCommit(n *Notes, set map[Hash][]byte, author Signatu
 	return h, next, nil
 }
 
+// NoteEdit computes the new text of a note from its current text (nil when
+// the object has no note yet).
+type NoteEdit func(current []byte) ([]byte, error)
+
+// NotesChange is a set of note edits on one notes ref.
+type NotesChange struct {
+	Ref   string
+	Edits map[Hash]NoteEdit
+}
+
+// maxNotesRetries bounds how often WriteNotes reads notes refs again after
+// another writer moved one.
+const maxNotesRetries = 5
+
+// WriteNotes is the one way small writes notes. It reads each notes ref,
+// applies the edits to the notes there, stages the notes commits in w, and
+// writes them, with whatever else w holds, as one packfile; then it moves the
+// refs in order, each with compare-and-swap. When another writer moved a
+// ref meanwhile, it reads the notes again and applies the edits anew, so
+// that nobody's note is lost; a ref whose notes are already as edited is not
+// moved. checkpoint, when set, is called with "objects" once the objects are
+// written and with each ref's name once it has moved (crash tests stop the
+// process there). It returns the notes commits, in the order of changes.
+func (r *Repository) WriteNotes(w *ObjectWriter, changes []NotesChange, author Signature, message string, checkpoint func(string)) ([]Hash, error) {
+	if checkpoint == nil {
+		checkpoint = func(string) {}
+	}
+	for attempt := 0; ; attempt++ {
+		commits := make([]Hash, len(changes))
+		current := make([]*Notes, len(changes))
+		for i, ch := range changes {
+			n, err := r.ReadNotes(ch.Ref)
+			if err != nil {
+				return nil, err
+			}
+			set := make(map[Hash][]byte, len(ch.Edits))
+			for target, edit := range ch.Edits {
+				text, _, err := r.NoteText(n, target)
+				if err != nil {
+					return nil, err
+				}
+				if set[target], err = edit(text); err != nil {
+					return nil, err
+				}
+			}
+			if commits[i], _, err = w.NotesCommit(n, set, author, message); err != nil {
+				return nil, err
+			}
+			current[i] = n
+		}
+		if err := w.Flush(); err != nil {
+			return nil, err
+		}
+		checkpoint("objects")
+		var err error
+		for i, ch := range changes {
+			if commits[i] != current[i].Commit {
+				if err = r.UpdateRef(ch.Ref, commits[i], current[i].Commit); err != nil {
+					break
+				}
+			}
+			checkpoint(ch.Ref)
+		}
+		if errors.Is(err, ErrRefMoved) && attempt < maxNotesRetries {
+			continue // another writer added notes meanwhile: edit them again
+		}
+		if err != nil {
+			return nil, err
+		}
+		return commits, nil
+	}
+}
+
 // NotesLookup finds single notes of a notes ref without reading the whole
 // notes tree, as git notes show does: at the path of the object's id, fanned
 // out by two hex digits at any depth git or small may have chosen.
@@ -134,7 +202,7 @@ func (r *Repository) LookupNotes(ref string) (*NotesLookup, error) {
 		return &NotesLookup{r: r}, err
 	}
 	var c *object.Commit
-	if err := r.again(func() (err error) { c, err = r.git.CommitObject(h); return err }); err != nil {
+	if err := r.again(func() (err error) { c, err = r.git.CommitObject(h.plumbing()); return err }); err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
 	t, err := c.Tree()
@@ -162,7 +230,7 @@ func (n *NotesLookup) Note(target Hash) ([]byte, bool, error) {
 		if e.Mode == filemode.Dir {
 			continue
 		}
-		b, err := n.r.ReadBlob(e.Hash)
+		b, err := n.r.ReadBlob(fromPlumbing(e.Hash))
 		return b, err == nil, err
 	}
 	return nil, false, nil

@@ -1,5 +1,7 @@
 // Package repo is small's only door to Git: it opens repositories as real CI
-// checkouts leave them and reads trees and blobs at a revision, on go-git.
+// checkouts leave them, reads commits, trees and blobs, writes objects as
+// packfiles, and moves refs and notes with compare-and-swap. It is the only
+// package that imports go-git, and none of go-git's types leave it.
 package repo
 
 import (
@@ -15,10 +17,9 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/storer"
-	"github.com/go-git/go-git/v5/storage/filesystem"
+			"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/filesystem/dotgit"
+	"github.com/go-git/go-git/v5/storage/memory"
 )
 
 // ErrNotRepository is returned by Open outside a Git repository.
@@ -194,58 +195,17 @@ func (r *Repository) HooksDir() string {
 	return filepath.Join(r.commonDir, "hooks")
 }
 
-// shallow reports whether the repository is a shallow clone.
-func (r *Repository) shallow() bool {
-	hs, err := r.git.Storer.Shallow()
-	return err == nil && len(hs) > 0
-}
-
-// Root is the top directory of the working tree.
+// Root is the top directory of the working tree; "" in memory.
 func (r *Repository) Root() string { return r.root }
 
-// RevisionError is a revision that does not name a commit.
-type RevisionError struct {
-	Rev string
-	Err error
-}
-
-func (e *RevisionError) Error() string {
-	return fmt.Sprintf("unknown revision %q: %v", e.Rev, e.Err)
-}
-
-func (e *RevisionError) Unwrap() error { return e.Err }
-
-// Commit is what small reads of a commit.
-type Commit struct {
-	ID      string // full hex id
-	Subject string
-	tree    *object.Tree
-	storer  storer.EncodedObjectStorer
-}
-
-// ResolveCommit resolves a revision (a branch, tag, hex id, HEAD~2, …) to a commit.
-func (r *Repository) ResolveCommit(rev string) (*Commit, error) {
-	h, err := r.git.ResolveRevision(plumbing.Revision(rev))
+// InMemory returns an empty repository held in memory, with no working tree
+// and no git directory: for tests of the layers above that are clearer
+// without a git process. Everything but the git CLI calls (UserIdentity,
+// Stage) and the working tree works as on disk.
+func InMemory() *Repository {
+	g, err := git.Init(memory.NewStorage(), nil)
 	if err != nil {
-		if errors.Is(err, plumbing.ErrReferenceNotFound) && rev == "HEAD" {
-			return nil, &RevisionError{Rev: rev, Err: errors.New("the current branch has no commits yet")}
-		}
-		if errors.Is(err, plumbing.ErrObjectNotFound) && r.shallow() {
-			return nil, &RevisionError{Rev: rev, Err: errors.New("it lies beyond the history of this shallow clone: fetch more (git fetch --deepen=N, or git fetch --unshallow)")}
-		}
-		return nil, &RevisionError{Rev: rev, Err: err}
+		panic(err) // an empty memory storage always initialises
 	}
-	c, err := r.git.CommitObject(*h)
-	if err != nil {
-		if errors.Is(err, plumbing.ErrObjectNotFound) {
-			return nil, &RevisionError{Rev: rev, Err: fmt.Errorf("commit %s is not in this clone: fetch it first", h)}
-		}
-		return nil, &RevisionError{Rev: rev, Err: err}
-	}
-	tree, err := c.Tree()
-	if err != nil {
-		return nil, fmt.Errorf("read tree of %s: %w", h, err)
-	}
-	subject, _, _ := strings.Cut(c.Message, "\n")
-	return &Commit{ID: h.String(), Subject: subject, tree: tree, storer: r.git.Storer}, nil
+	return &Repository{git: g}
 }

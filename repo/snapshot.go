@@ -150,21 +150,38 @@ func (w *workTree) Read(name string, max int64) ([]byte, error) {
 }
 
 // Snapshot is the snapshot of a commit's tree.
-func (c *Commit) Snapshot() Snapshot {
-	return &treeSnapshot{commit: c, blobs: map[string]plumbing.Hash{}}
+func (r *Repository) Snapshot(c *Commit) Snapshot {
+	return &treeSnapshot{r: r, commit: c, blobs: map[string]plumbing.Hash{}}
 }
 
 type treeSnapshot struct {
+	r      *Repository
 	commit *Commit
+	root   *object.Tree // read on first use
 	// blobs remembers the blob of every regular file Files has listed, so
 	// that Read need not walk the tree again for each file.
 	blobs map[string]plumbing.Hash
 }
 
-func (t *treeSnapshot) Name() string { return "commit " + t.commit.ID[:12] }
+func (t *treeSnapshot) Name() string { return "commit " + t.commit.ID.Short() }
+
+// tree is the commit's root tree.
+func (t *treeSnapshot) tree() (*object.Tree, error) {
+	if t.root == nil {
+		root, err := t.r.tree(t.commit.Tree)
+		if err != nil {
+			return nil, fmt.Errorf("read tree of %s: %w", t.commit.ID, err)
+		}
+		t.root = root
+	}
+	return t.root, nil
+}
 
 func (t *treeSnapshot) Files(dir string) ([]FileEntry, error) {
-	tree := t.commit.tree
+	tree, err := t.tree()
+	if err != nil {
+		return nil, err
+	}
 	if dir != "" && dir != "." {
 		sub, err := tree.Tree(dir)
 		if errors.Is(err, object.ErrDirectoryNotFound) {
@@ -208,13 +225,17 @@ func (t *treeSnapshot) Read(name string, max int64) ([]byte, error) {
 	if h, ok := t.blobs[name]; ok {
 		return t.readBlob(h, max)
 	}
+	root, err := t.tree()
+	if err != nil {
+		return nil, err
+	}
 	for hop := 0; ; hop++ {
-		f, err := t.commit.tree.File(name)
+		f, err := root.File(name)
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
 			return nil, fmt.Errorf("its blob is not in this clone (a partial clone?): fetch it, e.g. git fetch origin, or git checkout the commit")
 		}
 		if errors.Is(err, object.ErrFileNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
-			if _, terr := t.commit.tree.Tree(name); terr == nil {
+			if _, terr := root.Tree(name); terr == nil {
 				return nil, ErrDirectory
 			}
 			if hop > 0 {
@@ -252,7 +273,7 @@ func (t *treeSnapshot) Read(name string, max int64) ([]byte, error) {
 
 // readBlob reads a blob by id, refusing one larger than max before reading it.
 func (t *treeSnapshot) readBlob(h plumbing.Hash, max int64) ([]byte, error) {
-	b, err := object.GetBlob(t.commit.storer, h)
+	b, err := object.GetBlob(t.r.git.Storer, h)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		return nil, fmt.Errorf("its blob %s is not in this clone (a partial clone?): fetch it, e.g. git fetch origin, or git checkout the commit", h.String()[:12])
 	}

@@ -17,6 +17,7 @@ import (
 	"cuelang.org/go/cue/parser"
 
 	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/protocol"
 )
 
 // File is one source file of the schemas package.
@@ -162,4 +163,28 @@ func schemaDiagnostics(err error, code, fallback string) []diag.Diagnostic {
 	}
 	diag.Sort(ds)
 	return ds
+}
+
+// KindInfo is a kind and where it is defined.
+type KindInfo struct {
+	Name    string `json:"name"`
+	Defined string `json:"defined"`
+}
+
+// Listing is the kinds of a schemas package and its digest, as small
+// schema list reports them.
+type Listing struct {
+	Protocol string     `json:"protocol"`
+	Dir      string     `json:"dir"`
+	Digest   string     `json:"digest"`
+	Kinds    []KindInfo `json:"kinds"`
+}
+
+// Listing lists the kinds, where each is defined, and the digest.
+func (s *Schema) Listing() Listing {
+	kinds := make([]KindInfo, len(s.Kinds))
+	for i, k := range s.Kinds {
+		kinds[i] = KindInfo{Name: k, Defined: s.Defined[k]}
+	}
+	return Listing{Protocol: protocol.Version, Dir: s.Dir, Digest: s.Digest, Kinds: kinds}
 }

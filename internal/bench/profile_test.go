@@ -29,11 +29,11 @@ func BenchmarkValidate(b *testing.B) {
 	}
 	snap := r.WorkingTree()
 	if rev := os.Getenv("SMALL_BENCH_REV"); rev != "" {
-		c, err := r.ResolveCommit(rev)
+		c, err := r.Resolve(rev)
 		if err != nil {
 			b.Fatal(err)
 		}
-		snap = c.Snapshot()
+		snap = r.Snapshot(c)
 	}
 	cfg, err := config.Load(snap)
 	if err != nil {

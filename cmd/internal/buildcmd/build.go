@@ -3,7 +3,6 @@
 package buildcmd
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -11,8 +10,6 @@ import (
 	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/diag"
-	"github.com/smallhq/small/protocol"
-	"github.com/smallhq/small/repo"
 )
 
 // Options are the inputs of small build.
@@ -75,9 +72,9 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	plan, err := builder.Prepare(r, opts.Rev)
+	plan, res, err := builder.Build(r, opts.Rev)
 	if err != nil {
-		return Classify(err)
+		return cmdutil.Classify(err)
 	}
 	if plan.Report.Failed() {
 		if opts.Format == diag.FormatJSON {
@@ -90,75 +87,28 @@ func Run(opts *Options) error {
 		fmt.Fprintln(opts.IO.ErrOut, "small build: nothing written")
 		return cmdutil.Findings
 	}
-	res, err := builder.Apply(r, plan)
-	if err != nil {
-		return Classify(err)
-	}
 	if opts.Format == diag.FormatJSON {
-		return writeJSON(opts, plan, res)
+		return cmdutil.WriteJSON(opts.IO.Out, res.Summary(plan))
 	}
 	branch := plan.Config.Artifacts.Branch
 	if !res.Written {
 		tip := "no build yet"
 		if !res.Commit.IsZero() {
-			tip = "at " + res.Commit.String()[:12]
+			tip = "at " + res.Commit.Short()
 		}
-		fmt.Fprintf(opts.IO.Out, "%s is up to date with %s (%s)\n", branch, plan.ManifestCommit.ID.String()[:12], tip)
+		fmt.Fprintf(opts.IO.Out, "%s is up to date with %s (%s)\n", branch, plan.ManifestCommit.ID.Short(), tip)
 		return nil
 	}
 	c, u, x := plan.Counts()
 	fmt.Fprintf(opts.IO.Out, "Built %s from %s: %d created, %d updated, %d retracted (%d of %d manifests evaluated)\n",
-		res.Commit.String()[:12], plan.ManifestCommit.ID.String()[:12], c, u, x, plan.Evaluated, plan.Manifests)
+		res.Commit.Short(), plan.ManifestCommit.ID.Short(), c, u, x, plan.Evaluated, plan.Manifests)
 	for _, ch := range plan.Changes {
 		fmt.Fprintf(opts.IO.Out, "  %-9s %s\n", ch.Action, ch.Path)
 	}
 	old := "(new)"
 	if plan.Previous != nil {
-		old = plan.Previous.ID.String()[:12]
+		old = plan.Previous.ID.Short()
 	}
-	fmt.Fprintf(opts.IO.Out, "%s: %s -> %s\n", branch, old, res.Commit.String()[:12])
+	fmt.Fprintf(opts.IO.Out, "%s: %s -> %s\n", branch, old, res.Commit.Short())
 	return nil
-}
-
-func writeJSON(opts *Options, plan *builder.Plan, res *builder.Result) error {
-	type change struct {
-		Path   string `json:"path"`
-		Action string `json:"action"`
-	}
-	out := struct {
-		Protocol       string   `json:"protocol"`
-		Branch         string   `json:"branch"`
-		Commit         string   `json:"commit,omitempty"`
-		Written        bool     `json:"written"`
-		ManifestCommit string   `json:"manifestCommit"`
-		SchemaDigest   string   `json:"schemaDigest"`
-		Evaluated      int      `json:"evaluated"`
-		Manifests      int      `json:"manifests"`
-		Changes        []change `json:"changes"`
-	}{Protocol: protocol.Version, Branch: plan.Branch, Written: res.Written, ManifestCommit: plan.ManifestCommit.ID.String(),
-		SchemaDigest: plan.SchemaDigest, Evaluated: plan.Evaluated, Manifests: plan.Manifests, Changes: []change{}}
-	if !res.Commit.IsZero() {
-		out.Commit = res.Commit.String()
-	}
-	for _, c := range plan.Changes {
-		out.Changes = append(out.Changes, change{c.Path, c.Action})
-	}
-	return cmdutil.WriteJSON(opts.IO.Out, out)
-}
-
-// Classify maps build failures to exit codes: a moved ref, a branch small
-// did not write and missing history are repository state (3); a bad
-// revision or configuration is usage (2).
-func Classify(err error) error {
-	var moved *repo.RefMovedError
-	var notBuild *builder.NotABuildError
-	var notFetched *builder.NotFetchedError
-	var shallow *repo.ShallowError
-	switch {
-	case errors.As(err, &moved):
-		return &cmdutil.ExitError{Code: cmdutil.ExitRepo, Err: fmt.Errorf("%v: run small build again", err)}
-	case errors.As(err, &notBuild), errors.As(err, &shallow), errors.As(err, &notFetched):
-		return &cmdutil.ExitError{Code: cmdutil.ExitRepo, Err: err}
-	}
-	return cmdutil.Usage(err)
 }

@@ -5,13 +5,22 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
-	"github.com/smallhq/small/cmd/internal/validatecmd"
+	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
 )
 
+// Options are the inputs of small check.
+type Options struct {
+	IO      *cmdutil.IOStreams
+	Factory *cmdutil.Factory
+	Rev     string
+	Base    string
+	Format  string
+}
+
 // NewCmdCheck returns the check command.
 func NewCmdCheck(f *cmdutil.Factory) *cobra.Command {
-	opts := &validatecmd.Options{IO: f.IO, Factory: f, Command: "check"}
+	opts := &Options{IO: f.IO, Factory: f}
 	cmd := &cobra.Command{
 		Use:   "check --base REV [--rev REV] [--format text|json|github]",
 		Short: "Check a change: manifests valid, lifecycle rules kept",
@@ -41,11 +50,23 @@ target branch.`,
 			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON, diag.FormatGitHub); err != nil {
 				return err
 			}
-			return validatecmd.Run(opts)
+			return run(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Base, "base", "", "the `revision` the change is checked against (required)")
 	cmd.Flags().StringVar(&opts.Rev, "rev", "HEAD", "the commit to check")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text, json or github")
 	return cmd
+}
+
+func run(opts *Options) error {
+	r, err := opts.Factory.Repository()
+	if err != nil {
+		return err
+	}
+	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Command: "check"})
+	if err != nil {
+		return cmdutil.Classify(err)
+	}
+	return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
 }

@@ -9,23 +9,28 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/log"
 	"github.com/mattn/go-isatty"
 	"github.com/muesli/termenv"
 
+	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/config"
+	"github.com/smallhq/small/content"
+	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/lineage"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
 
 // Exit codes of small/v1.
 const (
-	ExitOK       = 0 // success
-	ExitFindings = 1 // invalid content, policy violation, non-compliance
-	ExitUsage    = 2 // usage or configuration error
-	ExitRepo     = 3 // repository state error, e.g. a ref moved underneath
+	ExitOK       = protocol.ExitOK
+	ExitFindings = protocol.ExitFindings
+	ExitUsage    = protocol.ExitUsage
+	ExitRepo     = protocol.ExitRepo
 )
 
 // ExitError carries the exit code a failure ends the program with. A nil
@@ -103,50 +108,48 @@ func (f *Factory) Repository() (*repo.Repository, error) {
 	return r, nil
 }
 
-// Snapshot is the working tree, or the commit rev names when rev is set.
-func Snapshot(r *repo.Repository, rev string) (repo.Snapshot, error) {
-	if rev == "" {
-		return r.WorkingTree(), nil
-	}
-	c, err := r.ResolveCommit(rev)
+// OpenLog opens the build history of the repository's artifact branch (as
+// small.cue in the working tree names it).
+func (f *Factory) OpenLog() (*repo.Repository, *lineage.Log, error) {
+	r, err := f.Repository()
 	if err != nil {
-		return nil, Usage(err)
+		return nil, nil, err
 	}
-	return c.Snapshot(), nil
+	l, err := lineage.Open(r, config.ArtifactRef(r.WorkingTree()))
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, l, nil
 }
 
-// CommitInfo resolves rev to a commit; a bad revision is a usage error.
-func CommitInfo(r *repo.Repository, rev string) (*repo.CommitInfo, error) {
-	c, err := r.ResolveCommit(rev)
-	if err != nil {
-		return nil, Usage(err)
+// Classify gives a domain failure the exit code small/v1 says it has: a ref
+// that moved, a branch small did not write, history a clone lacks are
+// repository state (3); a missing lineage record is a finding (1);
+// everything else, a bad name, revision or configuration among them, is
+// usage (2).
+func Classify(err error) error {
+	var (
+		exit       *ExitError
+		moved      *repo.RefMovedError
+		notBuild   *builder.NotABuildError
+		notFetched *builder.NotFetchedError
+		shallow    *repo.ShallowError
+		history    *content.HistoryError
+		missing    *lineage.MissingLineageError
+		unrecorded *builder.UnrecordedVersionError
+	)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &exit):
+		return err
+	case errors.As(err, &moved), errors.As(err, &notBuild), errors.As(err, &notFetched),
+		errors.As(err, &shallow), errors.As(err, &history):
+		return &ExitError{Code: ExitRepo, Err: err}
+	case errors.As(err, &missing), errors.As(err, &unrecorded):
+		return &ExitError{Code: ExitFindings, Err: err}
 	}
-	h, _ := repo.ParseHash(c.ID)
-	info, err := r.ReadCommit(h)
-	if err != nil {
-		return nil, Usage(err)
-	}
-	return info, nil
-}
-
-// ArtifactBranch is the artifact branch small.cue in the working tree names,
-// or small's default when there is no usable small.cue: commands that read
-// builds still work from a checkout whose configuration is broken.
-func ArtifactBranch(r *repo.Repository) string {
-	if cfg, err := config.Load(r.WorkingTree()); err == nil {
-		return cfg.Artifacts.Branch
-	}
-	def, _ := config.Parse(protocol.ConfigFile, nil)
-	return def.Artifacts.Branch
-}
-
-// Config loads small.cue from a snapshot; problems are configuration errors.
-func Config(s repo.Snapshot) (*config.Config, error) {
-	c, err := config.Load(s)
-	if err != nil {
-		return nil, Usage(err)
-	}
-	return c, nil
+	return Usage(err)
 }
 
 // WriteJSON writes v as one indented JSON object, without HTML escaping:
@@ -198,3 +201,76 @@ func CheckFormat(format string, allowed ...string) error {
 	list := strings.Join(allowed[:len(allowed)-1], ", ") + " or " + allowed[len(allowed)-1]
 	return Usagef("--format %q: expected %s", format, list)
 }
+
+// WriteReport prints a validation report in the format asked for (text,
+// json, or github: annotations, and the job summary when GitHub Actions
+// names one) and ends the command with exit 1 when it has findings.
+func WriteReport(io *IOStreams, format string, rep *diag.Report) error {
+	var err error
+	switch format {
+	case diag.FormatJSON:
+		err = rep.WriteJSON(io.Out)
+	case diag.FormatGitHub:
+		if err = rep.WriteGitHub(io.Out); err == nil {
+			err = writeStepSummary(rep)
+		}
+	default:
+		err = rep.WriteText(io.Out, io.ErrOut)
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return Findings
+	}
+	return nil
+}
+
+// writeStepSummary appends the report to GitHub's job summary, if any.
+func writeStepSummary(rep *diag.Report) error {
+	name := os.Getenv("GITHUB_STEP_SUMMARY")
+	if name == "" {
+		return nil
+	}
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("write job summary: %w", err)
+	}
+	defer f.Close()
+	return rep.WriteMarkdown(f)
+}
+
+// RepoPaths turns paths given on the command line (relative to where small
+// runs) into repository-relative, slash-separated paths.
+func RepoPaths(root, dir string, args []string) ([]string, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	base := dir
+	if base == "" {
+		base = "."
+	}
+	base, err := filepath.Abs(base)
+	if err != nil {
+		return nil, err
+	}
+	root, _ = filepath.EvalSymlinks(root)
+	base, _ = filepath.EvalSymlinks(base)
+	out := make([]string, 0, len(args))
+	for _, a := range args {
+		p := a
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(base, p)
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, Usagef("%s: outside the repository", a)
+		}
+		out = append(out, filepath.ToSlash(rel))
+	}
+	return out, nil
+}
+
+// ShortID abbreviates a full hex object id, as git log --oneline does, for
+// text output; JSON output keeps full ids.
+func ShortID(id string) string { return repo.ShortID(id) }

@@ -4,17 +4,13 @@ package logcmd
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
-	"github.com/smallhq/small/cmd/internal/lineagecmd"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
-	"github.com/smallhq/small/protocol"
-	"github.com/smallhq/small/repo"
 )
 
 // Options are the inputs of small log.
@@ -66,98 +62,44 @@ terminal the output goes through $PAGER (less -FRX by default), as git log's.`,
 	return cmd
 }
 
-type buildView struct {
-	Build          string          `json:"build"`
-	Date           string          `json:"date"`
-	ManifestCommit string          `json:"manifestCommit"`
-	Subject        string          `json:"subject"`
-	Events         []lineage.Event `json:"events"`
-}
-
 func run(opts *Options) error {
-	var since time.Time
+	f := lineage.Filter{Kind: opts.Kind, ID: opts.ID, Actor: opts.Actor}
 	if opts.Since != "" {
 		var err error
-		if since, err = time.Parse(time.RFC3339, opts.Since); err != nil {
-			if since, err = time.Parse(time.DateOnly, opts.Since); err != nil {
+		if f.Since, err = time.Parse(time.RFC3339, opts.Since); err != nil {
+			if f.Since, err = time.Parse(time.DateOnly, opts.Since); err != nil {
 				return cmdutil.Usagef("--since %q: expected a date such as 2026-01-15 or 2026-01-15T10:00:00Z", opts.Since)
 			}
 		}
 	}
-	_, l, err := lineagecmd.OpenLog(opts.Factory)
-	if err != nil {
-		return err
+	if opts.Oneline {
+		f.MaxEvents = opts.N
+	} else {
+		f.MaxBuilds = opts.N
 	}
-	match := func(e lineage.Event) bool {
-		if opts.Kind != "" && !strings.EqualFold(e.Kind, opts.Kind) {
-			return false
-		}
-		if opts.ID != "" && e.ID != opts.ID {
-			return false
-		}
-		if opts.Actor != "" && e.Actor.Type != opts.Actor {
-			return false
-		}
-		if !since.IsZero() {
-			if t, err := time.Parse(time.RFC3339, e.Time); err == nil && t.Before(since) {
-				return false
-			}
-		}
-		return true
-	}
-	var builds []buildView
-	events := 0
-	err = l.Walk(func(c *repo.CommitInfo) (bool, error) {
-		if !since.IsZero() && c.Committer.When.Before(since) {
-			return false, nil
-		}
-		evs, err := l.Events(c.ID)
-		if err != nil {
-			return false, err
-		}
-		var kept []lineage.Event
-		for _, e := range evs {
-			if match(e) {
-				kept = append(kept, e)
-			}
-		}
-		if len(kept) == 0 && (len(evs) > 0 || opts.Kind != "" || opts.ID != "" || opts.Actor != "") {
-			return true, nil
-		}
-		builds = append(builds, buildView{Build: c.ID.String(), Date: c.Committer.When.Format(time.DateTime + " -0700"),
-			ManifestCommit: c.Trailer(protocol.TrailerManifestCommit), Subject: c.Subject(), Events: kept})
-		events += len(kept)
-		if opts.N > 0 {
-			if opts.Oneline && events >= opts.N || !opts.Oneline && len(builds) >= opts.N {
-				return false, nil
-			}
-		}
-		return true, nil
-	})
+	_, l, err := opts.Factory.OpenLog()
 	if err != nil {
-		return err
+		return cmdutil.Classify(err)
+	}
+	rep, err := l.Builds(f)
+	if err != nil {
+		return cmdutil.Classify(err)
 	}
 	if opts.Format == diag.FormatJSON {
-		if builds == nil {
-			builds = []buildView{}
-		}
-		return cmdutil.WriteJSON(opts.IO.Out, struct {
-			Protocol string      `json:"protocol"`
-			Builds   []buildView `json:"builds"`
-		}{protocol.Version, builds})
+		return cmdutil.WriteJSON(opts.IO.Out, rep)
 	}
 	stop := opts.IO.StartPager()
 	defer stop()
 	w := opts.IO.Out
 	shown := 0
-	for i, b := range builds {
+	for i, b := range rep.Builds {
 		if opts.Oneline {
 			for _, e := range b.Events {
 				if opts.N > 0 && shown == opts.N {
 					return nil
 				}
 				shown++
-				fmt.Fprintf(w, "%s %s %-9s %s (%s %s)\n", b.Build[:12], e.Time[:10], e.Event, e.Artifact, e.Actor.Type, e.Actor.Name)
+				fmt.Fprintf(w, "%s %s %-9s %s (%s %s)\n", cmdutil.ShortID(b.Build), e.Time[:10], e.Event, e.Artifact, e.Actor.Type, e.Actor.Name)
 			}
 			continue
 		}

@@ -7,10 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/builder"
-	"github.com/smallhq/small/cmd/internal/buildcmd"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/diag"
-	"github.com/smallhq/small/protocol"
 )
 
 // Options are the inputs of small plan.
@@ -64,7 +62,7 @@ func run(opts *Options) error {
 	if opts.Base != "" {
 		base, err := builder.PrepareFresh(r, opts.Base)
 		if err != nil {
-			return buildcmd.Classify(err)
+			return cmdutil.Classify(err)
 		}
 		if base.Report.Failed() {
 			fmt.Fprintf(opts.IO.ErrOut, "the base %s has findings:\n", opts.Base)
@@ -72,16 +70,16 @@ func run(opts *Options) error {
 			return cmdutil.Findings
 		}
 		if p, err = builder.PrepareAgainst(r, opts.Rev, base); err != nil {
-			return buildcmd.Classify(err)
+			return cmdutil.Classify(err)
 		}
-		against = fmt.Sprintf("a build of %s (%s)", opts.Base, base.ManifestCommit.ID.String()[:12])
+		against = fmt.Sprintf("a build of %s (%s)", opts.Base, base.ManifestCommit.ID.Short())
 	} else {
 		if p, err = builder.Prepare(r, opts.Rev); err != nil {
-			return buildcmd.Classify(err)
+			return cmdutil.Classify(err)
 		}
 		against = p.Config.Artifacts.Branch + " (no build yet)"
 		if p.Previous != nil {
-			against = fmt.Sprintf("%s at %s", p.Config.Artifacts.Branch, p.Previous.ID.String()[:12])
+			against = fmt.Sprintf("%s at %s", p.Config.Artifacts.Branch, p.Previous.ID.Short())
 		}
 	}
 	p.Report.Command = "plan"
@@ -94,11 +92,11 @@ func run(opts *Options) error {
 		return cmdutil.Findings
 	}
 	if opts.Format == diag.FormatJSON {
-		return writeJSON(opts, p)
+		return cmdutil.WriteJSON(opts.IO.Out, p.Summary(!opts.Stat))
 	}
 	c, u, x := p.Counts()
 	fmt.Fprintf(opts.IO.Out, "Plan for %s against %s: %d created, %d updated, %d retracted\n",
-		p.ManifestCommit.ID.String()[:12], against, c, u, x)
+		p.ManifestCommit.ID.Short(), against, c, u, x)
 	for _, ch := range p.Changes {
 		fmt.Fprintf(opts.IO.Out, "  %-9s %s\n", ch.Action, ch.Path)
 	}
@@ -109,25 +107,4 @@ func run(opts *Options) error {
 		fmt.Fprintf(opts.IO.Out, "\n%s", builder.UnifiedDiff(ch.Path, ch.Old, ch.New))
 	}
 	return nil
-}
-
-func writeJSON(opts *Options, p *builder.Plan) error {
-	type change struct {
-		Path   string `json:"path"`
-		Action string `json:"action"`
-		Diff   string `json:"diff,omitempty"`
-	}
-	out := struct {
-		Protocol       string   `json:"protocol"`
-		ManifestCommit string   `json:"manifestCommit"`
-		Changes        []change `json:"changes"`
-	}{Protocol: protocol.Version, ManifestCommit: p.ManifestCommit.ID.String(), Changes: []change{}}
-	for _, ch := range p.Changes {
-		c := change{Path: ch.Path, Action: ch.Action}
-		if !opts.Stat {
-			c.Diff = builder.UnifiedDiff(ch.Path, ch.Old, ch.New)
-		}
-		out.Changes = append(out.Changes, c)
-	}
-	return cmdutil.WriteJSON(opts.IO.Out, out)
 }

@@ -1,74 +1,12 @@
-// Package provenancecmd implements small provenance: an in-toto attestation of
-// where an artifact came from.
+// Package provenancecmd implements small provenance: an in-toto attestation
+// of where an artifact came from.
 package provenancecmd
 
 import (
-	"errors"
-	"strings"
-	"time"
-
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
-	"github.com/smallhq/small/cmd/internal/lineagecmd"
-	"github.com/smallhq/small/lineage"
-	"github.com/smallhq/small/protocol"
 )
-
-// Statement is an in-toto Statement v1.
-type Statement struct {
-	Type          string    `json:"_type"`
-	Subject       []Subject `json:"subject"`
-	PredicateType string    `json:"predicateType"`
-	Predicate     Predicate `json:"predicate"`
-}
-
-// Subject is what the statement is about: the artifact.
-type Subject struct {
-	Name   string            `json:"name"`
-	Digest map[string]string `json:"digest"`
-}
-
-// Predicate is a SLSA provenance v1 predicate.
-type Predicate struct {
-	BuildDefinition BuildDefinition `json:"buildDefinition"`
-	RunDetails      RunDetails      `json:"runDetails"`
-}
-
-// BuildDefinition says what was built from what.
-type BuildDefinition struct {
-	BuildType            string               `json:"buildType"`
-	ExternalParameters   map[string]any       `json:"externalParameters"`
-	ResolvedDependencies []ResourceDescriptor `json:"resolvedDependencies"`
-}
-
-// ResourceDescriptor names an input with its digests.
-type ResourceDescriptor struct {
-	Name        string            `json:"name"`
-	Digest      map[string]string `json:"digest"`
-	Annotations map[string]any    `json:"annotations,omitempty"`
-}
-
-// RunDetails says who built it, and when.
-type RunDetails struct {
-	Builder  Builder  `json:"builder"`
-	Metadata Metadata `json:"metadata"`
-}
-
-// Builder is the builder identity.
-type Builder struct {
-	ID string `json:"id"`
-}
-
-// Metadata identifies the build.
-type Metadata struct {
-	InvocationID string `json:"invocationId"`
-	StartedOn    string `json:"startedOn"`
-	FinishedOn   string `json:"finishedOn"`
-}
-
-// BuildType names small's build in provenance.
-const BuildType = "https://github.com/smallhq/small/blob/main/docs/protocol.md#build-commits"
 
 // NewCmdProvenance returns the provenance command.
 func NewCmdProvenance(f *cmdutil.Factory) *cobra.Command {
@@ -84,45 +22,13 @@ build commit. It is unsigned: sign it with your supply-chain tooling.`,
 		Example: `  $ small provenance article/hello-world.json > hello.intoto.json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, l, path, err := lineagecmd.ResolveArtifact(f, args[0], "provenance")
+			_, l, err := f.OpenLog()
 			if err != nil {
-				return err
+				return cmdutil.Classify(err)
 			}
-			vs, err := l.Versions(path, false)
+			st, err := l.Provenance(args[0])
 			if err != nil {
-				return err
-			}
-			if len(vs) == 0 || !vs[0].Found() {
-				return &cmdutil.ExitError{Code: cmdutil.ExitFindings, Err: errors.New(path + ": no lineage recorded for its current version")}
-			}
-			v := vs[0]
-			if v.Record.Action == lineage.Retracted {
-				return cmdutil.Usagef("%s was retracted by build %s: it has no current version", path, v.Build.ID.String()[:12])
-			}
-			rec := v.Record
-			when := v.Build.Committer.When.UTC().Format(time.RFC3339)
-			st := Statement{
-				Type:          "https://in-toto.io/Statement/v1",
-				Subject:       []Subject{{Name: rec.Artifact, Digest: map[string]string{"sha256": rec.SHA256, "gitBlob": rec.Blob}}},
-				PredicateType: "https://slsa.dev/provenance/v1",
-				Predicate: Predicate{
-					BuildDefinition: BuildDefinition{
-						BuildType: BuildType,
-						ExternalParameters: map[string]any{
-							"manifestCommit": v.Build.Trailer(protocol.TrailerManifestCommit),
-							"artifact":       rec.Artifact,
-						},
-						ResolvedDependencies: []ResourceDescriptor{
-							{Name: rec.Manifest, Digest: map[string]string{"gitCommit": rec.ManifestCommit, "gitBlob": rec.ManifestBlob},
-								Annotations: map[string]any{"kind": rec.Kind, "id": rec.ID, "actor": rec.Actor}},
-							{Name: "schemas", Digest: map[string]string{"sha256": strings.TrimPrefix(rec.SchemaDigest, "sha256:")}},
-						},
-					},
-					RunDetails: RunDetails{
-						Builder:  Builder{ID: v.Build.Trailer(protocol.TrailerBuilder)},
-						Metadata: Metadata{InvocationID: v.Build.ID.String(), StartedOn: when, FinishedOn: when},
-					},
-				},
+				return cmdutil.Classify(err)
 			}
 			return cmdutil.WriteJSON(f.IO.Out, st)
 		},

@@ -13,6 +13,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/cmd/internal/democmd"
 	"github.com/smallhq/small/cmd/internal/eventcmd"
+	"github.com/smallhq/small/cmd/internal/historycmd"
 	"github.com/smallhq/small/cmd/internal/hookscmd"
 	"github.com/smallhq/small/cmd/internal/initcmd"
 	"github.com/smallhq/small/cmd/internal/lineagecmd"
@@ -65,7 +66,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 		logcmd.NewCmdLog(f),
 		provenancecmd.NewCmdProvenance(f),
 		statuscmd.NewCmdStatus(f),
-		statuscmd.NewCmdHistory(f),
+		historycmd.NewCmdHistory(f),
 		eventcmd.NewCmdEvent(f),
 		rollbackcmd.NewCmdRollback(f),
 		schemacmd.NewCmdSchema(f),

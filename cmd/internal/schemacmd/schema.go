@@ -11,7 +11,6 @@ import (
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
-	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/schema"
 )
 
@@ -67,47 +66,24 @@ as Small-Schema-Digest.`,
 	return cmd
 }
 
-type kindJSON struct {
-	Name    string `json:"name"`
-	Defined string `json:"defined"`
-}
-
 func runList(opts *ListOptions) error {
 	r, err := opts.Factory.Repository()
 	if err != nil {
 		return err
 	}
-	snap, err := cmdutil.Snapshot(r, opts.Rev)
-	if err != nil {
-		return err
-	}
-	cfg, err := cmdutil.Config(snap)
-	if err != nil {
-		return err
-	}
-	s, err := content.LoadSchema(snap, cfg)
+	s, err := content.SchemaAt(r, opts.Rev)
 	var se *schema.Error
 	if errors.As(err, &se) {
-		rep := diag.Report{Command: "schema list", Diagnostics: se.Diagnostics}
-		for _, d := range rep.Diagnostics {
+		for _, d := range se.Diagnostics {
 			fmt.Fprintln(opts.IO.ErrOut, d.String())
 		}
 		return cmdutil.Findings
 	}
 	if err != nil {
-		return err
+		return cmdutil.Classify(err)
 	}
 	if opts.Format == diag.FormatJSON {
-		kinds := make([]kindJSON, len(s.Kinds))
-		for i, k := range s.Kinds {
-			kinds[i] = kindJSON{Name: k, Defined: s.Defined[k]}
-		}
-		return cmdutil.WriteJSON(opts.IO.Out, struct {
-			Protocol string     `json:"protocol"`
-			Dir      string     `json:"dir"`
-			Digest   string     `json:"digest"`
-			Kinds    []kindJSON `json:"kinds"`
-		}{protocol.Version, s.Dir, s.Digest, kinds})
+		return cmdutil.WriteJSON(opts.IO.Out, s.Listing())
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tDEFINED AT")

@@ -2,13 +2,9 @@
 package showcmd
 
 import (
-	"sort"
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
-	"github.com/smallhq/small/protocol"
 )
 
 // NewCmdShow returns the show command.
@@ -23,83 +19,16 @@ holds it. Name it by its path (article/hello-world.json) or by kind and id
   $ small show Article/hello-world | jq .title`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := f.Repository()
+			_, l, err := f.OpenLog()
 			if err != nil {
-				return err
+				return cmdutil.Classify(err)
 			}
-			short := cmdutil.ArtifactBranch(r)
-			branch := protocol.BranchRef(short)
-			tip, err := r.Ref(branch)
+			_, data, err := l.Artifact(args[0])
 			if err != nil {
-				return err
-			}
-			if tip.IsZero() {
-				return cmdutil.Usagef("%s does not exist yet: run small build first", short)
-			}
-			c, err := r.ReadCommit(tip)
-			if err != nil {
-				return err
-			}
-			files, err := r.TreeFiles(c.Tree, "")
-			if err != nil {
-				return err
-			}
-			name := args[0]
-			h, ok := files[name]
-			if !ok {
-				if kind, id, found := strings.Cut(name, "/"); found && !strings.Contains(id, "/") {
-					h, ok = files[strings.ToLower(kind)+"/"+id+".json"]
-				}
-			}
-			if !ok {
-				return cmdutil.Usagef("%s: no such artifact on %s%s", name, short, nearMatches(name, files))
-			}
-			data, err := r.ReadBlob(h)
-			if err != nil {
-				return err
+				return cmdutil.Classify(err)
 			}
 			_, err = f.IO.Out.Write(data)
 			return err
 		},
 	}
-}
-
-// nearMatches lists up to five artifact paths that share the most with name.
-func nearMatches[V any](name string, files map[string]V) string {
-	type cand struct {
-		path  string
-		score int
-	}
-	var cs []cand
-	base := strings.ToLower(name[strings.LastIndex(name, "/")+1:])
-	base = strings.TrimSuffix(base, ".json")
-	for p := range files {
-		if strings.HasPrefix(p, ".small/") {
-			continue
-		}
-		lp := strings.ToLower(p)
-		switch {
-		case strings.Contains(lp, base) && base != "":
-			cs = append(cs, cand{p, 2})
-		case strings.Contains(lp, strings.ToLower(name)):
-			cs = append(cs, cand{p, 1})
-		}
-	}
-	if len(cs) == 0 {
-		return ""
-	}
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].score != cs[j].score {
-			return cs[i].score > cs[j].score
-		}
-		return cs[i].path < cs[j].path
-	})
-	if len(cs) > 5 {
-		cs = cs[:5]
-	}
-	names := make([]string, len(cs))
-	for i, c := range cs {
-		names[i] = c.path
-	}
-	return "; did you mean " + strings.Join(names, ", ") + "?"
 }

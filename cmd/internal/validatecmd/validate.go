@@ -3,10 +3,6 @@
 package validatecmd
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,8 +21,6 @@ type Options struct {
 	Base    string
 	Format  string
 	Verbose bool
-	// Command names the report: "validate", or "check" for small check.
-	Command string
 }
 
 // NewCmdValidate returns the validate command; runF replaces the run
@@ -78,107 +72,14 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	snap, err := cmdutil.Snapshot(r, opts.Rev)
+	paths, err := cmdutil.RepoPaths(r.Root(), opts.Factory.Dir, opts.Paths)
 	if err != nil {
 		return err
 	}
-	cfg, err := cmdutil.Config(snap)
+	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Command: "validate"})
 	if err != nil {
-		return err
+		return cmdutil.Classify(err)
 	}
-	paths, err := repoPaths(r.Root(), opts.Factory.Dir, opts.Paths)
-	if err != nil {
-		return err
-	}
-	res, err := content.Validate(snap, cfg, content.Options{Paths: paths})
-	if err != nil {
-		return cmdutil.Usage(err)
-	}
-	if opts.Command != "" {
-		res.Report.Command = opts.Command
-	}
-	if opts.Base != "" {
-		ch := content.Change{Config: cfg, Result: res}
-		if ch.Base, err = cmdutil.CommitInfo(r, opts.Base); err != nil {
-			return err
-		}
-		if opts.Rev != "" {
-			if ch.Head, err = cmdutil.CommitInfo(r, opts.Rev); err != nil {
-				return err
-			}
-		}
-		ds, err := content.CheckLifecycle(r, ch)
-		if err != nil {
-			return &cmdutil.ExitError{Code: cmdutil.ExitRepo, Err: err}
-		}
-		res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
-		if ch.Head != nil {
-			ds, err := content.CheckBoundary(r, ch.Base, ch.Head, cfg)
-			if err != nil {
-				return &cmdutil.ExitError{Code: cmdutil.ExitRepo, Err: err}
-			}
-			res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
-		}
-		diag.Sort(res.Report.Diagnostics)
-	}
-	log.Debug("validated", "snapshot", snap.Name(), "manifests", res.Report.Manifests, "elapsed", time.Since(start).Round(time.Millisecond))
-	if err := write(opts, &res.Report); err != nil {
-		return err
-	}
-	if res.Report.Failed() {
-		return cmdutil.Findings
-	}
-	return nil
-}
-
-func write(opts *Options, rep *diag.Report) error {
-	switch opts.Format {
-	case diag.FormatJSON:
-		return rep.WriteJSON(opts.IO.Out)
-	case diag.FormatGitHub:
-		if err := rep.WriteGitHub(opts.IO.Out); err != nil {
-			return err
-		}
-		if name := os.Getenv("GITHUB_STEP_SUMMARY"); name != "" {
-			f, err := os.OpenFile(name, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-			if err != nil {
-				return fmt.Errorf("write job summary: %w", err)
-			}
-			defer f.Close()
-			return rep.WriteMarkdown(f)
-		}
-		return nil
-	}
-	return rep.WriteText(opts.IO.Out, opts.IO.ErrOut)
-}
-
-// repoPaths turns paths given on the command line (relative to where small
-// runs) into repository-relative, slash-separated paths.
-func repoPaths(root, dir string, args []string) ([]string, error) {
-	if len(args) == 0 {
-		return nil, nil
-	}
-	base := dir
-	if base == "" {
-		base = "."
-	}
-	base, err := filepath.Abs(base)
-	if err != nil {
-		return nil, err
-	}
-	root, _ = filepath.EvalSymlinks(root)
-	base, _ = filepath.EvalSymlinks(base)
-	out := make([]string, 0, len(args))
-	for _, a := range args {
-		p := a
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(base, p)
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return nil, cmdutil.Usagef("%s: outside the repository", a)
-		}
-		out = append(out, filepath.ToSlash(rel))
-	}
-	return out, nil
+	log.Debug("validated", "manifests", res.Report.Manifests, "elapsed", time.Since(start).Round(time.Millisecond))
+	return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
 }

@@ -1,3 +1,5 @@
+// The few things small asks of the git CLI itself, where go-git falls short.
+
 package repo
 
 import (

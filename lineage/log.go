@@ -2,23 +2,16 @@ package lineage
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
 
-// The notes refs of small/v1.
-const (
-	NotesLineage   = protocol.NotesLineage
-	NotesLifecycle = protocol.NotesLifecycle
-)
-
 // Version is one version of an artifact: the build that wrote (or
 // retracted) it, and the record of where it came from.
 type Version struct {
-	Build  *repo.CommitInfo
+	Build  *repo.Commit
 	Record Record
 	// Missing says why there is no record, when there is none: a build
 	// without a lineage note, or a note without a line for this artifact.
@@ -32,6 +25,7 @@ func (v Version) Found() bool { return v.Missing == "" }
 // lineage and lifecycle notes of each build, looked up one at a time.
 type Log struct {
 	r         *repo.Repository
+	branch    string // full ref name
 	tip       repo.Hash
 	lineage   *repo.NotesLookup
 	lifecycle *repo.NotesLookup // opened on first use
@@ -42,28 +36,40 @@ type Log struct {
 // ErrNoBuild is an artifact branch that does not exist yet.
 var ErrNoBuild = errors.New("no build yet")
 
-// OpenLog opens the history of branch (a full ref name).
-func OpenLog(r *repo.Repository, branch string) (*Log, error) {
+// NoBuildError is an artifact branch that does not exist yet; it is ErrNoBuild.
+type NoBuildError struct{ Branch string }
+
+func (e *NoBuildError) Error() string {
+	return protocol.BranchName(e.Branch) + " does not exist yet: run small build first"
+}
+
+func (e *NoBuildError) Is(target error) bool { return target == ErrNoBuild }
+
+// Open opens the history of the artifact branch (a full ref name).
+func Open(r *repo.Repository, branch string) (*Log, error) {
 	tip, err := r.Ref(branch)
 	if err != nil {
 		return nil, err
 	}
 	if tip.IsZero() {
-		return nil, ErrNoBuild
+		return nil, &NoBuildError{Branch: branch}
 	}
-	lin, err := r.LookupNotes(NotesLineage)
+	lin, err := r.LookupNotes(protocol.NotesLineage)
 	if err != nil {
 		return nil, err
 	}
-	return &Log{r: r, tip: tip, lineage: lin}, nil
+	return &Log{r: r, branch: branch, tip: tip, lineage: lin}, nil
 }
+
+// Branch is the artifact branch's full ref name.
+func (l *Log) Branch() string { return l.branch }
 
 // Tip is the newest build.
 func (l *Log) Tip() repo.Hash { return l.tip }
 
 // Walk calls fn with each build commit, newest first, following first
 // parents, until fn returns false or history ends.
-func (l *Log) Walk(fn func(c *repo.CommitInfo) (bool, error)) error {
+func (l *Log) Walk(fn func(c *repo.Commit) (bool, error)) error {
 	for h := l.tip; !h.IsZero(); {
 		c, err := l.r.ReadCommit(h)
 		if err != nil {
@@ -104,7 +110,7 @@ func (l *Log) Records(build repo.Hash) ([]Record, bool, error) {
 // Events returns the lifecycle events of a build.
 func (l *Log) Events(build repo.Hash) ([]Event, error) {
 	if l.lifecycle == nil {
-		lif, err := l.r.LookupNotes(NotesLifecycle)
+		lif, err := l.r.LookupNotes(protocol.NotesLifecycle)
 		if err != nil {
 			return nil, err
 		}
@@ -157,13 +163,13 @@ func (l *Log) Versions(path string, all bool) ([]Version, error) {
 	entryOf := func(tree repo.Hash) repo.Hash {
 		id, ok := entries[tree]
 		if !ok {
-			id = l.r.EntryID(tree, top)
+			id, _, _ = l.r.Lookup(tree, top)
 			clear(entries) // one step of the walk needs at most the last one
 			entries[tree] = id
 		}
 		return id
 	}
-	visit := func(c *repo.CommitInfo, parentTree repo.Hash, hasParent bool) (bool, error) {
+	visit := func(c *repo.Commit, parentTree repo.Hash, hasParent bool) (bool, error) {
 		if hasParent && entryOf(c.Tree) == entryOf(parentTree) {
 			return true, nil
 		}
@@ -186,12 +192,12 @@ func (l *Log) Versions(path string, all bool) ([]Version, error) {
 			return err == nil, err
 		}
 		out = append(out, Version{Build: c, Record: Record{Artifact: path, Action: action},
-			Missing: "no lineage recorded: build " + c.ID.String()[:12] + " has no note in " + NotesLineage})
+			Missing: "no lineage recorded: build " + c.ID.Short() + " has no note in " + protocol.NotesLineage})
 		return all, nil
 	}
-	var pending *repo.CommitInfo
+	var pending *repo.Commit
 	stopped := false
-	err := l.Walk(func(c *repo.CommitInfo) (bool, error) {
+	err := l.Walk(func(c *repo.Commit) (bool, error) {
 		if pending != nil {
 			more, err := visit(pending, c.Tree, true)
 			if err != nil || !more {
@@ -210,15 +216,15 @@ func (l *Log) Versions(path string, all bool) ([]Version, error) {
 }
 
 // changedBy compares path in a build and its first parent.
-func (l *Log) changedBy(c *repo.CommitInfo, path string) (bool, string, error) {
-	now := l.r.FileBlob(c.Tree, path)
+func (l *Log) changedBy(c *repo.Commit, path string) (bool, string, error) {
+	now := l.fileAt(c.Tree, path)
 	before := repo.ZeroHash
 	if len(c.Parents) > 0 {
 		p, err := l.r.ReadCommit(c.Parents[0])
 		if err != nil {
 			return false, "", err
 		}
-		before = l.r.FileBlob(p.Tree, path)
+		before = l.fileAt(p.Tree, path)
 	}
 	switch {
 	case now == before:
@@ -229,6 +235,14 @@ func (l *Log) changedBy(c *repo.CommitInfo, path string) (bool, string, error) {
 		return true, Retracted, nil
 	}
 	return true, Updated, nil
+}
+
+// fileAt is the blob of the file at path in tree, or ZeroHash.
+func (l *Log) fileAt(tree repo.Hash, path string) repo.Hash {
+	if h, dir, ok := l.r.Lookup(tree, path); ok && !dir {
+		return h
+	}
+	return repo.ZeroHash
 }
 
 // ParseEvents reads a lifecycle note, passing over lines that are not events.
@@ -251,7 +265,7 @@ func ParseEvents(note []byte) []Event {
 func (l *Log) ArtifactsOf(manifestPath string, limit int) ([]Version, error) {
 	var out []Version
 	quoted := `"manifest":"` + manifestPath + `"`
-	err := l.Walk(func(c *repo.CommitInfo) (bool, error) {
+	err := l.Walk(func(c *repo.Commit) (bool, error) {
 		text, ok, err := l.lineage.Note(c.ID)
 		if err != nil || !ok || !strings.Contains(string(text), quoted) {
 			return err == nil, err
@@ -273,7 +287,7 @@ func (l *Log) Has(path string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return !l.r.FileBlob(c.Tree, path).IsZero(), nil
+	return !l.fileAt(c.Tree, path).IsZero(), nil
 }
 
 // CurrentFiles lists the artifacts at the tip, path to blob.
@@ -287,24 +301,9 @@ func (l *Log) CurrentFiles() (map[string]repo.Hash, error) {
 		return nil, err
 	}
 	for p := range files {
-		if strings.HasPrefix(p, ".small/") {
+		if strings.HasPrefix(p, protocol.IndexDir+"/") {
 			delete(files, p)
 		}
 	}
 	return files, nil
-}
-
-// NotFoundError is an artifact or manifest path small knows nothing of,
-// with the paths that come closest.
-type NotFoundError struct {
-	Name string
-	Near []string
-}
-
-func (e *NotFoundError) Error() string {
-	msg := fmt.Sprintf("%s: no such artifact or manifest in the build history", e.Name)
-	if len(e.Near) > 0 {
-		msg += "; did you mean " + strings.Join(e.Near, ", ") + "?"
-	}
-	return msg
 }

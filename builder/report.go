@@ -1,0 +1,72 @@
+package builder
+
+import (
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
+)
+
+// ChangeReport is one artifact change as plan and build report it.
+type ChangeReport struct {
+	Path   string `json:"path"`
+	Action string `json:"action"`
+	Diff   string `json:"diff,omitempty"` // unified diff, when asked for
+}
+
+// PlanReport is what a build would do, as small plan reports it.
+type PlanReport struct {
+	Protocol       string         `json:"protocol"`
+	ManifestCommit string         `json:"manifestCommit"`
+	Changes        []ChangeReport `json:"changes"`
+}
+
+// Summary is the plan as small plan reports it; with diffs, each change
+// carries its unified diff.
+func (p *Plan) Summary(diffs bool) PlanReport {
+	out := PlanReport{Protocol: protocol.Version, ManifestCommit: p.ManifestCommit.ID.String(), Changes: []ChangeReport{}}
+	for _, ch := range p.Changes {
+		c := ChangeReport{Path: ch.Path, Action: ch.Action}
+		if diffs {
+			c.Diff = UnifiedDiff(ch.Path, ch.Old, ch.New)
+		}
+		out.Changes = append(out.Changes, c)
+	}
+	return out
+}
+
+// BuildReport is what a build wrote, as small build reports it.
+type BuildReport struct {
+	Protocol       string         `json:"protocol"`
+	Branch         string         `json:"branch"`
+	Commit         string         `json:"commit,omitempty"`
+	Written        bool           `json:"written"`
+	ManifestCommit string         `json:"manifestCommit"`
+	SchemaDigest   string         `json:"schemaDigest"`
+	Evaluated      int            `json:"evaluated"`
+	Manifests      int            `json:"manifests"`
+	Changes        []ChangeReport `json:"changes"`
+}
+
+// Summary is the applied plan as small build reports it.
+func (res *Result) Summary(p *Plan) BuildReport {
+	out := BuildReport{Protocol: protocol.Version, Branch: p.Branch, Written: res.Written, ManifestCommit: p.ManifestCommit.ID.String(),
+		SchemaDigest: p.SchemaDigest, Evaluated: p.Evaluated, Manifests: p.Manifests, Changes: []ChangeReport{}}
+	if !res.Commit.IsZero() {
+		out.Commit = res.Commit.String()
+	}
+	for _, c := range p.Changes {
+		out.Changes = append(out.Changes, ChangeReport{Path: c.Path, Action: c.Action})
+	}
+	return out
+}
+
+// Build prepares the build of rev against the artifact branch and, when the
+// plan has no findings, applies it. A plan with findings is returned with a
+// nil result: nothing was written.
+func Build(r *repo.Repository, rev string) (*Plan, *Result, error) {
+	p, err := Prepare(r, rev)
+	if err != nil || p.Report.Failed() {
+		return p, nil, err
+	}
+	res, err := Apply(r, p)
+	return p, res, err
+}

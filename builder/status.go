@@ -1,0 +1,104 @@
+package builder
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/smallhq/small/config"
+	"github.com/smallhq/small/content"
+	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
+	"github.com/smallhq/small/schema"
+)
+
+// StatusEntry is one artifact's place in its lifecycle.
+type StatusEntry struct {
+	Kind     string         `json:"kind"`
+	ID       string         `json:"id"`
+	Artifact string         `json:"artifact"`
+	State    string         `json:"state"`
+	Since    string         `json:"since,omitempty"` // when it entered the state
+	By       *lineage.Actor `json:"by,omitempty"`    // who moved it there
+	Next     []string       `json:"next"`            // what may happen next; * marks a human-only state
+	Manifest string         `json:"manifest"`
+}
+
+// StatusReport is where every artifact of the latest build stands.
+type StatusReport struct {
+	Protocol  string        `json:"protocol"`
+	Artifacts []StatusEntry `json:"artifacts"`
+}
+
+// StatusFilter narrows a status; the zero filter keeps every artifact.
+type StatusFilter struct {
+	Kind  string // case-insensitive
+	State string
+}
+
+// Status lists every artifact of the latest build on l's branch with its
+// lifecycle state, when and by whom it entered that state (the newest event
+// that did), and the states it may move to next under the schemas it was
+// built with.
+func Status(r *repo.Repository, l *lineage.Log, f StatusFilter) (*StatusReport, error) {
+	entries, mc, err := Current(r, l.Branch())
+	if err != nil {
+		return nil, err
+	}
+	kinds, err := schemasAt(r, mc)
+	if err != nil {
+		return nil, fmt.Errorf("the schemas of the latest build: %w", err)
+	}
+	rep := &StatusReport{Protocol: protocol.Version, Artifacts: []StatusEntry{}}
+	out := rep.Artifacts
+	pending := map[[2]string]int{}
+	for _, e := range entries {
+		if f.Kind != "" && !strings.EqualFold(e.Kind, f.Kind) || f.State != "" && e.State() != f.State {
+			continue
+		}
+		lc := kinds.Lifecycle(e.Kind)
+		next := []string{}
+		for _, n := range lc.Next(e.State()) {
+			if lc.HumanOnlyState(n) {
+				n += "*"
+			}
+			next = append(next, n)
+		}
+		pending[[2]string{e.Kind, e.ID}] = len(out)
+		out = append(out, StatusEntry{Kind: e.Kind, ID: e.ID, State: e.State(), Next: next, Manifest: e.Path,
+			Artifact: protocol.ArtifactPath(e.Kind, e.ID)})
+	}
+	left := len(pending)
+	err = l.Walk(func(c *repo.Commit) (bool, error) {
+		evs, err := l.Events(c.ID)
+		if err != nil {
+			return false, err
+		}
+		for _, ev := range evs {
+			i, ok := pending[[2]string{ev.Kind, ev.ID}]
+			if !ok || out[i].Since != "" || ev.To != out[i].State {
+				continue
+			}
+			actor := ev.Actor
+			out[i].Since, out[i].By = ev.Time, &actor
+			left--
+		}
+		return left > 0, nil
+	})
+	rep.Artifacts = out
+	return rep, err
+}
+
+// schemasAt loads the schemas of the commit a build was made from.
+func schemasAt(r *repo.Repository, manifestCommit repo.Hash) (*schema.Schema, error) {
+	c, err := r.ReadCommit(manifestCommit)
+	if err != nil {
+		return nil, err
+	}
+	snap := r.Snapshot(c)
+	cfg, err := config.Load(snap)
+	if err != nil {
+		return nil, err
+	}
+	return content.LoadSchema(snap, cfg)
+}

@@ -1,0 +1,228 @@
+package repo
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// Signature is a commit's author or committer.
+type Signature struct {
+	Name  string
+	Email string
+	When  time.Time // its zone is kept
+}
+
+// Commit is what small reads of a commit: identity, tree, parents, people
+// and message.
+type Commit struct {
+	ID        Hash
+	Tree      Hash
+	Parents   []Hash
+	Author    Signature
+	Committer Signature
+	Message   string
+}
+
+// Subject is the first line of the message.
+func (c *Commit) Subject() string {
+	s, _, _ := strings.Cut(c.Message, "\n")
+	return s
+}
+
+// Trailers parses the message's trailer block as git interpret-trailers does.
+func (c *Commit) Trailers() []Trailer { return ParseTrailers(c.Message) }
+
+// Trailer returns the last value of a trailer key (case-insensitive), or "".
+func (c *Commit) Trailer(key string) string {
+	v := ""
+	for _, t := range c.Trailers() {
+		if strings.EqualFold(t.Key, key) {
+			v = t.Value
+		}
+	}
+	return v
+}
+
+func commitOf(c *object.Commit) *Commit {
+	return &Commit{
+		ID: fromPlumbing(c.Hash), Tree: fromPlumbing(c.TreeHash), Parents: fromPlumbingAll(c.ParentHashes),
+		Author:    Signature{Name: c.Author.Name, Email: c.Author.Email, When: c.Author.When},
+		Committer: Signature{Name: c.Committer.Name, Email: c.Committer.Email, When: c.Committer.When},
+		Message:   c.Message,
+	}
+}
+
+// RevisionError is a revision that does not name a commit.
+type RevisionError struct {
+	Rev string
+	Err error
+}
+
+func (e *RevisionError) Error() string {
+	return fmt.Sprintf("unknown revision %q: %v", e.Rev, e.Err)
+}
+
+func (e *RevisionError) Unwrap() error { return e.Err }
+
+// Resolve resolves a revision (a branch, tag, hex id, HEAD~2, …) to a
+// commit. A revision that names no commit here is a *RevisionError that
+// says why: no commits yet, beyond a shallow clone, not fetched.
+func (r *Repository) Resolve(rev string) (*Commit, error) {
+	h, err := r.git.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		if errors.Is(err, plumbing.ErrReferenceNotFound) && rev == "HEAD" {
+			return nil, &RevisionError{Rev: rev, Err: errors.New("the current branch has no commits yet")}
+		}
+		if errors.Is(err, plumbing.ErrObjectNotFound) && r.shallow() {
+			return nil, &RevisionError{Rev: rev, Err: errors.New("it lies beyond the history of this shallow clone: fetch more (git fetch --deepen=N, or git fetch --unshallow)")}
+		}
+		return nil, &RevisionError{Rev: rev, Err: err}
+	}
+	c, err := r.git.CommitObject(*h)
+	if err != nil {
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return nil, &RevisionError{Rev: rev, Err: fmt.Errorf("commit %s is not in this clone: fetch it first", h)}
+		}
+		return nil, &RevisionError{Rev: rev, Err: err}
+	}
+	return commitOf(c), nil
+}
+
+// ReadCommit reads a commit by id.
+func (r *Repository) ReadCommit(h Hash) (*Commit, error) {
+	var c *object.Commit
+	err := r.again(func() (err error) {
+		c, err = r.git.CommitObject(h.plumbing())
+		return err
+	})
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		if r.shallow() {
+			return nil, fmt.Errorf("commit %s is beyond the history of this shallow clone: fetch more (git fetch --deepen=N, or git fetch --unshallow)", h)
+		}
+		return nil, fmt.Errorf("commit %s is not in this repository: fetch it first", h)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", h, err)
+	}
+	return commitOf(c), nil
+}
+
+// HasCommit reports whether the commit is in the repository.
+func (r *Repository) HasCommit(h Hash) bool {
+	_, err := r.git.CommitObject(h.plumbing())
+	return err == nil
+}
+
+// IsShallowBoundary reports whether h is where a shallow clone's history ends.
+func (r *Repository) IsShallowBoundary(h Hash) bool {
+	hs, err := r.git.Storer.Shallow()
+	if err != nil {
+		return false
+	}
+	for _, s := range hs {
+		if fromPlumbing(s) == h {
+			return true
+		}
+	}
+	return false
+}
+
+// shallow reports whether the repository is a shallow clone.
+func (r *Repository) shallow() bool {
+	hs, err := r.git.Storer.Shallow()
+	return err == nil && len(hs) > 0
+}
+
+// ReadBlob returns a blob's bytes.
+func (r *Repository) ReadBlob(h Hash) ([]byte, error) {
+	var b *object.Blob
+	err := r.again(func() (err error) {
+		b, err = r.git.BlobObject(h.plumbing())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	rd, err := b.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	// One allocation of the right size: a first build's note is megabytes.
+	var buf bytes.Buffer
+	buf.Grow(int(b.Size) + bytes.MinRead)
+	_, err = buf.ReadFrom(rd)
+	return buf.Bytes(), err
+}
+
+func (r *Repository) tree(h Hash) (*object.Tree, error) {
+	var t *object.Tree
+	err := r.again(func() (err error) {
+		t, err = r.git.TreeObject(h.plumbing())
+		return err
+	})
+	return t, err
+}
+
+// Lookup finds what path names within tree: a file's blob or a directory's
+// tree (dir), and whether there is anything there. The empty tree
+// (ZeroHash) holds nothing.
+func (r *Repository) Lookup(tree Hash, path string) (id Hash, dir bool, ok bool) {
+	if tree.IsZero() {
+		return ZeroHash, false, false
+	}
+	t, err := r.tree(tree)
+	if err != nil {
+		return ZeroHash, false, false
+	}
+	e, err := t.FindEntry(path)
+	if err != nil {
+		return ZeroHash, false, false
+	}
+	return fromPlumbing(e.Hash), e.Mode == filemode.Dir, true
+}
+
+// TreeFiles lists the files below dir in a tree (all of it for ""), as
+// path to blob id; a missing dir gives an empty map.
+func (r *Repository) TreeFiles(tree Hash, dir string) (map[string]Hash, error) {
+	t, err := r.tree(tree)
+	if err != nil {
+		return nil, fmt.Errorf("read tree %s: %w", tree, err)
+	}
+	if dir != "" && dir != "." {
+		t, err = t.Tree(dir)
+		if errors.Is(err, object.ErrDirectoryNotFound) {
+			return map[string]Hash{}, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s in tree %s: %w", dir, tree, err)
+		}
+	}
+	out := map[string]Hash{}
+	w := object.NewTreeWalker(t, true, nil)
+	defer w.Close()
+	for {
+		name, e, err := w.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("walk tree %s: %w", tree, err)
+		}
+		if e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
+			continue
+		}
+		if dir != "" && dir != "." {
+			name = dir + "/" + name
+		}
+		out[name] = fromPlumbing(e.Hash)
+	}
+}

@@ -1,0 +1,168 @@
+package repo
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// ErrRefMoved is a ref that no longer has the value a compare-and-swap expected.
+var ErrRefMoved = errors.New("ref moved")
+
+// RefMovedError says which ref moved, and to what, or that another process
+// holds its lock.
+type RefMovedError struct {
+	Ref           string
+	Expected, Got Hash
+	Locked        string // the lock file another process holds, if that is why
+}
+
+func (e *RefMovedError) Error() string {
+	if e.Locked != "" {
+		return fmt.Sprintf("%s is being updated by another process (%s exists; remove it if no git or small is running)", e.Ref, e.Locked)
+	}
+	return fmt.Sprintf("%s moved underneath (expected %s, found %s)", e.Ref, short(e.Expected), short(e.Got))
+}
+
+func (e *RefMovedError) Is(target error) bool { return target == ErrRefMoved }
+
+func short(h Hash) string {
+	if h.IsZero() {
+		return "none"
+	}
+	return h.Short()
+}
+
+// Ref returns the value of a ref (e.g. refs/heads/small/artifacts), or
+// ZeroHash when it does not exist.
+func (r *Repository) Ref(name string) (Hash, error) {
+	ref, err := r.git.Storer.Reference(plumbing.ReferenceName(name))
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return ZeroHash, nil
+	}
+	if err != nil {
+		return ZeroHash, fmt.Errorf("read %s: %w", name, err)
+	}
+	return fromPlumbing(ref.Hash()), nil
+}
+
+// UpdateRef sets ref name to new if it still has the value old (ZeroHash:
+// it must not exist), as git does: under name.lock, created exclusively,
+// written, synced and renamed over the ref, so that a crash leaves the ref
+// at its old or its new value. A ref that moved is a *RefMovedError.
+//
+// While small holds a lock it also holds an flock on it, which the kernel
+// drops when the process dies: a lock left by a killed small is recognised
+// as stale and taken over, so the next build completes. A lock held by a
+// live small, or freshly made by git, is waited for, up to lockWait.
+func (r *Repository) UpdateRef(name string, new, old Hash) error {
+	if r.commonDir == "" {
+		return r.updateRefInMemory(name, new, old)
+	}
+	file := filepath.Join(r.commonDir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	lock := file + ".lock"
+	f, err := acquireLock(lock)
+	if err != nil {
+		if errors.Is(err, errLocked) {
+			return &RefMovedError{Ref: name, Expected: old, Locked: lock}
+		}
+		return fmt.Errorf("lock %s: %w", name, err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			os.Remove(lock)
+			f.Close()
+		}
+	}()
+	cur, err := r.Ref(name)
+	if err != nil {
+		return err
+	}
+	if cur != old {
+		return &RefMovedError{Ref: name, Expected: old, Got: cur}
+	}
+	if _, err := io.WriteString(f, new.String()+"\n"); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := os.Rename(lock, file); err != nil {
+		return fmt.Errorf("update %s: %w", name, err)
+	}
+	committed = true
+	return f.Close()
+}
+
+var errLocked = errors.New("locked")
+
+const (
+	lockWait     = 2 * time.Second
+	lockStaleAge = 100 * time.Millisecond
+)
+
+// acquireLock creates lock exclusively and flocks it, taking over a stale
+// lock (unflocked and older than lockStaleAge) and waiting for a live one.
+func acquireLock(lock string) (*os.File, error) {
+	deadline := time.Now().Add(lockWait)
+	for {
+		f, err := os.OpenFile(lock, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+				f.Close()
+				os.Remove(lock)
+				return nil, err
+			}
+			return f, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, err
+		}
+		if stale(lock) {
+			os.Remove(lock)
+			continue
+		}
+		if time.Now().After(deadline) {
+			return nil, errLocked
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stale reports whether nobody holds an existing lock file: no process has
+// it flocked, and it is older than a live git would keep a lock.
+func stale(lock string) bool {
+	f, err := os.Open(lock)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return false
+	}
+	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	st, err := f.Stat()
+	return err == nil && time.Since(st.ModTime()) > lockStaleAge
+}
+
+// updateRefInMemory is UpdateRef for a repository without a git directory.
+func (r *Repository) updateRefInMemory(name string, new, old Hash) error {
+	cur, err := r.Ref(name)
+	if err != nil {
+		return err
+	}
+	if cur != old {
+		return &RefMovedError{Ref: name, Expected: old, Got: cur}
+	}
+	return r.git.Storer.SetReference(plumbing.NewHashReference(plumbing.ReferenceName(name), new.plumbing()))
+}
