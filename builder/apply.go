@@ -1,0 +1,175 @@
+package builder
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
+	"github.com/smallhq/small/version"
+)
+
+// Result is what Apply wrote.
+type Result struct {
+	Commit    repo.Hash // the new build commit (or the tip, when up to date)
+	Written   bool
+	Lineage   repo.Hash // the lineage notes commit
+	Lifecycle repo.Hash // the lifecycle notes commit
+}
+
+// Apply writes the plan: objects first (one packfile), then the notes refs,
+// then the artifact branch, each with compare-and-swap. Because the build
+// commit's id is a function of its inputs, a build killed between two steps
+// is completed by the next one, which makes the same commit.
+func Apply(r *repo.Repository, p *Plan) (*Result, error) {
+	res, err := apply(r, p)
+	var moved *repo.RefMovedError
+	if errors.As(err, &moved) {
+		return nil, fmt.Errorf("%w: run small build again", err)
+	}
+	return res, err
+}
+
+func apply(r *repo.Repository, p *Plan) (*Result, error) {
+	if p.Report.Failed() {
+		return nil, errors.New("the plan has findings: nothing to write")
+	}
+	if p.against {
+		return nil, errors.New("a plan against another revision cannot be applied")
+	}
+	if p.UpToDate() {
+		return &Result{Commit: tipOf(p)}, nil
+	}
+	m := p.ManifestCommit
+	builder := repo.Signature{Name: p.Config.Builder.Name, Email: p.Config.Builder.Email, When: m.Committer.When}
+	w := r.NewObjectWriter()
+	files := make(map[string]repo.Hash, len(p.out.files)+1)
+	for a, h := range p.out.files {
+		if data, ok := p.out.blobs[a]; ok {
+			if _, err := w.Blob(data); err != nil {
+				return nil, err
+			}
+		}
+		files[a] = h
+	}
+	meta, err := json.Marshal(p.out.index)
+	if err != nil {
+		return nil, err
+	}
+	if files[IndexMeta], err = w.Blob(append(meta, '\n')); err != nil {
+		return nil, err
+	}
+	for name, h := range p.out.keptIndex {
+		files[name] = h
+	}
+	for name, data := range p.out.indexFiles {
+		if files[name], err = w.Blob(data); err != nil {
+			return nil, err
+		}
+	}
+	tree, err := w.FileTree(files)
+	if err != nil {
+		return nil, err
+	}
+	var parents []repo.Hash
+	if p.Previous != nil {
+		parents = []repo.Hash{p.Previous.ID}
+	}
+	commit, err := w.Commit(repo.CommitSpec{Tree: tree, Parents: parents, Author: builder, Committer: builder, Message: p.Message()})
+	if err != nil {
+		return nil, err
+	}
+	lineageNote, lifecycleNote, err := p.notes()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Commit: commit, Written: true}
+	set := func(note []byte) repo.NoteEdit { return func([]byte) ([]byte, error) { return note, nil } }
+	notes, err := r.WriteNotes(w, []repo.NotesChange{
+		{Ref: protocol.NotesLineage, Edits: map[repo.Hash]repo.NoteEdit{commit: set(lineageNote)}},
+		{Ref: protocol.NotesLifecycle, Edits: map[repo.Hash]repo.NoteEdit{commit: set(lifecycleNote)}},
+	}, builder, fmt.Sprintf("Notes added by small build for %s\n", commit.Short()), func(stage string) {
+		switch stage {
+		case "objects":
+			crashPoint("after-objects")
+		case protocol.NotesLineage:
+			crashPoint("after-lineage")
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Lineage, res.Lifecycle = notes[0], notes[1]
+	crashPoint("after-notes")
+	old := repo.ZeroHash
+	if p.Previous != nil {
+		old = p.Previous.ID
+	}
+	if err := r.UpdateRef(p.Branch, commit, old); err != nil {
+		var moved *repo.RefMovedError
+		if errors.As(err, &moved) && moved.Got == commit {
+			return res, nil // a concurrent build of the same input won: same commit
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+func tipOf(p *Plan) repo.Hash {
+	if p.Previous == nil {
+		return repo.ZeroHash
+	}
+	return p.Previous.ID
+}
+
+// Message is the build commit's canonical message: a subject, a summary and
+// the trailers of small/v1.
+func (p *Plan) Message() string {
+	created, updated, retracted := p.Counts()
+	m := p.ManifestCommit
+	var b strings.Builder
+	fmt.Fprintf(&b, "Build %s: %d created, %d updated, %d retracted\n\n", m.ID.Short(), created, updated, retracted)
+	fmt.Fprintf(&b, "Built by small build from manifest commit %s\n(%s).\n\n", m.ID.Short(), m.Subject())
+	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerManifestCommit, m.ID)
+	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerSchemaDigest, p.SchemaDigest)
+	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerBuilder, version.Builder())
+	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerProtocol, protocol.Version)
+	return b.String()
+}
+
+// notes renders the lineage and lifecycle notes of the build.
+func (p *Plan) notes() ([]byte, []byte, error) {
+	when := eventTime(p.ManifestCommit)
+	var recs []lineage.Record
+	var events []lineage.Event
+	for _, c := range p.Changes {
+		o := c.Owner
+		data, blob := c.New, c.NewBlob
+		if c.Action == lineage.Retracted {
+			data, blob = c.Old, c.OldBlob
+		}
+		sum := sha256.Sum256(data)
+		recs = append(recs, lineage.Record{
+			Artifact: c.Path, Blob: blob.String(), SHA256: hex.EncodeToString(sum[:]), Action: c.Action,
+			Kind: o.Kind, ID: o.ID, Manifest: o.Path, ManifestBlob: o.Blob, ManifestCommit: o.Commit,
+			Actor: o.Actor, SchemaDigest: p.SchemaDigest,
+		})
+		ev := lineage.Event{Time: when, Event: c.Action, Artifact: c.Path, Kind: o.Kind, ID: o.ID, ManifestCommit: o.Commit, Actor: o.Actor}
+		if c.Action == lineage.Created {
+			ev.To = o.Status
+		}
+		events = append(events, ev)
+	}
+	events = append(events, p.out.events...)
+	lin, err := lineage.JSONLines(recs)
+	if err != nil {
+		return nil, nil, err
+	}
+	lif, err := lineage.JSONLines(events)
+	return lin, lif, err
+}

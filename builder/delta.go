@@ -1,0 +1,195 @@
+package builder
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
+)
+
+// delta is what a build has to do relative to the previous one.
+type delta struct {
+	changed      map[string]repo.Hash // manifests to evaluate: path -> blob
+	replaced     []IndexEntry         // previous entries of changed and removed manifests
+	keptInShards []IndexEntry         // unchanged entries that share a shard with a change
+	dirty        map[string]bool      // index shards to rewrite; nil: all
+	count        int                  // manifests in the commit
+}
+
+// fullDelta evaluates every manifest of m; with reuse, manifests whose blob
+// the previous index has are kept (a shallow clone, where the previous
+// manifest commit is missing).
+func fullDelta(r *repo.Repository, prev *prior, m *repo.Commit, dir string, reuse bool) (*delta, error) {
+	all, err := r.TreeFiles(m.Tree, dir)
+	if err != nil {
+		return nil, err
+	}
+	d := &delta{changed: map[string]repo.Hash{}}
+	for fp, h := range all {
+		if protocol.IsManifestFile(fp) {
+			d.changed[fp] = h
+		}
+	}
+	d.count = len(d.changed)
+	idx, err := prev.fullIndex(r)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range idx.Manifests {
+		if reuse && d.changed[e.Path].String() == e.Blob {
+			delete(d.changed, e.Path)
+			d.keptInShards = append(d.keptInShards, e)
+			continue
+		}
+		d.replaced = append(d.replaced, e)
+	}
+	return d, nil
+}
+
+// incrementalDelta finds the manifests that changed between the previous
+// build's manifest commit and m by comparing their trees, descending only
+// into subtrees that differ, and reads only the index shards they live in.
+func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, dir string) (*delta, error) {
+	old, err := r.ReadCommit(prev.manifestCommit)
+	if err != nil {
+		return nil, err
+	}
+	newSub, oldSub := subtree(r, m.Tree, dir), subtree(r, old.Tree, dir)
+	added, err := r.DiffTrees(newSub, oldSub, dir)
+	if err != nil {
+		return nil, err
+	}
+	gone, err := r.DiffTrees(oldSub, newSub, dir)
+	if err != nil {
+		return nil, err
+	}
+	d := &delta{changed: map[string]repo.Hash{}, dirty: map[string]bool{}, count: prev.index.Count}
+	for fp, h := range added {
+		if protocol.IsManifestFile(fp) {
+			d.changed[fp] = h
+			d.dirty[shardOf(fp)] = true
+			if _, ok := gone[fp]; !ok {
+				d.count++
+			}
+		}
+	}
+	touched := map[string]bool{}
+	for fp := range gone {
+		if protocol.IsManifestFile(fp) {
+			touched[fp] = true
+			d.dirty[shardOf(fp)] = true
+			if _, ok := added[fp]; !ok {
+				d.count--
+			}
+		}
+	}
+	entries, err := prev.shardEntries(r, d.dirty)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if touched[e.Path] {
+			d.replaced = append(d.replaced, e)
+		} else if _, ok := d.changed[e.Path]; !ok {
+			d.keptInShards = append(d.keptInShards, e)
+		}
+	}
+	return d, nil
+}
+
+// conflicts reports (kind, id) pairs and artifact paths that the fresh
+// entries claim twice, among themselves or with manifests kept from the
+// previous build. A clash with a kept manifest shows as an artifact path of
+// the previous tree that none of the replaced manifests built.
+func (d *delta) conflicts(r *repo.Repository, prev *prior, fresh []IndexEntry) ([]diag.Diagnostic, error) {
+	if d.dirty == nil {
+		return uniqueness(append(slices.Clone(d.keptInShards), fresh...)), nil
+	}
+	released := map[string]bool{}
+	for _, e := range d.replaced {
+		for _, a := range e.Artifacts {
+			released[a] = true
+		}
+	}
+	clash := false
+	for _, e := range fresh {
+		for _, a := range e.Artifacts {
+			if _, ok := prev.files[a]; ok && !released[a] {
+				clash = true
+			}
+		}
+	}
+	if !clash {
+		return uniqueness(fresh), nil
+	}
+	// Rare: name the other manifests, from the whole previous index.
+	idx, err := prev.fullIndex(r)
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]IndexEntry{}
+	for _, e := range idx.Manifests {
+		all[e.Path] = e
+	}
+	for _, e := range d.replaced {
+		delete(all, e.Path)
+	}
+	for _, e := range fresh {
+		all[e.Path] = e
+	}
+	return uniqueness(slices.Collect(maps.Values(all))), nil
+}
+
+// subtree is the id of the directory dir in tree, or ZeroHash.
+func subtree(r *repo.Repository, tree repo.Hash, dir string) repo.Hash {
+	if h, isDir, ok := r.Lookup(tree, dir); ok && isDir {
+		return h
+	}
+	return repo.ZeroHash
+}
+
+// uniqueness reports (kind, id) pairs and artifact paths claimed twice.
+func uniqueness(entries []IndexEntry) []diag.Diagnostic {
+	var ds []diag.Diagnostic
+	byID := map[[2]string][]string{}
+	byPath := map[string][]string{}
+	for _, e := range entries {
+		k := [2]string{e.Kind, e.ID}
+		byID[k] = append(byID[k], e.Path)
+		for _, a := range e.Artifacts {
+			byPath[a] = append(byPath[a], e.Path)
+		}
+	}
+	others := func(all []string, me string) string {
+		var o []string
+		for _, x := range all {
+			if x != me {
+				o = append(o, x)
+			}
+		}
+		return strings.Join(o, ", ")
+	}
+	dupDoc := map[string]bool{}
+	for k, paths := range byID {
+		if len(paths) > 1 {
+			dupDoc[protocol.ArtifactPath(k[0], k[1])] = true
+			for _, p := range paths {
+				ds = append(ds, diag.Diagnostic{File: p, Path: protocol.FieldID, Code: diag.CodeIDDuplicate, Severity: diag.Error,
+					Message: fmt.Sprintf("%s %q is also defined in %s: expected each kind and id once", k[0], k[1], others(paths, p))})
+			}
+		}
+	}
+	for a, paths := range byPath {
+		if len(paths) > 1 && !dupDoc[a] {
+			for _, p := range paths {
+				ds = append(ds, diag.Diagnostic{File: p, Code: diag.CodeOutputClash, Severity: diag.Error,
+					Message: fmt.Sprintf("artifact %s is also built by %s: expected each artifact path once", a, others(paths, p))})
+			}
+		}
+	}
+	return ds
+}

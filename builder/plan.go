@@ -1,0 +1,499 @@
+// Package builder turns a validated manifest commit into the next commit of
+// the artifact branch: deterministic, incremental, with trailers and lineage
+// and lifecycle notes. Nothing else writes the artifact branch. It also
+// answers from the latest build's index: where each artifact stands
+// (Status), and which manifest version to bring back (StageRollback).
+package builder
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/smallhq/small/config"
+	"github.com/smallhq/small/content"
+	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
+	"github.com/smallhq/small/schema"
+	"github.com/smallhq/small/version"
+)
+
+// Change is one artifact a build creates, updates or retracts.
+type Change struct {
+	Path     string
+	Action   string
+	Old, New []byte // content before and after (nil when absent)
+	OldBlob  repo.Hash
+	NewBlob  repo.Hash
+	Owner    *IndexEntry // the manifest that caused the change
+}
+
+// Plan is what a build would do, computed without writing anything.
+type Plan struct {
+	Branch         string // full ref name of the artifact branch
+	ManifestCommit *repo.Commit
+	Config         *config.Config
+	SchemaDigest   string
+	Previous       *repo.Commit // the artifact branch's tip; nil before the first build
+	Full           bool         // every manifest was evaluated
+	Evaluated      int          // manifests evaluated
+	Manifests      int          // manifests in the commit
+	Report         diag.Report  // findings; a plan with errors must not be applied
+	Changes        []Change     // sorted by path
+	out            output       // what Apply writes
+	against        bool         // computed against another plan: for reading only
+	restated       bool         // schemas, small.cue or builder changed since the previous build
+}
+
+// output is what a plan would write, beyond its changes: the new tree's
+// files, the bytes of the artifacts it renders, its index, and the lifecycle
+// events that are not artifact changes.
+type output struct {
+	files      map[string]repo.Hash // the new tree's artifacts, path to blob
+	blobs      map[string][]byte    // bytes of the artifacts the plan renders
+	index      Index
+	indexFiles map[string][]byte    // index shards to write
+	keptIndex  map[string]repo.Hash // index shards kept from the previous build
+	events     []lineage.Event      // rollbacks and status changes
+}
+
+// UpToDate reports whether the build would change nothing: no artifact,
+// and neither the schemas, small.cue nor the builder it rests on.
+func (p *Plan) UpToDate() bool { return len(p.Changes) == 0 && !p.restated }
+
+// Counts returns how many artifacts are created, updated and retracted.
+func (p *Plan) Counts() (created, updated, retracted int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case lineage.Created:
+			created++
+		case lineage.Updated:
+			updated++
+		case lineage.Retracted:
+			retracted++
+		}
+	}
+	return
+}
+
+// NotABuildError is an artifact branch tip that small did not write.
+type NotABuildError struct{ Branch, Commit string }
+
+func (e *NotABuildError) Error() string {
+	return fmt.Sprintf("%s is at %s, which has no %s trailer: only small build writes this branch", e.Branch, repo.ShortID(e.Commit), protocol.TrailerManifestCommit)
+}
+
+// NotFetchedError is an artifact branch that origin has and this clone does not.
+type NotFetchedError struct{ Branch string }
+
+func (e *NotFetchedError) Error() string {
+	return fmt.Sprintf("%s exists on origin but not here: fetch it first (git fetch origin %s:%s 'refs/notes/small/*:refs/notes/small/*'), so that this build continues its history",
+		e.Branch, e.Branch, e.Branch)
+}
+
+// Prepare computes the build of rev against the artifact branch's tip: it
+// reads the previous build, validates and renders the manifests that
+// changed since (all of them when the schemas, small.cue or the builder
+// changed), and lists the artifact changes. It writes nothing.
+func Prepare(r *repo.Repository, rev string) (*Plan, error) {
+	return prepare(r, rev, nil, true)
+}
+
+// PrepareFresh computes the build of rev as if nothing had been built yet:
+// every manifest evaluated, every artifact created. Such a plan is for
+// reading, and as the base of PrepareAgainst; it cannot be applied.
+func PrepareFresh(r *repo.Repository, rev string) (*Plan, error) {
+	p, err := prepare(r, rev, nil, false)
+	if p != nil {
+		p.against = true
+	}
+	return p, err
+}
+
+// PrepareAgainst computes the build of rev against base, the plan of another
+// revision computed as if nothing had been built: what rev changes relative
+// to base. Such a plan is for reading (small plan --base); it cannot be applied.
+func PrepareAgainst(r *repo.Repository, rev string, base *Plan) (*Plan, error) {
+	return prepare(r, rev, base, false)
+}
+
+// prepare computes a plan against base, or against the artifact branch's tip
+// when base is nil and readTip is set, or against nothing. Its phases, in
+// order: read the inputs, read the previous build, diff the manifests,
+// validate and render the changed ones, attribute them to their commits and
+// actors, check uniqueness, and compute the new index, the artifact changes
+// and the lifecycle events. A phase that finds problems ends the plan with
+// them in its report.
+func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, error) {
+	in, err := readInputs(r, rev)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plan{Branch: protocol.BranchRef(in.cfg.Artifacts.Branch), ManifestCommit: in.commit, Config: in.cfg,
+		Report: diag.Report{Command: "build"}, against: base != nil}
+	if in.broken != nil {
+		p.Report = in.broken.Report // broken schemas are findings, reported like validate's
+		p.Report.Command = "build"
+		return p, nil
+	}
+	p.SchemaDigest = in.schema.Digest
+
+	// The previous build is the cache.
+	prev, err := previousBuild(r, p.Branch, base, readTip)
+	if err != nil {
+		return nil, err
+	}
+	p.Previous = prev.commit
+	reuse := prev.restsOn(in)
+	if reuse && prev.manifestCommit == in.commit.ID {
+		p.Manifests = prev.index.Count
+		p.Report.Manifests = p.Manifests
+		p.out.index = *prev.index
+		return p, nil // up to date: nothing to read
+	}
+	p.Full = !reuse
+	// A build with new schemas, small.cue or builder is recorded even if no
+	// artifact changes: its commit names what the artifacts now rest on,
+	// and the next build can be incremental again.
+	p.restated = !reuse && p.Previous != nil
+
+	d, err := diffManifests(r, prev, in, reuse)
+	if err != nil {
+		return nil, err
+	}
+	p.Manifests, p.Report.Manifests = d.count, d.count
+
+	rendered, err := render(in, d)
+	if err != nil {
+		return nil, err
+	}
+	p.Evaluated = len(d.changed)
+	p.Report.Diagnostics = rendered.Report.Diagnostics
+	if p.Report.Failed() {
+		diag.Sort(p.Report.Diagnostics)
+		return p, nil
+	}
+
+	who := &attribution{r: r, isAgent: in.cfg.IsAgent, actors: map[repo.Hash]lineage.Actor{}, rollbackOf: map[repo.Hash]string{}}
+	fresh, rollbacks, err := attribute(r, who, in, prev, d, rendered)
+	var shallow *repo.ShallowError
+	if errors.As(err, &shallow) && p.Previous == nil {
+		b := in.cfg.Artifacts.Branch
+		return nil, fmt.Errorf("%w; or, if %s has been built elsewhere, fetch it: git fetch origin %s:%s", err, b, b, b)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	// Kinds and ids, and artifact paths, are unique across the repository.
+	if p.Report.Diagnostics, err = d.conflicts(r, prev, fresh); err != nil {
+		return nil, err
+	}
+	diag.Sort(p.Report.Diagnostics)
+	if p.Report.Failed() {
+		return p, nil
+	}
+
+	p.out.index, p.out.indexFiles, p.out.keptIndex = newIndex(prev, d, fresh, in.configBlob)
+	p.out.blobs = rendered.blobs
+	if p.out.files, p.Changes, err = artifactChanges(r, who, in.commit, prev, d, fresh, rendered.blobs); err != nil {
+		return nil, err
+	}
+	p.out.events = stateEvents(in.commit, d.replaced, fresh, rollbacks)
+	return p, nil
+}
+
+// inputs are what a build reads of its manifest commit.
+type inputs struct {
+	commit     *repo.Commit
+	snap       repo.Snapshot
+	cfg        *config.Config
+	schema     *schema.Schema
+	configBlob string          // blob id of small.cue
+	broken     *content.Result // the findings, when the schemas do not compile
+}
+
+// readInputs reads the manifest commit rev names, its small.cue and its
+// schemas. Schemas that do not compile are not an error: the findings are
+// in broken.
+func readInputs(r *repo.Repository, rev string) (*inputs, error) {
+	m, err := r.Resolve(rev)
+	if err != nil {
+		return nil, err
+	}
+	in := &inputs{commit: m, snap: r.Snapshot(m)}
+	if in.cfg, err = config.Load(in.snap); err != nil {
+		return nil, err
+	}
+	in.schema, err = content.LoadSchema(in.snap, in.cfg)
+	var se *schema.Error
+	if errors.As(err, &se) {
+		in.broken, err = content.Validate(in.snap, in.cfg, content.Options{})
+		return in, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	configID, _, _ := r.Lookup(m.Tree, protocol.ConfigFile)
+	in.configBlob = configID.String()
+	return in, nil
+}
+
+// previousBuild is the build a plan is computed against: base, or the
+// artifact branch's tip when readTip is set, or an empty build.
+func previousBuild(r *repo.Repository, branch string, base *Plan, readTip bool) (*prior, error) {
+	var prev *prior
+	if base != nil {
+		prev = base.asPrior()
+	} else if readTip {
+		var err error
+		if prev, err = readPrevious(r, branch); err != nil {
+			return nil, err
+		}
+	}
+	if prev == nil {
+		prev = &prior{files: map[string]repo.Hash{}, index: &Index{}, loaded: true}
+	}
+	return prev, nil
+}
+
+// restsOn reports whether the previous build was made from the same schemas,
+// small.cue and builder as in: then its artifacts of unchanged manifests
+// stand, and only changed manifests need evaluating.
+func (pr *prior) restsOn(in *inputs) bool {
+	return pr.schemaDigest == in.schema.Digest && pr.builder == version.Builder() && pr.index.Config == in.configBlob
+}
+
+// diffManifests finds the manifests to evaluate: those that changed since
+// the previous build's manifest commit when reuse allows (comparing trees),
+// every one otherwise.
+func diffManifests(r *repo.Repository, prev *prior, in *inputs, reuse bool) (*delta, error) {
+	if reuse && r.HasCommit(prev.manifestCommit) {
+		return incrementalDelta(r, prev, in.commit, in.cfg.Manifests)
+	}
+	return fullDelta(r, prev, in.commit, in.cfg.Manifests, reuse)
+}
+
+// rendering is the outcome of validating and rendering the changed manifests.
+type rendering struct {
+	*content.Result
+	blobs map[string][]byte // artifact bytes by path
+}
+
+// render validates the changed manifests and renders their artifacts.
+func render(in *inputs, d *delta) (*rendering, error) {
+	out := &rendering{Result: &content.Result{}, blobs: map[string][]byte{}}
+	if len(d.changed) == 0 {
+		return out, nil
+	}
+	changed := slices.Sorted(maps.Keys(d.changed))
+	res, err := content.Validate(in.snap, in.cfg, content.Options{Paths: changed, Artifacts: true})
+	if err != nil {
+		return nil, err
+	}
+	out.Result = res
+	for _, mf := range res.Manifests {
+		for _, a := range mf.Artifacts {
+			out.blobs[a.Path] = a.Data
+		}
+	}
+	return out, nil
+}
+
+// attribution says who made commits, and which version a commit rolls
+// back, reading each commit once.
+type attribution struct {
+	r          *repo.Repository
+	isAgent    func(email string) bool
+	actors     map[repo.Hash]lineage.Actor
+	rollbackOf map[repo.Hash]string // a commit's Small-Rollback-Of trailer
+}
+
+// of returns the actor of commit h and the build its Small-Rollback-Of
+// trailer names ("" for none).
+func (a *attribution) of(h repo.Hash) (lineage.Actor, string, error) {
+	if actor, ok := a.actors[h]; ok {
+		return actor, a.rollbackOf[h], nil
+	}
+	c, err := a.r.ReadCommit(h)
+	if err != nil {
+		return lineage.Actor{}, "", err
+	}
+	actor := lineage.ActorOf(c, a.isAgent)
+	a.actors[h], a.rollbackOf[h] = actor, c.Trailer(protocol.TrailerRollbackOf)
+	return actor, a.rollbackOf[h], nil
+}
+
+// attribute makes the index entries of the changed manifests: each with the
+// commit that introduced its version and that commit's actor. It also
+// returns the versions brought back by a rollback commit.
+func attribute(r *repo.Repository, who *attribution, in *inputs, prev *prior, d *delta, rendered *rendering) ([]IndexEntry, []rollback, error) {
+	known := map[repo.Hash]map[string]repo.Hash{}
+	if !prev.manifestCommit.IsZero() && !r.HasCommit(prev.manifestCommit) {
+		// A shallow clone: the previous build's index stands in for the
+		// history before it.
+		idx, err := prev.fullIndex(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		files := map[string]repo.Hash{}
+		for _, e := range idx.Manifests {
+			files[e.Path], _ = repo.ParseHash(e.Blob)
+		}
+		known[prev.manifestCommit] = files
+	}
+	intro, err := r.Introductions(in.commit.ID, in.cfg.Manifests, d.changed, known)
+	if err != nil {
+		return nil, nil, err
+	}
+	prevBlob := map[[2]string]string{}
+	for _, e := range d.replaced {
+		prevBlob[[2]string{e.Kind, e.ID}] = e.Blob
+	}
+	var fresh []IndexEntry
+	var rollbacks []rollback
+	for _, mf := range rendered.Manifests {
+		e := IndexEntry{Path: mf.Path, Blob: d.changed[mf.Path].String(), Kind: mf.Kind, ID: mf.ID, Status: mf.Status}
+		if h, ok := intro[mf.Path]; ok {
+			e.Commit = h.String()
+			var of string
+			if e.Actor, of, err = who.of(h); err != nil {
+				return nil, nil, err
+			}
+			// Recorded once, when the rolled-back version is new, not again
+			// when a full rebuild evaluates it anew.
+			if of != "" && prevBlob[[2]string{mf.Kind, mf.ID}] != e.Blob {
+				rollbacks = append(rollbacks, rollback{of: of, entry: len(fresh)})
+			}
+		}
+		for _, a := range mf.Artifacts {
+			e.Artifacts = append(e.Artifacts, a.Path)
+		}
+		fresh = append(fresh, e)
+	}
+	return fresh, rollbacks, nil
+}
+
+// newIndex computes the new build's index: its metadata, the shards the
+// changes touch, and the shards kept as they were.
+func newIndex(prev *prior, d *delta, fresh []IndexEntry, configBlob string) (Index, map[string][]byte, map[string]repo.Hash) {
+	entries := append(slices.Clone(d.keptInShards), fresh...)
+	slices.SortFunc(entries, func(a, b IndexEntry) int { return strings.Compare(a.Path, b.Path) })
+	idx := Index{Protocol: protocol.Version, Config: configBlob, Count: d.count}
+	if d.dirty == nil {
+		idx.Manifests = entries
+		return idx, renderShards(entries, nil), nil
+	}
+	kept := map[string]repo.Hash{}
+	for name, h := range prev.indexFiles {
+		// Shards the change does not touch; never the metadata, which
+		// every build writes anew.
+		if shard, ok := strings.CutPrefix(name, IndexDir+"/"); ok && !d.dirty[shard] {
+			kept[name] = h
+		}
+	}
+	return idx, renderShards(entries, d.dirty), kept
+}
+
+// artifactChanges computes the new tree's files (the previous ones, less
+// what the replaced manifests built, plus what the changed ones build) and
+// the changes, sorted by path. A retraction is attributed to the commit
+// being built, which no longer has the manifest.
+func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev *prior, d *delta, fresh []IndexEntry, blobs map[string][]byte) (map[string]repo.Hash, []Change, error) {
+	w := r.NewObjectWriter() // only to compute blob ids; Apply writes
+	files := maps.Clone(prev.files)
+	prevOwner := map[string]IndexEntry{}
+	for _, e := range d.replaced {
+		for _, a := range e.Artifacts {
+			prevOwner[a] = e
+			delete(files, a)
+		}
+	}
+	owner := map[string]*IndexEntry{}
+	for i := range fresh {
+		e := &fresh[i]
+		for _, a := range e.Artifacts {
+			owner[a] = e
+			h, err := w.Blob(blobs[a])
+			if err != nil {
+				return nil, nil, err
+			}
+			files[a] = h
+		}
+	}
+	var changes []Change
+	for a := range owner {
+		old, had := prev.files[a]
+		switch h := files[a]; {
+		case !had:
+			changes = append(changes, Change{Path: a, Action: lineage.Created, New: blobs[a], NewBlob: h, Owner: owner[a]})
+		case old != h:
+			oldData, err := prev.read(r, a, old)
+			if err != nil {
+				return nil, nil, err
+			}
+			changes = append(changes, Change{Path: a, Action: lineage.Updated, Old: oldData, New: blobs[a], OldBlob: old, NewBlob: h, Owner: owner[a]})
+		}
+	}
+	for a, po := range prevOwner {
+		if _, ok := files[a]; ok {
+			continue
+		}
+		old := prev.files[a]
+		oldData, err := prev.read(r, a, old)
+		if err != nil {
+			return nil, nil, err
+		}
+		// The record still names the manifest.
+		o := po
+		o.Commit = m.ID.String()
+		if o.Actor, _, err = who.of(m.ID); err != nil {
+			return nil, nil, err
+		}
+		changes = append(changes, Change{Path: a, Action: lineage.Retracted, Old: oldData, OldBlob: old, Owner: &o})
+	}
+	slices.SortFunc(changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
+	return files, changes, nil
+}
+
+// stateEvents are the lifecycle events of a build that are not artifact
+// changes: versions brought back by a rollback, and status changes, matched
+// by kind and id so that a renamed file keeps its history.
+func stateEvents(m *repo.Commit, replaced, fresh []IndexEntry, rollbacks []rollback) []lineage.Event {
+	when := eventTime(m)
+	var evs []lineage.Event
+	for _, rb := range rollbacks {
+		e := fresh[rb.entry]
+		evs = append(evs, lineage.Event{Time: when, Event: lineage.RolledBack,
+			Artifact: protocol.ArtifactPath(e.Kind, e.ID), Kind: e.Kind, ID: e.ID,
+			ManifestCommit: e.Commit, Actor: e.Actor, RollbackOf: rb.of})
+	}
+	before := map[[2]string]IndexEntry{}
+	for _, e := range replaced {
+		before[[2]string{e.Kind, e.ID}] = e
+	}
+	for _, e := range fresh {
+		if b, ok := before[[2]string{e.Kind, e.ID}]; ok && b.Status != "" && b.Status != e.Status {
+			evs = append(evs, lineage.Event{Time: when, Event: lineage.Transitioned,
+				Artifact: protocol.ArtifactPath(e.Kind, e.ID), Kind: e.Kind, ID: e.ID,
+				From: b.Status, To: e.Status, ManifestCommit: e.Commit, Actor: e.Actor})
+		}
+	}
+	return evs
+}
+
+// eventTime is when a build's events happened: the manifest commit's
+// committer date, in UTC so that lines sorted as text are in time order.
+func eventTime(m *repo.Commit) string { return m.Committer.When.UTC().Format(time.RFC3339) }
+
+// rollback is a manifest version brought back by a commit with a
+// Small-Rollback-Of trailer.
+type rollback struct {
+	of    string // the build whose version it brings back
+	entry int    // index in fresh
+}

@@ -1,0 +1,106 @@
+package builder
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
+	"github.com/smallhq/small/version"
+)
+
+// prior is the build a plan is computed against: the artifact branch's tip,
+// or an in-memory plan of another revision.
+type prior struct {
+	commit         *repo.Commit // nil for an in-memory plan
+	manifestCommit repo.Hash
+	schemaDigest   string
+	builder        string
+	files          map[string]repo.Hash
+	index          *Index               // its Manifests are there once loaded
+	loaded         bool                 // index.Manifests holds every entry
+	indexFiles     map[string]repo.Hash // the index's own files in the build tree
+	blobs          map[string][]byte    // bytes not in the repository yet
+}
+
+// read returns an artifact's bytes as the prior build has them.
+func (pr *prior) read(r *repo.Repository, path string, h repo.Hash) ([]byte, error) {
+	if b, ok := pr.blobs[path]; ok {
+		return b, nil
+	}
+	return r.ReadBlob(h)
+}
+
+// fullIndex loads every entry of the prior build's index.
+func (pr *prior) fullIndex(r *repo.Repository) (*Index, error) {
+	if !pr.loaded {
+		es, err := readShards(r, pr.indexFiles, nil)
+		if err != nil {
+			return nil, err
+		}
+		pr.index.Manifests, pr.loaded = es, true
+	}
+	return pr.index, nil
+}
+
+// shardEntries returns the entries of the given index shards.
+func (pr *prior) shardEntries(r *repo.Repository, shards map[string]bool) ([]IndexEntry, error) {
+	if pr.loaded {
+		var out []IndexEntry
+		for _, e := range pr.index.Manifests {
+			if shards[shardOf(e.Path)] {
+				out = append(out, e)
+			}
+		}
+		return out, nil
+	}
+	return readShards(r, pr.indexFiles, shards)
+}
+
+func (p *Plan) asPrior() *prior {
+	return &prior{manifestCommit: p.ManifestCommit.ID, schemaDigest: p.SchemaDigest, builder: version.Builder(),
+		files: p.out.files, index: &p.out.index, loaded: true, blobs: p.out.blobs}
+}
+
+// readPrevious reads the artifact branch's tip, its files and its index's
+// metadata; nil when there is no build yet. Index entries are read on demand.
+func readPrevious(r *repo.Repository, branch string) (*prior, error) {
+	tip, err := r.Ref(branch)
+	if err != nil {
+		return nil, err
+	}
+	if tip.IsZero() {
+		// A first build here while origin has builds would start a second
+		// history that origin refuses.
+		short := protocol.BranchName(branch)
+		if remote, _ := r.Ref("refs/remotes/origin/" + short); !remote.IsZero() {
+			return nil, &NotFetchedError{Branch: short}
+		}
+		return nil, nil
+	}
+	c, err := r.ReadCommit(tip)
+	if err != nil {
+		return nil, err
+	}
+	mc, ok := repo.ParseHash(c.Trailer(protocol.TrailerManifestCommit))
+	if !ok {
+		return nil, &NotABuildError{Branch: branch, Commit: tip.String()}
+	}
+	files, err := r.TreeFiles(c.Tree, "")
+	if err != nil {
+		return nil, err
+	}
+	indexFiles := map[string]repo.Hash{}
+	for name, h := range files {
+		if strings.HasPrefix(name, ".small/") {
+			indexFiles[name] = h
+			delete(files, name)
+		}
+	}
+	idx, err := readIndexMeta(r, indexFiles)
+	if err != nil {
+		return nil, fmt.Errorf("the index of %s: %w", tip.Short(), err)
+	}
+	return &prior{commit: c, manifestCommit: mc, schemaDigest: c.Trailer(protocol.TrailerSchemaDigest),
+		builder: c.Trailer(protocol.TrailerBuilder), files: files, index: idx, indexFiles: indexFiles}, nil
+}
