@@ -69,11 +69,7 @@ func Status(r *repo.Repository, l *lineage.Log, f StatusFilter) (*StatusReport, 
 			Artifact: protocol.ArtifactPath(e.Kind, e.ID)})
 	}
 	left := len(pending)
-	err = l.Walk(func(c *repo.Commit) (bool, error) {
-		evs, err := l.Events(c.ID)
-		if err != nil {
-			return false, err
-		}
+	err = l.WalkEvents(func(_ *repo.Commit, evs []lineage.Event) (bool, error) {
 		for _, ev := range evs {
 			i, ok := pending[[2]string{ev.Kind, ev.ID}]
 			if !ok || out[i].Since != "" || ev.To != out[i].State {

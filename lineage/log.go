@@ -123,6 +123,18 @@ func (l *Log) Events(build repo.Hash) ([]Event, error) {
 	return ParseEvents(text), nil
 }
 
+// WalkEvents calls fn with each build, newest first, and its lifecycle
+// events in the note's (time) order, until fn returns false or history ends.
+func (l *Log) WalkEvents(fn func(c *repo.Commit, events []Event) (bool, error)) error {
+	return l.Walk(func(c *repo.Commit) (bool, error) {
+		evs, err := l.Events(c.ID)
+		if err != nil {
+			return false, err
+		}
+		return fn(c, evs)
+	})
+}
+
 // recordFor finds the record of one artifact in a note: only the line that
 // names it is parsed (a first build's note holds a line per artifact).
 func recordFor(note []byte, quoted string) (Record, bool) {

@@ -133,11 +133,7 @@ func (l *Log) History(name string) (*HistoryReport, error) {
 		return nil, err
 	}
 	var builds [][]Event
-	err = l.Walk(func(c *repo.Commit) (bool, error) {
-		all, err := l.Events(c.ID)
-		if err != nil {
-			return false, err
-		}
+	err = l.WalkEvents(func(_ *repo.Commit, all []Event) (bool, error) {
 		var here []Event
 		for _, ev := range all {
 			if ev.Artifact == path {
@@ -212,13 +208,9 @@ type LogReport struct {
 func (l *Log) Builds(f Filter) (*LogReport, error) {
 	rep := &LogReport{Protocol: protocol.Version, Builds: []BuildEntry{}}
 	events := 0
-	err := l.Walk(func(c *repo.Commit) (bool, error) {
+	err := l.WalkEvents(func(c *repo.Commit, evs []Event) (bool, error) {
 		if !f.Since.IsZero() && c.Committer.When.Before(f.Since) {
 			return false, nil
-		}
-		evs, err := l.Events(c.ID)
-		if err != nil {
-			return false, err
 		}
 		var kept []Event
 		for _, e := range evs {

@@ -275,7 +275,7 @@ func (t *treeSnapshot) Read(name string, max int64) ([]byte, error) {
 func (t *treeSnapshot) readBlob(h plumbing.Hash, max int64) ([]byte, error) {
 	b, err := object.GetBlob(t.r.git.Storer, h)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
-		return nil, fmt.Errorf("its blob %s is not in this clone (a partial clone?): fetch it, e.g. git fetch origin, or git checkout the commit", h.String()[:12])
+		return nil, fmt.Errorf("its blob %s is not in this clone (a partial clone?): fetch it, e.g. git fetch origin, or git checkout the commit", fromPlumbing(h).Short())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
@@ -294,7 +294,7 @@ func (t *treeSnapshot) readBlob(h plumbing.Hash, max int64) ([]byte, error) {
 func blobBytes(f *object.File, max int64) ([]byte, error) {
 	r, err := f.Reader()
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
-		return nil, fmt.Errorf("its blob %s is not in this clone (a partial clone?): fetch it, e.g. git fetch origin, or git checkout the commit", f.Hash.String()[:12])
+		return nil, fmt.Errorf("its blob %s is not in this clone (a partial clone?): fetch it, e.g. git fetch origin, or git checkout the commit", fromPlumbing(f.Hash).Short())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", f.Hash, err)
