@@ -1,6 +1,7 @@
-// Package content checks a repository's content at one snapshot: it reads the
-// configuration, the schemas and the manifests, and validates every manifest
-// on all cores.
+// Package content applies a repository's rules to its content: it validates
+// every manifest of a snapshot against its kind on all cores, checks a change
+// against the lifecycle and the agent boundary (Check), and states the
+// small/v1 contract those rules follow (DescribeContract).
 package content
 
 import (

@@ -1,5 +1,6 @@
-// Package schema loads a repository's schemas (a CUE package, one definition per
-// kind) and validates manifests against them.
+// Package schema loads a repository's kinds (a CUE package, one definition
+// per kind, each with its lifecycle) and validates and renders manifests
+// against them.
 package schema
 
 import (

@@ -1,5 +1,6 @@
 // Package cmdutil holds what every small command shares: the IO streams,
-// exit codes, and opening the repository a command works on.
+// the exit codes and the mapping of domain errors to them, opening the
+// repository and its build history, and the renderings several commands use.
 package cmdutil
 
 import (
