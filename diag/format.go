@@ -163,3 +163,17 @@ func escapeProperty(s string) string {
 func cell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
 }
+
+// Failure is what --format json prints when a command fails before it has
+// a report to give: one small/v1 object on stdout, with the exit code.
+type Failure struct {
+	Protocol string       `json:"protocol"`
+	Error    FailureError `json:"error"`
+}
+
+// FailureError says what failed.
+type FailureError struct {
+	ExitCode    int          `json:"exitCode"`
+	Message     string       `json:"message"`
+	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
+}

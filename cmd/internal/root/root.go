@@ -113,18 +113,10 @@ func Main(args []string, io *cmdutil.IOStreams) int {
 // writeJSONError keeps the promise of --format json, one small/v1 object on
 // stdout, when a command fails before it has a report to give.
 func writeJSONError(io *cmdutil.IOStreams, code int, err error) {
-	type jsonError struct {
-		ExitCode    int               `json:"exitCode"`
-		Message     string            `json:"message"`
-		Diagnostics []diag.Diagnostic `json:"diagnostics,omitempty"`
-	}
-	e := jsonError{ExitCode: code, Message: err.Error()}
+	f := diag.Failure{Protocol: protocol.Version, Error: diag.FailureError{ExitCode: code, Message: err.Error()}}
 	var ce *config.Error
 	if errors.As(err, &ce) {
-		e.Diagnostics = ce.Diagnostics
+		f.Error.Diagnostics = ce.Diagnostics
 	}
-	cmdutil.WriteJSON(io.Out, struct {
-		Protocol string    `json:"protocol"`
-		Error    jsonError `json:"error"`
-	}{protocol.Version, e})
+	cmdutil.WriteJSON(io.Out, f)
 }
