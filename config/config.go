@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"sort"
 	"strings"
 
@@ -54,10 +53,11 @@ func (c *Config) ManifestLimits() manifest.Limits {
 	return manifest.Limits{MaxBytes: c.Limits.ManifestBytes, MaxDepth: c.Limits.Depth, MaxAliasNodes: c.Limits.AliasNodes, MaxNodes: c.Limits.Nodes}
 }
 
-// IsAgent reports whether an author e-mail matches one of the agent globs.
+// IsAgent reports whether an author e-mail matches one of the agent globs
+// (see MatchGlob).
 func (c *Config) IsAgent(email string) bool {
 	for _, g := range c.Agents {
-		if ok, _ := path.Match(strings.ToLower(g), strings.ToLower(email)); ok {
+		if MatchGlob(g, email) {
 			return true
 		}
 	}
@@ -118,6 +118,17 @@ func Parse(filename string, src []byte) (*Config, error) {
 	var c Config
 	if err := v.Decode(&c); err != nil {
 		return nil, &Error{diagnostics(err, diag.CodeConfigInvalid, filename)}
+	}
+	var ds []diag.Diagnostic
+	for i, g := range c.Agents {
+		if err := CheckGlob(g); err != nil {
+			line, col := position(v.LookupPath(cue.MakePath(cue.Str("agents"), cue.Index(i))).Pos())
+			ds = append(ds, diag.Diagnostic{File: filename, Line: line, Column: col, Path: fmt.Sprintf("agents.%d", i),
+				Code: diag.CodeConfigInvalid, Severity: diag.Error, Message: err.Error()})
+		}
+	}
+	if len(ds) > 0 {
+		return nil, &Error{ds}
 	}
 	return &c, nil
 }

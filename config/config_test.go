@@ -39,3 +39,44 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchGlob(t *testing.T) {
+	for _, tc := range []struct {
+		glob, email string
+		want        bool
+	}{
+		{"*[bot]@users.noreply.github.com", "copilot[bot]@users.noreply.github.com", true},
+		{"*[bot]@users.noreply.github.com", "12345+copilot[bot]@users.noreply.github.com", true},
+		{"*[bot]@users.noreply.github.com", "b@users.noreply.github.com", false},
+		{"*[bot]@users.noreply.github.com", "ann@users.noreply.github.com", false},
+		{"*@bots.example.com", "Claude@BOTS.example.com", true},
+		{"*@bots.example.com", "ann@example.com", false},
+		{"*@bots.example.com", "x@bots.example.com.evil.org", false},
+		{"bot+*@example.com", "bot+docs@example.com", true},
+		{"bot+*@example.com", "bot@example.com", false},
+		{"a?c@x.io", "abc@x.io", true},
+		{"a?c@x.io", "ac@x.io", false},
+		{"**@x.io", "a@x.io", true},
+		{"a*b*c*d*e*f*g*h@x.io", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@x.io", false},
+		{"ann@example.com", "ann@example.com", true},
+		{"ann@example.com", "ann@example.co", false},
+	} {
+		if got := MatchGlob(tc.glob, tc.email); got != tc.want {
+			t.Errorf("MatchGlob(%q, %q) = %v, want %v", tc.glob, tc.email, got, tc.want)
+		}
+	}
+}
+
+func TestMalformedAgentGlob(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"agents: [\n\t\"*@ok.example.com\",\n\t\"bots.example.com\",\n]\n", `small.cue:3:2: agents.1: "bots.example.com" is not an e-mail glob`},
+		{"agents: [\"@example.com\"]\n", `small.cue:1:10: agents.0: "@example.com": expected text on both sides of @`},
+		{"agents: [\"a@b@c\"]\n", `small.cue:1:10: agents.0: "a@b@c": expected one @`},
+	} {
+		_, err := Parse("small.cue", []byte(tc.src))
+		var ce *Error
+		if !errors.As(err, &ce) || !strings.HasPrefix(ce.Error(), tc.want) {
+			t.Errorf("%q:\n got %v\nwant prefix %s", tc.src, err, tc.want)
+		}
+	}
+}

@@ -293,8 +293,12 @@ func (l *Log) ArtifactsOf(manifestPath string, limit int) ([]Version, error) {
 	return out, err
 }
 
-// Has reports whether path is an artifact at the tip: one tree lookup.
+// Has reports whether path is an artifact at the tip: one tree lookup. The
+// build's own index (under .small/) is not an artifact.
 func (l *Log) Has(path string) (bool, error) {
+	if strings.HasPrefix(path, protocol.IndexDir+"/") {
+		return false, nil
+	}
 	c, err := l.r.ReadCommit(l.tip)
 	if err != nil {
 		return false, err

@@ -135,8 +135,8 @@ const maxNotesRetries = 5
 // ref meanwhile, it reads the notes again and applies the edits anew, so
 // that nobody's note is lost; a ref whose notes are already as edited is not
 // moved. checkpoint, when set, is called with "objects" once the objects are
-// written and with each ref's name once it has moved (crash tests stop the
-// process there). It returns the notes commits, in the order of changes.
+// written and with each ref's name once it has moved or was found as edited
+// already (crash tests stop the process there). It returns the notes commits, in the order of changes.
 func (r *Repository) WriteNotes(w *ObjectWriter, changes []NotesChange, author Signature, message string, checkpoint func(string)) ([]Hash, error) {
 	if checkpoint == nil {
 		checkpoint = func(string) {}
