@@ -100,15 +100,38 @@ func (e *NotFetchedError) Error() string {
 // reads the previous build, validates and renders the manifests that
 // changed since (all of them when the schemas, small.cue or the builder
 // changed), and lists the artifact changes. It writes nothing.
+//
+// A commit that does not descend from the last build's manifest commit is a
+// *NotDescendantError: the artifact history only moves forward.
 func Prepare(r *repo.Repository, rev string) (*Plan, error) {
-	return prepare(r, rev, nil, true)
+	return prepare(r, rev, nil, true, false)
+}
+
+// PrepareForced is Prepare that builds a commit which does not descend from
+// the last build's manifest commit (after history was rewritten, say).
+func PrepareForced(r *repo.Repository, rev string) (*Plan, error) {
+	return prepare(r, rev, nil, true, true)
+}
+
+// NotDescendantError is a commit to build that does not contain the last
+// build's manifest commit: building it would move the artifact history
+// backwards (a status would seem to go back, events out of order).
+type NotDescendantError struct {
+	Rev           string
+	Commit, Built repo.Hash
+	Branch        string
+}
+
+func (e *NotDescendantError) Error() string {
+	return fmt.Sprintf("%s (%s) does not contain %s, the manifest commit %s was last built from: build a commit that does (merge first), or, to build it anyway, small build --rev %s --force",
+		e.Rev, e.Commit.Short(), e.Built.Short(), protocol.BranchName(e.Branch), e.Rev)
 }
 
 // PrepareFresh computes the build of rev as if nothing had been built yet:
 // every manifest evaluated, every artifact created. Such a plan is for
 // reading, and as the base of PrepareAgainst; it cannot be applied.
 func PrepareFresh(r *repo.Repository, rev string) (*Plan, error) {
-	p, err := prepare(r, rev, nil, false)
+	p, err := prepare(r, rev, nil, false, false)
 	if p != nil {
 		p.against = true
 	}
@@ -119,7 +142,7 @@ func PrepareFresh(r *repo.Repository, rev string) (*Plan, error) {
 // revision computed as if nothing had been built: what rev changes relative
 // to base. Such a plan is for reading (small plan --base); it cannot be applied.
 func PrepareAgainst(r *repo.Repository, rev string, base *Plan) (*Plan, error) {
-	return prepare(r, rev, base, false)
+	return prepare(r, rev, base, false, false)
 }
 
 // prepare computes a plan against base, or against the artifact branch's tip
@@ -129,7 +152,7 @@ func PrepareAgainst(r *repo.Repository, rev string, base *Plan) (*Plan, error) {
 // actors, check uniqueness, and compute the new index, the artifact changes
 // and the lifecycle events. A phase that finds problems ends the plan with
 // them in its report.
-func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, error) {
+func prepare(r *repo.Repository, rev string, base *Plan, readTip, force bool) (*Plan, error) {
 	in, err := readInputs(r, rev)
 	if err != nil {
 		return nil, err
@@ -149,6 +172,17 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip bool) (*Plan, e
 		return nil, err
 	}
 	p.Previous = prev.commit
+	if p.Previous != nil && !force && r.HasCommit(prev.manifestCommit) {
+		// (A shallow clone may lack the last build's manifest commit; its
+		// index then stands in for the history, as in attribute.)
+		ok, err := r.IsAncestor(prev.manifestCommit, in.commit.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, &NotDescendantError{Rev: rev, Commit: in.commit.ID, Built: prev.manifestCommit, Branch: p.Branch}
+		}
+	}
 	reuse := prev.restsOn(in)
 	if reuse && prev.manifestCommit == in.commit.ID {
 		p.Manifests = prev.index.Count

@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
@@ -61,12 +62,38 @@ func (res *Result) Summary(p *Plan) BuildReport {
 
 // Build prepares the build of rev against the artifact branch and, when the
 // plan has no findings, applies it. A plan with findings is returned with a
-// nil result: nothing was written.
-func Build(r *repo.Repository, rev string) (*Plan, *Result, error) {
-	p, err := Prepare(r, rev)
+// nil result: nothing was written. With force, a commit that does not
+// descend from the last build's manifest commit is built too.
+func Build(r *repo.Repository, rev string, force bool) (*Plan, *Result, error) {
+	prepare := Prepare
+	if force {
+		prepare = PrepareForced
+	}
+	p, err := prepare(r, rev)
 	if err != nil || p.Report.Failed() {
 		return p, nil, err
 	}
 	res, err := Apply(r, p)
 	return p, res, err
+}
+
+// PlanChange computes what a change does to the artifacts, as a pull
+// request's check shows it: the build of rev against a build of the merge
+// base of baseSpec and rev ("A...B" names the merge base of A and B), both
+// as if nothing had been built. A base with findings is returned with a nil
+// plan.
+func PlanChange(r *repo.Repository, baseSpec, rev string) (base, p *Plan, err error) {
+	head, err := r.Resolve(rev)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, mb, err := content.ResolveBase(r, baseSpec, head)
+	if err != nil {
+		return nil, nil, err
+	}
+	if base, err = PrepareFresh(r, mb.ID.String()); err != nil || base.Report.Failed() {
+		return base, nil, err
+	}
+	p, err = PrepareAgainst(r, head.ID.String(), base)
+	return base, p, err
 }

@@ -39,8 +39,9 @@ type Config struct {
 		Name  string `json:"name"`
 		Email string `json:"email"`
 	} `json:"builder"`
-	Agents []string `json:"agents"`
-	Limits struct {
+	Agents     []string `json:"agents"`
+	AgentPaths []string `json:"agentPaths"`
+	Limits     struct {
 		ManifestBytes int64 `json:"manifestBytes"`
 		Depth         int   `json:"depth"`
 		AliasNodes    int   `json:"aliasNodes"`
@@ -62,6 +63,26 @@ func (c *Config) IsAgent(email string) bool {
 		}
 	}
 	return false
+}
+
+// AgentMayChange reports whether an agent's commit may change the file at
+// path: one of AgentPaths or below one.
+func (c *Config) AgentMayChange(path string) bool {
+	for _, p := range c.AgentPaths {
+		if path == p || strings.HasPrefix(path, p+"/") || p == "." {
+			return true
+		}
+	}
+	return false
+}
+
+// Default is the configuration of a repository without small.cue.
+func Default() *Config {
+	c, err := Parse(protocol.ConfigFile, nil)
+	if err != nil {
+		panic(err) // the built-in schema's defaults are valid
+	}
+	return c
 }
 
 // Error is a configuration that cannot be used, with its diagnostics.

@@ -80,3 +80,23 @@ func TestMalformedAgentGlob(t *testing.T) {
 		}
 	}
 }
+
+func TestAgentPaths(t *testing.T) {
+	c, err := Parse("small.cue", []byte("manifests: \"content\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.AgentMayChange("content/a.yaml") || c.AgentMayChange("contents/a.yaml") || c.AgentMayChange("schemas/a.cue") || c.AgentMayChange("small.cue") {
+		t.Errorf("default agentPaths %v: wrong verdicts", c.AgentPaths)
+	}
+	c, err = Parse("small.cue", []byte("agentPaths: [\"manifests\", \"assets/img\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.AgentMayChange("assets/img/x.png") || c.AgentMayChange("assets/x.png") {
+		t.Errorf("agentPaths %v: wrong verdicts", c.AgentPaths)
+	}
+	if _, err := Parse("small.cue", []byte("agentPaths: [\"../x\"]\n")); err == nil {
+		t.Error("agentPaths outside the repository accepted")
+	}
+}

@@ -1,6 +1,9 @@
 package content
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/repo"
@@ -31,9 +34,9 @@ func (e *HistoryError) Unwrap() error { return e.Err }
 
 // Check is small validate and small check: it validates the manifests of a
 // revision (or the working tree) against their kinds and, with a base,
-// checks the change against the lifecycle rules and the agent boundary.
-// Findings are in the result's report. A revision that names no commit is a
-// *repo.RevisionError, a broken small.cue a *config.Error.
+// judges the change under the base's policy (see Gate). Findings are in the
+// result's report. A revision that names no commit is a *repo.RevisionError,
+// a broken small.cue a *config.Error.
 func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 	snap := r.WorkingTree()
 	var head *repo.Commit
@@ -48,6 +51,29 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var ch *Change
+	if opts.Base != "" {
+		tip := head
+		if tip == nil {
+			if tip, err = r.Resolve("HEAD"); err != nil {
+				return nil, err
+			}
+		}
+		target, base, err := ResolveBase(r, opts.Base, tip)
+		if err != nil {
+			return nil, err
+		}
+		headSchema, _ := LoadSchema(snap, cfg)
+		pol, err := LoadPolicy(r, base, headSchema)
+		if err != nil {
+			return nil, err
+		}
+		// The limits, like all policy, are the base's.
+		limited := *cfg
+		limited.Limits = pol.Config.Limits
+		cfg = &limited
+		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths}
+	}
 	res, err := Validate(snap, cfg, Options{Paths: opts.Paths})
 	if err != nil {
 		return nil, err
@@ -55,27 +81,49 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 	if opts.Command != "" {
 		res.Report.Command = opts.Command
 	}
-	if opts.Base == "" {
+	if ch == nil {
 		return res, nil
 	}
-	base, err := r.Resolve(opts.Base)
-	if err != nil {
-		return nil, err
-	}
-	ds, err := CheckLifecycle(r, Change{Base: base, Head: head, Config: cfg, Result: res})
+	ch.Result = res
+	ds, err := Gate(r, *ch)
 	if err != nil {
 		return nil, &HistoryError{err}
 	}
 	res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
-	if head != nil {
-		ds, err := CheckBoundary(r, base, head, cfg)
-		if err != nil {
-			return nil, &HistoryError{err}
-		}
-		res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
-	}
 	diag.Sort(res.Report.Diagnostics)
 	return res, nil
+}
+
+// ResolveBase resolves what --base names against the head of a change, as
+// GitHub's pull-request diff does: REV is the branch the change goes into,
+// and the change is judged from the merge base of REV and head; A...B names
+// the target A and the merge base of A and B. It returns the target's tip
+// and the merge base.
+func ResolveBase(r *repo.Repository, spec string, head *repo.Commit) (target, base *repo.Commit, err error) {
+	other := head
+	if a, b, ok := strings.Cut(spec, "..."); ok {
+		if a == "" {
+			a = "HEAD"
+		}
+		if b == "" {
+			b = "HEAD"
+		}
+		if other, err = r.Resolve(b); err != nil {
+			return nil, nil, err
+		}
+		spec = a
+	}
+	if target, err = r.Resolve(spec); err != nil {
+		return nil, nil, err
+	}
+	mb, err := r.MergeBase(target.ID, other.ID)
+	if err != nil {
+		return nil, nil, &HistoryError{fmt.Errorf("the merge base of %s and %s: %w", spec, other.ID.Short(), err)}
+	}
+	if base, err = r.ReadCommit(mb); err != nil {
+		return nil, nil, err
+	}
+	return target, base, nil
 }
 
 // SchemaAt loads the schemas package of a revision ("" for the working

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -179,6 +180,42 @@ func (f *fixture) validateAt(c *repo.Commit, opts Options) (*Result, error) {
 		f.t.Fatalf("config at %s: %v", c.ID.Short(), err)
 	}
 	return Validate(snap, cfg, opts)
+}
+
+// gate judges a change as Check does: the head's validation (of at, with
+// ch.Paths), the policy of ch.Base with the head's schemas, then Gate. at
+// is the commit whose manifests are the head's; ch.Head may be nil (the
+// working tree mode) while at names the commit whose files stand for the
+// working tree.
+func (f *fixture) gate(ch Change, at *repo.Commit) []diag.Diagnostic {
+	f.t.Helper()
+	res, err := f.validateAt(at, Options{Paths: ch.Paths})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	pol, err := LoadPolicy(f.r, ch.Base, res.Schema)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	ch.Result, ch.Policy = res, pol
+	ds, err := Gate(f.r, ch)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return ds
+}
+
+// named replaces {0} ... {9} in the phrases of wants with the short ids of
+// commits[0] ... commits[9], for messages that name a commit.
+func named(wants []want, commits ...*repo.Commit) []want {
+	out := make([]want, len(wants))
+	for i, w := range wants {
+		for n, c := range commits {
+			w.phrase = strings.ReplaceAll(w.phrase, fmt.Sprintf("{%d}", n), c.ID.Short())
+		}
+		out[i] = w
+	}
+	return out
 }
 
 // want is an expected diagnostic: its code and file, its line when not

@@ -290,7 +290,8 @@ func TestValidateBrokenSchemas(t *testing.T) {
 			f.commit(human, "base", baseFiles())
 			changes := map[string]string{"manifests/a.yaml": article("Hello", ""), "manifests/b.yaml": "kind: Nope\n"}
 			maps.Copy(changes, tt.schemas)
-			res, err := f.validateAt(f.commit(human, "schemas", changes), Options{})
+			head := f.commit(human, "schemas", changes)
+			res, err := f.validateAt(head, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,9 +313,17 @@ func TestValidateBrokenSchemas(t *testing.T) {
 				}
 			}
 			// The lifecycle rules have nothing to apply.
-			ds, err := CheckLifecycle(f.r, Change{Head: nil, Config: res.Config, Result: res})
-			if ds != nil || err != nil {
-				t.Errorf("CheckLifecycle on broken schemas = %v, %v; want nothing", ds, err)
+			base, err := f.r.ReadCommit(head.Parents[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			pol, err := LoadPolicy(f.r, base, res.Schema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ds, err := Gate(f.r, Change{Base: base, Result: res, Policy: pol})
+			if len(ds) != 0 || err != nil {
+				t.Errorf("Gate on broken schemas = %v, %v; want nothing", ds, err)
 			}
 		})
 	}

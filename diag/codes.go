@@ -48,6 +48,7 @@ const (
 	CodeTransition   = "lifecycle.transition"
 	CodeHumanOnly    = "lifecycle.human-only"
 	CodeDelete       = "lifecycle.delete"
+	CodeFrozen       = "lifecycle.frozen"
 	// The agent boundary (small check).
 	CodeAgentBoundary = "policy.agent-boundary"
 
@@ -98,7 +99,8 @@ var Codes = []Code{
 	{CodeTransition, "a status moved along no allowed transition from its state at the base, or a new manifest starts in a state its lifecycle cannot reach"},
 	{CodeHumanOnly, "an agent's commit moved a status into a state only a human may enter"},
 	{CodeDelete, "a manifest was deleted from a state its lifecycle does not allow deleting from"},
-	{CodeAgentBoundary, "an agent's commit between the base and the head changes the schemas or small.cue: agents act only through manifests"},
+	{CodeFrozen, "an agent's commit changed the content of a manifest in a state whose content only a human may change"},
+	{CodeAgentBoundary, "an agent's commit between the base and the head changes what agents may not change (anything outside small.cue's agentPaths, by default the manifests; any symbolic link or submodule): agents act only through manifests"},
 	{CodeOutputInvalid, "a kind's #outputs entry is not a concrete string, or the document cannot be rendered as JSON"},
 	{CodeOutputPath, "an artifact path is absolute, unclean, or has a .., .git or .small segment"},
 	{CodeOutputClash, "two manifests build the same artifact path; each names the other"},

@@ -23,6 +23,7 @@ import (
 //			transitions: {draft: ["live"], live: ["retired"]}
 //			humanOnly: ["live"]
 //			deletable: ["draft", "retired"]
+//			frozen: ["live"] // content only a human may change; default: humanOnly
 //		}
 //	}
 const LifecycleField = "lifecycle"
@@ -31,7 +32,7 @@ const LifecycleField = "lifecycle"
 var statePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 
 // lifecycleFields are the fields a #lifecycle may have.
-var lifecycleFields = []string{"states", "initial", "transitions", "humanOnly", "deletable"}
+var lifecycleFields = []string{"states", "initial", "transitions", "humanOnly", "deletable", "frozen"}
 
 // lifecycles reads the #lifecycle of every kind of root; kinds without one
 // get the default. A #lifecycle is a closed definition of the user's, so it
@@ -107,6 +108,9 @@ func lifecycles(root cue.Value, kinds []string) (map[string]Lifecycle, []diag.Di
 		}
 		for i, st := range lc.Deletable {
 			check(v.LookupPath(cue.MakePath(cue.Str("deletable"), cue.Index(i))), "deletable", st)
+		}
+		for i, st := range lc.Frozen {
+			check(v.LookupPath(cue.MakePath(cue.Str("frozen"), cue.Index(i))), "frozen", st)
 		}
 		if !bad {
 			out[k] = lc

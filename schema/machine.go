@@ -13,6 +13,9 @@ type Lifecycle struct {
 	Transitions map[string][]string `json:"transitions"`
 	HumanOnly   []string            `json:"humanOnly"`
 	Deletable   []string            `json:"deletable"`
+	// Frozen are the states in which only a human may change a manifest's
+	// content; nil means the human-only states.
+	Frozen []string `json:"frozen,omitempty"`
 }
 
 // DefaultLifecycle is the lifecycle of every kind that does not declare its
@@ -43,6 +46,15 @@ func (l *Lifecycle) Allows(from, to string) bool { return slices.Contains(l.Tran
 // HumanOnlyState reports whether only a human may move a manifest into state.
 func (l *Lifecycle) HumanOnlyState(state string) bool { return slices.Contains(l.HumanOnly, state) }
 
+// FrozenState reports whether only a human may change the content of a
+// manifest in state.
+func (l *Lifecycle) FrozenState(state string) bool {
+	if l.Frozen == nil {
+		return l.HumanOnlyState(state)
+	}
+	return slices.Contains(l.Frozen, state)
+}
+
 // CanDelete reports whether a manifest in state may be deleted.
 func (l *Lifecycle) CanDelete(state string) bool { return slices.Contains(l.Deletable, state) }
 
@@ -69,4 +81,39 @@ func (l *Lifecycle) Path(state string) []string {
 		}
 	}
 	return nil
+}
+
+// ShortestPath returns the way from one state to another that takes the
+// fewest transitions (both ends included), when there is exactly one such
+// way. ok is false when to cannot be reached from from, or when two or
+// more shortest ways exist: then which states were passed is not known.
+func (l *Lifecycle) ShortestPath(from, to string) (path []string, ok bool) {
+	if from == to {
+		return []string{from}, true
+	}
+	dist := map[string]int{from: 0}
+	ways := map[string]int{from: 1}
+	prev := map[string]string{}
+	queue := []string{from}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for _, n := range l.Transitions[s] {
+			d, seen := dist[n]
+			switch {
+			case !seen:
+				dist[n], ways[n], prev[n] = dist[s]+1, ways[s], s
+				queue = append(queue, n)
+			case d == dist[s]+1:
+				ways[n] += ways[s]
+			}
+		}
+	}
+	if _, ok := dist[to]; !ok || ways[to] != 1 {
+		return nil, false
+	}
+	for s := to; s != from; s = prev[s] {
+		path = append([]string{s}, path...)
+	}
+	return append([]string{from}, path...), true
 }

@@ -17,6 +17,7 @@ type Options struct {
 	IO      *cmdutil.IOStreams
 	Factory *cmdutil.Factory
 	Rev     string
+	Force   bool
 	Format  string
 }
 
@@ -45,8 +46,13 @@ Small-Manifest-Commit, Small-Schema-Digest, Small-Builder and Small-Protocol.
 Notes on it in refs/notes/small/lineage and refs/notes/small/lifecycle
 record where each changed artifact came from and what happened to it.
 
+The artifact history only moves forward: a commit that does not contain the
+last build's manifest commit (an unmerged branch, an older commit) is
+refused unless --force is given.
+
 Exit status: 0 built or up to date, 1 findings, 2 usage, 3 the artifact
-branch moved underneath (another build won; run small build again).`,
+branch moved underneath (another build won; run small build again) or the
+commit does not contain the last build's.`,
 		Example: `  $ small build
   $ git log small/artifacts -1 --format=%B
   $ git notes --ref=small/lineage show small/artifacts`,
@@ -62,6 +68,7 @@ branch moved underneath (another build won; run small build again).`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Rev, "rev", "HEAD", "build the manifests of commit `rev`")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "build --rev even if it does not contain the last build's manifest commit")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text or json")
 	return cmd
 }
@@ -72,7 +79,7 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	plan, res, err := builder.Build(r, opts.Rev)
+	plan, res, err := builder.Build(r, opts.Rev, opts.Force)
 	if err != nil {
 		return cmdutil.Classify(err)
 	}

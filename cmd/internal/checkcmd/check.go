@@ -25,21 +25,28 @@ func NewCmdCheck(f *cmdutil.Factory) *cobra.Command {
 		Use:   "check --base REV [--rev REV] [--format text|json|github]",
 		Short: "Check a change: manifests valid, lifecycle rules kept",
 		Long: `Check the manifests of a commit (HEAD by default) as small validate does,
-and the change from --base to it against each kind's lifecycle:
+and judge every commit of the change (git rev-list BASE..HEAD, merges
+included) in graph order, each with its own actor, under the policy of the
+merge base of --base and the head: who is an agent, what agents may change
+and each kind's lifecycle come from there, never from the change itself.
 
-  - a status moves only along an allowed transition from its state at the
-    base; a new manifest starts in the initial state, or one reachable from it;
+  - a status moves only along an allowed transition; several steps in one
+    commit are judged as the unique shortest way; a new manifest starts in
+    the initial state, or one reachable from it;
   - no state outside the lifecycle ("agents must not invent states");
-  - a state that only a human may enter (approved and published, by default)
-    is not entered by a version an agent committed (Small-Agent trailer, or
-    an author small.cue lists as an agent);
+  - a state only a human may enter (approved and published, by default)
+    is entered, or passed, only by a human's commit (Small-Agent trailer,
+    or an author small.cue lists as an agent, make a commit an agent's);
+  - in a frozen state (the human-only ones, by default) only a human
+    changes a manifest's content;
   - a manifest is deleted only from a state that allows it (draft, archived);
-  - no agent's commit in the change touches the schemas or small.cue:
-    agents act only through manifests.
+  - an agent's commit changes only small.cue's agentPaths (the manifests,
+    by default), and no symbolic link or submodule.
 
-Each refusal names the file and line, the current state and the allowed
-next states. This is the check to run on pull requests, with --base the
-target branch.`,
+Each refusal names the file and line, the commit, and the rule. This is
+the check to run on pull requests, with --base the target branch;
+--base A...B names the merge base of A and B. See docs/security.md for
+what it needs from branch protection.`,
 		Example: `  $ small check --base origin/main
   $ small check --base origin/main --format github`,
 		Args: cobra.NoArgs,
@@ -53,7 +60,7 @@ target branch.`,
 			return run(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Base, "base", "", "the `revision` the change is checked against (required)")
+	cmd.Flags().StringVar(&opts.Base, "base", "", "the branch the change goes into: the change is judged from its merge base with the head (required)")
 	cmd.Flags().StringVar(&opts.Rev, "rev", "HEAD", "the commit to check")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text, json or github")
 	return cmd

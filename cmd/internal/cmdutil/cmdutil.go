@@ -134,6 +134,7 @@ func Classify(err error) error {
 		moved      *repo.RefMovedError
 		notBuild   *builder.NotABuildError
 		notFetched *builder.NotFetchedError
+		behind     *builder.NotDescendantError
 		shallow    *repo.ShallowError
 		history    *content.HistoryError
 		missing    *lineage.MissingLineageError
@@ -144,7 +145,7 @@ func Classify(err error) error {
 		return nil
 	case errors.As(err, &exit):
 		return err
-	case errors.As(err, &moved), errors.As(err, &notBuild), errors.As(err, &notFetched),
+	case errors.As(err, &moved), errors.As(err, &notBuild), errors.As(err, &notFetched), errors.As(err, &behind),
 		errors.As(err, &shallow), errors.As(err, &history):
 		return &ExitError{Code: ExitRepo, Err: err}
 	case errors.As(err, &missing), errors.As(err, &unrecorded):

@@ -31,9 +31,10 @@ func NewCmdPlan(f *cmdutil.Factory) *cobra.Command {
 and retract, with a unified diff of each, without writing anything.
 
 By default the plan is against the artifact branch, as small build would
-run now. With --base, it is against what a build of the base revision
-would hold: in a pull request, --base origin/main shows what the change
-does to the artifacts.`,
+run now. With --base, it is against what a build of the merge base of the
+base revision and --rev would hold, as a pull request's diff is: in a pull
+request, --base origin/main shows what the change does to the artifacts.
+--base A...B names the merge base of A and B.`,
 		Example: `  $ small plan
   $ small plan --base origin/main --stat
   $ small plan --base main --rev my-branch --format json`,
@@ -60,7 +61,8 @@ func run(opts *Options) error {
 	var p *builder.Plan
 	against := ""
 	if opts.Base != "" {
-		base, err := builder.PrepareFresh(r, opts.Base)
+		var base *builder.Plan
+		base, p, err = builder.PlanChange(r, opts.Base, opts.Rev)
 		if err != nil {
 			return cmdutil.Classify(err)
 		}
@@ -68,9 +70,6 @@ func run(opts *Options) error {
 			fmt.Fprintf(opts.IO.ErrOut, "the base %s has findings:\n", opts.Base)
 			base.Report.WriteText(opts.IO.ErrOut, opts.IO.ErrOut)
 			return cmdutil.Findings
-		}
-		if p, err = builder.PrepareAgainst(r, opts.Rev, base); err != nil {
-			return cmdutil.Classify(err)
 		}
 		against = fmt.Sprintf("a build of %s (%s)", opts.Base, base.ManifestCommit.ID.Short())
 	} else {

@@ -58,7 +58,7 @@ configuration error.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Rev, "rev", "", "read schemas and manifests from commit `rev` instead of the working tree")
-	cmd.Flags().StringVar(&opts.Base, "base", "", "also check the lifecycle rules against commit `base` (see small check)")
+	cmd.Flags().StringVar(&opts.Base, "base", "", "also judge the change from the merge base of `base` and the head (see small check)")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text, json or github")
 	cmd.Flags().BoolVar(&opts.Verbose, "verbose", false, "log timings to standard error")
 	return cmd

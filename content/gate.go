@@ -1,0 +1,582 @@
+package content
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/smallhq/small/config"
+	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/manifest"
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
+	"github.com/smallhq/small/schema"
+)
+
+// Policy is what a change is judged by. It is read from the change's base,
+// never from the change itself: who is an agent and what agents may change
+// (small.cue), each kind's lifecycle (the schemas), and the limits. A change
+// to any of them is itself judged under the base's.
+type Policy struct {
+	Config *config.Config // the base's small.cue, or the defaults where it has none
+	Schema *schema.Schema // the base's schemas; nil where there are none that compile
+	// head are the change's schemas: they give the lifecycle of a kind the
+	// base does not define, which only a human can have added (the agent
+	// boundary refuses an agent's change to the schemas).
+	head *schema.Schema
+}
+
+// Lifecycle is the lifecycle of kind under the policy.
+func (p *Policy) Lifecycle(kind string) schema.Lifecycle {
+	switch {
+	case p.Schema != nil && p.Schema.HasKind(kind):
+		return p.Schema.Lifecycle(kind)
+	case p.head != nil && p.head.HasKind(kind):
+		return p.head.Lifecycle(kind)
+	}
+	return schema.DefaultLifecycle
+}
+
+// LoadPolicy reads the policy of a change from its base. head, the
+// change's schemas (nil if they do not compile), lends the lifecycles of
+// kinds the change adds.
+func LoadPolicy(r *repo.Repository, base *repo.Commit, head *schema.Schema) (*Policy, error) {
+	snap := r.Snapshot(base)
+	cfg, err := config.Load(snap)
+	var ce *config.Error
+	switch {
+	case errors.As(err, &ce) && len(ce.Diagnostics) > 0 && ce.Diagnostics[0].Code == diag.CodeConfigMissing:
+		cfg = config.Default() // a change that sets small up is judged by the defaults
+	case err != nil:
+		return nil, fmt.Errorf("the policy of the base %s: %w", base.ID.Short(), err)
+	}
+	p := &Policy{Config: cfg, head: head}
+	p.Schema, err = LoadSchema(snap, cfg)
+	var se *schema.Error
+	if errors.As(err, &se) {
+		p.Schema, err = nil, nil
+	}
+	return p, err
+}
+
+// Change is a change under review: the commits git rev-list Target..Head
+// lists, each judged in graph order under the policy of Base, the merge base
+// of Target and Head.
+type Change struct {
+	Base *repo.Commit
+	// Target is the tip of the branch the change goes into; nil means Base.
+	Target *repo.Commit
+	// Head is the commit of the new content, or nil for the working tree,
+	// whose uncommitted versions have no actor: then only the rules that
+	// need none apply, between Base and the working tree.
+	Head   *repo.Commit
+	Result *Result // the head's validation
+	Policy *Policy
+	// Paths, when set, narrows the findings to these files and directories.
+	Paths []string
+}
+
+// Gate applies the rules of a change, commit by commit in graph order
+// (parents first), each commit judged with its own actor:
+//
+//   - a status moves only along the lifecycle: one allowed transition, or,
+//     when one commit makes several steps at once (a squash), the unique
+//     shortest allowed path, every state of which is judged;
+//   - a state only a human may enter is entered only by a human's commit;
+//     a later commit that does not change the status launders nothing;
+//   - a new manifest starts in its kind's initial state or one reachable
+//     from it, passing only states its commit's actor may enter;
+//   - a manifest is deleted only from a state that allows it;
+//   - an agent does not change the content of a manifest in a frozen state
+//     (by default the human-only states), unless the change moves it on to
+//     a state an agent may enter;
+//   - an agent's commit changes only what the policy's agentPaths allow (by
+//     default the manifests), and no symbolic link or submodule.
+//
+// A merge commit answers for what its result has at a path that none of its
+// parents in the change had, and for a version it brings back from outside
+// the change that the base does not have. Commits already on the target are
+// never findings of this change.
+func Gate(r *repo.Repository, ch Change) ([]diag.Diagnostic, error) {
+	if ch.Target == nil {
+		ch.Target = ch.Base
+	}
+	g := &gate{r: r, ch: ch, pol: ch.Policy, root: ch.Policy.Config.Manifests,
+		inRange: map[repo.Hash]*repo.Commit{}, deltas: map[repo.Hash]map[key]*ver{},
+		states: map[repo.Hash]map[key]*ver{}, decoded: map[[2]string]decoded{}, at: map[string]Manifest{}}
+	for _, m := range ch.Result.Manifests {
+		g.at[m.Path] = m
+	}
+	if ch.Head == nil {
+		return g.finish(g.workingTree())
+	}
+	commits, err := r.Range(ch.Target.ID, ch.Head.ID)
+	if err != nil {
+		var shallow *repo.ShallowError
+		if errors.As(err, &shallow) {
+			return nil, fmt.Errorf("to judge each commit of the change, %w", err)
+		}
+		return nil, err
+	}
+	for _, c := range commits {
+		g.inRange[c.ID] = c
+	}
+	for _, c := range commits {
+		if err := g.judge(c); err != nil {
+			return nil, err
+		}
+	}
+	if err := g.settleFrozen(); err != nil {
+		return nil, err
+	}
+	return g.finish(nil)
+}
+
+// key names a manifest across renames: its kind and id.
+type key [2]string
+
+// ver is a manifest version as one commit has it.
+type ver struct {
+	path, state string
+	blob        repo.Hash
+}
+
+type decoded struct {
+	key   key
+	state string
+	ok    bool
+}
+
+type frozenEdit struct {
+	k      key
+	v      *ver
+	commit *repo.Commit
+	actor  lineage.Actor
+}
+
+type gate struct {
+	r       *repo.Repository
+	ch      Change
+	pol     *Policy
+	root    string
+	inRange map[repo.Hash]*repo.Commit
+	// deltas are, per commit of the change, the manifests it changed: the
+	// new version, or nil where it deleted one.
+	deltas map[repo.Hash]map[key]*ver
+	// states are the manifests of commits outside the change, read whole.
+	states  map[repo.Hash]map[key]*ver
+	decoded map[[2]string]decoded // by path and blob
+	at      map[string]Manifest   // the head's manifests by path
+	frozen  []frozenEdit
+	ds      []diag.Diagnostic
+}
+
+// decode reads the identity and state of a manifest version; ok is false
+// for one that does not decode (validation reports it at the head).
+func (g *gate) decode(p string, blob repo.Hash) (decoded, error) {
+	ck := [2]string{p, blob.String()}
+	if d, ok := g.decoded[ck]; ok {
+		return d, nil
+	}
+	var d decoded
+	data, err := g.r.ReadBlob(blob)
+	if err != nil {
+		return d, err
+	}
+	lim := g.pol.Config.ManifestLimits()
+	if int64(len(data)) <= lim.MaxBytes {
+		if doc, err := manifest.Decode(p, data, lim); err == nil {
+			if id, err := doc.Identity(); err == nil {
+				d = decoded{key: key{id.Kind, id.ID}, state: id.Status, ok: true}
+				if d.state == "" {
+					d.state = g.pol.Lifecycle(id.Kind).Initial
+				}
+			}
+		}
+	}
+	g.decoded[ck] = d
+	return d, nil
+}
+
+func (g *gate) isManifest(p string) bool {
+	return protocol.IsManifestFile(p) && (g.root == "." || strings.HasPrefix(p, g.root+"/"))
+}
+
+// statesAt reads every manifest of a commit outside the change.
+func (g *gate) statesAt(h repo.Hash) (map[key]*ver, error) {
+	if s, ok := g.states[h]; ok {
+		return s, nil
+	}
+	c, err := g.r.ReadCommit(h)
+	if err != nil {
+		return nil, err
+	}
+	files, err := g.r.TreeFiles(c.Tree, g.root)
+	if err != nil {
+		return nil, err
+	}
+	s := map[key]*ver{}
+	for p, blob := range files {
+		if !g.isManifest(p) {
+			continue
+		}
+		d, err := g.decode(p, blob)
+		if err != nil {
+			return nil, err
+		}
+		if d.ok {
+			s[d.key] = &ver{path: p, state: d.state, blob: blob}
+		}
+	}
+	g.states[h] = s
+	return s, nil
+}
+
+// lookup is the version of a manifest at commit h: the newest change along
+// first parents within the change, or the commit outside it where that
+// line leaves the change.
+func (g *gate) lookup(h repo.Hash, k key) (*ver, error) {
+	for {
+		c, ok := g.inRange[h]
+		if !ok {
+			s, err := g.statesAt(h)
+			if err != nil {
+				return nil, err
+			}
+			return s[k], nil
+		}
+		if v, ok := g.deltas[h][k]; ok {
+			return v, nil
+		}
+		if len(c.Parents) == 0 {
+			return nil, nil
+		}
+		h = c.Parents[0]
+	}
+}
+
+// answers reports whether commit c answers for the entry it has at p (id,
+// ZeroHash for none): always for a commit with one parent; for a merge,
+// unless a parent in the change has that entry, or a parent outside it has
+// it and so does the base (the target's version, flowing in).
+func (g *gate) answers(c *repo.Commit, trees []repo.Hash, p string, id repo.Hash) bool {
+	if len(c.Parents) < 2 {
+		return true
+	}
+	for i, parent := range c.Parents {
+		if entryAt(g.r, trees[i], p) != id {
+			continue
+		}
+		if _, in := g.inRange[parent]; in || entryAt(g.r, g.ch.Base.Tree, p) == id {
+			return false
+		}
+	}
+	return true
+}
+
+func entryAt(r *repo.Repository, tree repo.Hash, p string) repo.Hash {
+	if h, dir, ok := r.Lookup(tree, p); ok && !dir {
+		return h
+	}
+	return repo.ZeroHash
+}
+
+// judge applies the rules to one commit of the change.
+func (g *gate) judge(c *repo.Commit) error {
+	actor := lineage.ActorOf(c, g.pol.Config.IsAgent)
+	trees := make([]repo.Hash, len(c.Parents))
+	for i, p := range c.Parents {
+		pc, err := g.r.ReadCommit(p)
+		if err != nil {
+			return err
+		}
+		trees[i] = pc.Tree
+	}
+	first, parent := repo.ZeroHash, repo.ZeroHash
+	if len(trees) > 0 {
+		first, parent = trees[0], c.Parents[0]
+	}
+	changes, err := g.r.Changes(first, c.Tree)
+	if err != nil {
+		return err
+	}
+	added := map[key]*ver{}
+	removed := map[key]*ver{}
+	answers := map[key]bool{}
+	for _, ch := range changes {
+		answer := g.answers(c, trees, ch.Path, ch.New)
+		if answer && actor.Type == "agent" {
+			g.boundary(c, actor, ch)
+		}
+		if !g.isManifest(ch.Path) {
+			continue
+		}
+		var nd decoded
+		if !ch.New.IsZero() {
+			if nd, err = g.decode(ch.Path, ch.New); err != nil {
+				return err
+			}
+			if nd.ok {
+				added[nd.key] = &ver{path: ch.Path, state: nd.state, blob: ch.New}
+				answers[nd.key] = answer
+			}
+		}
+		if !ch.Old.IsZero() && (ch.New.IsZero() || nd.ok) {
+			// A version that no longer decodes is not a deletion:
+			// validation reports it at the head.
+			od, err := g.decode(ch.Path, ch.Old)
+			if err != nil {
+				return err
+			}
+			if od.ok && (ch.New.IsZero() || od.key != nd.key) {
+				removed[od.key] = &ver{path: ch.Path, state: od.state, blob: ch.Old}
+				if _, ok := answers[od.key]; !ok {
+					answers[od.key] = answer
+				}
+			}
+		}
+	}
+	delta := map[key]*ver{}
+	for _, k := range sortedKeys(added, removed) {
+		var prev *ver
+		if len(c.Parents) > 0 {
+			if prev, err = g.lookup(parent, k); err != nil {
+				return err
+			}
+		}
+		if v, ok := added[k]; ok {
+			delta[k] = v
+			if answers[k] {
+				g.step(c, actor, k, prev, v)
+			}
+			continue
+		}
+		delta[k] = nil
+		if answers[k] && prev != nil {
+			g.deleted(c, k, prev)
+		}
+	}
+	g.deltas[c.ID] = delta
+	return nil
+}
+
+func sortedKeys(maps ...map[key]*ver) []key {
+	var ks []key
+	for _, m := range maps {
+		for k := range m {
+			if !slices.Contains(ks, k) {
+				ks = append(ks, k)
+			}
+		}
+	}
+	slices.SortFunc(ks, func(a, b key) int { return strings.Compare(a[0]+"/"+a[1], b[0]+"/"+b[1]) })
+	return ks
+}
+
+// boundary refuses what an agent's commit may not change.
+func (g *gate) boundary(c *repo.Commit, actor lineage.Actor, ch repo.PathChange) {
+	what := ""
+	switch {
+	case ch.NewKind == repo.Symlink || ch.OldKind == repo.Symlink:
+		what = "a symbolic link"
+	case ch.NewKind == repo.Submodule || ch.OldKind == repo.Submodule:
+		what = "a submodule"
+	case !g.pol.Config.AgentMayChange(ch.Path):
+		what = fmt.Sprintf("a path outside what agents may change (%s)", strings.Join(g.pol.Config.AgentPaths, ", "))
+	default:
+		return
+	}
+	g.ds = append(g.ds, diag.Diagnostic{File: ch.Path, Code: diag.CodeAgentBoundary, Severity: diag.Error,
+		Message: fmt.Sprintf("commit %s by agent %s changes %s: agents act only through manifests; a human must make this change",
+			c.ID.Short(), actor.Name, what)})
+}
+
+// finding places a lifecycle finding at the manifest's status in the head
+// when the head has the file, else at the file.
+func (g *gate) finding(p, code, msg string) {
+	d := diag.Diagnostic{File: p, Path: protocol.FieldStatus, Code: code, Severity: diag.Error, Message: msg}
+	if m, ok := g.at[p]; ok {
+		d.Line, d.Column = m.StatusLine, m.StatusColumn
+	}
+	g.ds = append(g.ds, d)
+}
+
+func by(c *repo.Commit, a lineage.Actor) string {
+	if c == nil {
+		return ""
+	}
+	return fmt.Sprintf(" at commit %s by %s %s", c.ID.Short(), a.Type, a.Name)
+}
+
+// step judges a new version of a manifest against the one before it.
+func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) {
+	lc := g.pol.Lifecycle(k[0])
+	agent := c != nil && actor.Type == "agent"
+	name := k[0] + "/" + k[1]
+	if !lc.Has(cur.state) {
+		if m, ok := g.at[cur.path]; !ok || c != nil && entryAt(g.r, g.ch.Head.Tree, cur.path) != cur.blob || m.Kind != k[0] {
+			g.finding(cur.path, diag.CodeStateUnknown, fmt.Sprintf("%q is not a state of %s%s: expected one of %s",
+				cur.state, k[0], by(c, actor), strings.Join(lc.States, ", ")))
+		}
+		return // the head's version is reported by validation
+	}
+	if prev == nil || !lc.Has(prev.state) {
+		way := lc.Path(cur.state)
+		if way == nil {
+			g.finding(cur.path, diag.CodeTransition, fmt.Sprintf("a new %s starts in %q, and %q cannot be reached from it: expected one of %s",
+				k[0], lc.Initial, cur.state, strings.Join(reachable(lc), ", ")))
+			return
+		}
+		if agent {
+			for _, s := range way {
+				if lc.HumanOnlyState(s) {
+					g.finding(cur.path, diag.CodeHumanOnly, fmt.Sprintf("a new %s in %q passes through %q, which only a human may enter, and commit %s that made it is by agent %s: a human must make this change",
+						name, cur.state, s, c.ID.Short(), actor.Name))
+					break
+				}
+			}
+		}
+		return
+	}
+	if prev.state == cur.state {
+		if agent && prev.blob != cur.blob && lc.FrozenState(cur.state) {
+			g.frozen = append(g.frozen, frozenEdit{k: k, v: cur, commit: c, actor: actor})
+		}
+		return
+	}
+	way, ok := lc.ShortestPath(prev.state, cur.state)
+	if !ok {
+		msg := fmt.Sprintf("%q -> %q is not an allowed transition%s: from %s, %s", prev.state, cur.state, by(c, actor), prev.state, nextStates(lc, prev.state))
+		if lc.Path(cur.state) != nil && reaches(lc, prev.state, cur.state) {
+			msg += "; more than one way leads there, so which states it passed is unknown: make one step per commit"
+		}
+		g.finding(cur.path, diag.CodeTransition, msg)
+		return
+	}
+	if !agent {
+		return
+	}
+	for _, s := range way[1:] {
+		if !lc.HumanOnlyState(s) {
+			continue
+		}
+		msg := fmt.Sprintf("%q -> %q: only a human may move %s into %q, and commit %s that made this change is by agent %s: a human must make this change",
+			prev.state, cur.state, name, s, c.ID.Short(), actor.Name)
+		if len(way) > 2 {
+			msg = fmt.Sprintf("%q -> %q passes through %s in one commit: only a human may move %s into %q, and commit %s that made this change is by agent %s: a human must make this change",
+				prev.state, cur.state, strings.Join(way[1:len(way)-1], ", "), name, s, c.ID.Short(), actor.Name)
+		}
+		g.finding(cur.path, diag.CodeHumanOnly, msg)
+		return
+	}
+}
+
+// deleted judges the deletion of a manifest.
+func (g *gate) deleted(c *repo.Commit, k key, prev *ver) {
+	lc := g.pol.Lifecycle(k[0])
+	if !lc.Has(prev.state) || lc.CanDelete(prev.state) {
+		return
+	}
+	where := ""
+	if c != nil {
+		where = " by commit " + c.ID.Short()
+	}
+	g.ds = append(g.ds, diag.Diagnostic{File: prev.path, Path: protocol.FieldStatus, Code: diag.CodeDelete, Severity: diag.Error,
+		Message: fmt.Sprintf("deleted in state %q%s: %s manifests may be deleted only from %s (from %s, %s)",
+			prev.state, where, k[0], strings.Join(lc.Deletable, ", "), prev.state, nextStates(lc, prev.state))})
+}
+
+// settleFrozen keeps the frozen edits whose manifest the change leaves in a
+// state an agent may not enter.
+func (g *gate) settleFrozen() error {
+	for _, f := range g.frozen {
+		lc := g.pol.Lifecycle(f.k[0])
+		end, err := g.lookup(g.ch.Head.ID, f.k)
+		if err != nil {
+			return err
+		}
+		if end != nil && lc.Has(end.state) && !lc.FrozenState(end.state) && !lc.HumanOnlyState(end.state) {
+			continue
+		}
+		g.finding(f.v.path, diag.CodeFrozen, fmt.Sprintf("commit %s by agent %s changes the content of %s/%s in %q, whose content only a human may change: a human must make this change",
+			f.commit.ID.Short(), f.actor.Name, f.k[0], f.k[1], f.v.state))
+	}
+	return nil
+}
+
+// workingTree compares the working tree's manifests with the base's: the
+// rules that need no actor.
+func (g *gate) workingTree() error {
+	base, err := g.statesAt(g.ch.Base.ID)
+	if err != nil {
+		return err
+	}
+	present := map[string]bool{}
+	seen := map[key]bool{}
+	for _, m := range g.ch.Result.Manifests {
+		present[m.Path] = true
+		if m.Kind == "" {
+			continue
+		}
+		k := key{m.Kind, m.ID}
+		seen[k] = true
+		g.step(nil, lineage.Actor{}, k, base[k], &ver{path: m.Path, state: m.State})
+	}
+	for k, v := range base {
+		if !seen[k] && !present[v.path] {
+			g.deleted(nil, k, v)
+		}
+	}
+	return nil
+}
+
+// finish narrows the findings to the paths asked about, and sorts them.
+func (g *gate) finish(err error) ([]diag.Diagnostic, error) {
+	if err != nil {
+		return nil, err
+	}
+	ds := g.ds[:0]
+	for _, d := range g.ds {
+		if inPaths(d.File, g.ch.Paths) {
+			ds = append(ds, d)
+		}
+	}
+	diag.Sort(ds)
+	return slices.Compact(ds), nil
+}
+
+func inPaths(p string, paths []string) bool {
+	if len(paths) == 0 {
+		return true
+	}
+	for _, q := range paths {
+		q = path.Clean(q)
+		if p == q || q == "." || strings.HasPrefix(p, q+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// reaches reports whether to can be reached from from at all.
+func reaches(lc schema.Lifecycle, from, to string) bool {
+	seen := map[string]bool{from: true}
+	queue := []string{from}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for _, n := range lc.Transitions[s] {
+			if n == to {
+				return true
+			}
+			if !seen[n] {
+				seen[n] = true
+				queue = append(queue, n)
+			}
+		}
+	}
+	return false
+}
