@@ -552,9 +552,6 @@ func TestGateBrokenManifest(t *testing.T) {
 				mode = "working tree"
 			}
 			t.Run(name+", "+mode, func(t *testing.T) {
-				if name == "misspelt" && !worktree {
-					knownBug(t, "content/gate.go:193,334: a version whose kind neither the base's nor the head's schemas define decodes with a key of its own, so the commit counts as deleting Article/a")
-				}
 				ds, _ := runLifecycle(t, lifecycleCase{
 					base:  map[string]string{a: article("A", "review")},
 					steps: one(human, map[string]string{a: broken}),
@@ -574,9 +571,6 @@ func TestGateBrokenSchemas(t *testing.T) {
 			mode = "working tree"
 		}
 		t.Run(mode, func(t *testing.T) {
-			if worktree {
-				knownBug(t, "content/gate.go:512-531: the working tree mode compares the base's manifests with Result.Manifests, which is empty when the head's schemas do not compile, so every base manifest looks deleted")
-			}
 			ds, _ := runLifecycle(t, lifecycleCase{
 				base:  map[string]string{a: article("A", "review")},
 				steps: one(human, map[string]string{"schemas/article.cue": "package schemas\n\n#Article: {\n"}),

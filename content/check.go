@@ -72,7 +72,7 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		limited := *cfg
 		limited.Limits = pol.Config.Limits
 		cfg = &limited
-		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths}
+		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths, Tree: snap}
 	}
 	res, err := Validate(snap, cfg, Options{Paths: opts.Paths})
 	if err != nil {

@@ -40,6 +40,13 @@ func (p *Policy) Lifecycle(kind string) schema.Lifecycle {
 	return schema.DefaultLifecycle
 }
 
+// knows reports whether the base or the change defines kind: a version of
+// an unknown kind is a finding of validation, not a manifest the gate can
+// follow.
+func (p *Policy) knows(kind string) bool {
+	return p.Schema != nil && p.Schema.HasKind(kind) || p.head != nil && p.head.HasKind(kind)
+}
+
 // LoadPolicy reads the policy of a change from its base. head, the
 // change's schemas (nil if they do not compile), lends the lifecycles of
 // kinds the change adds.
@@ -77,6 +84,9 @@ type Change struct {
 	Policy *Policy
 	// Paths, when set, narrows the findings to these files and directories.
 	Paths []string
+	// Tree is the working tree, read when Head is nil and Paths narrowed
+	// the validation.
+	Tree repo.Snapshot
 }
 
 // Gate applies the rules of a change, commit by commit in graph order
@@ -106,7 +116,8 @@ func Gate(r *repo.Repository, ch Change) ([]diag.Diagnostic, error) {
 	}
 	g := &gate{r: r, ch: ch, pol: ch.Policy, root: ch.Policy.Config.Manifests,
 		inRange: map[repo.Hash]*repo.Commit{}, deltas: map[repo.Hash]map[key]*ver{},
-		states: map[repo.Hash]map[key]*ver{}, decoded: map[[2]string]decoded{}, at: map[string]Manifest{}}
+		states: map[repo.Hash]map[key]*ver{}, decoded: map[[2]string]decoded{}, at: map[string]Manifest{},
+		answered: map[string]map[repo.Hash]bool{}}
 	for _, m := range ch.Result.Manifests {
 		g.at[m.Path] = m
 	}
@@ -170,7 +181,10 @@ type gate struct {
 	states  map[repo.Hash]map[key]*ver
 	decoded map[[2]string]decoded // by path and blob
 	at      map[string]Manifest   // the head's manifests by path
-	frozen  []frozenEdit
+	// answered are, per path, the entries some commit of the change
+	// answered for (ZeroHash: a deletion): the versions the change made.
+	answered map[string]map[repo.Hash]bool
+	frozen   []frozenEdit
 	ds      []diag.Diagnostic
 }
 
@@ -189,7 +203,7 @@ func (g *gate) decode(p string, blob repo.Hash) (decoded, error) {
 	lim := g.pol.Config.ManifestLimits()
 	if int64(len(data)) <= lim.MaxBytes {
 		if doc, err := manifest.Decode(p, data, lim); err == nil {
-			if id, err := doc.Identity(); err == nil {
+			if id, err := doc.Identity(); err == nil && g.pol.knows(id.Kind) {
 				d = decoded{key: key{id.Kind, id.ID}, state: id.Status, ok: true}
 				if d.state == "" {
 					d.state = g.pol.Lifecycle(id.Kind).Initial
@@ -259,22 +273,60 @@ func (g *gate) lookup(h repo.Hash, k key) (*ver, error) {
 }
 
 // answers reports whether commit c answers for the entry it has at p (id,
-// ZeroHash for none): always for a commit with one parent; for a merge,
-// unless a parent in the change has that entry, or a parent outside it has
-// it and so does the base (the target's version, flowing in).
+// ZeroHash for none). A commit with one parent answers for every change it
+// makes. A merge answers for an entry unless the base has it (the target's
+// version, flowing in) or a parent in the change has it and some commit of
+// the change answered for it: a version the merge brings from outside the
+// change (an old line of history, a commit without parents) is the
+// merge's.
 func (g *gate) answers(c *repo.Commit, trees []repo.Hash, p string, id repo.Hash) bool {
 	if len(c.Parents) < 2 {
 		return true
 	}
+	if entryAt(g.r, g.ch.Base.Tree, p) == id {
+		return false
+	}
 	for i, parent := range c.Parents {
-		if entryAt(g.r, trees[i], p) != id {
-			continue
-		}
-		if _, in := g.inRange[parent]; in || entryAt(g.r, g.ch.Base.Tree, p) == id {
+		if _, in := g.inRange[parent]; in && g.answered[p][id] && entryAt(g.r, trees[i], p) == id {
 			return false
 		}
 	}
 	return true
+}
+
+// accounted reports whether a version is one the change may build on: the
+// base's, or one a commit of the change answered for.
+func (g *gate) accounted(v *ver) bool {
+	return entryAt(g.r, g.ch.Base.Tree, v.path) == v.blob || g.answered[v.path][v.blob]
+}
+
+// before is the version a commit's step on manifest k is judged from: for
+// a commit with one parent, the parent's; for a merge, that of the first
+// parent in the change whose version is accounted for, else the base's.
+func (g *gate) before(c *repo.Commit, k key) (*ver, error) {
+	if len(c.Parents) == 0 {
+		return nil, nil
+	}
+	if len(c.Parents) == 1 {
+		return g.lookup(c.Parents[0], k)
+	}
+	for _, parent := range c.Parents {
+		if _, in := g.inRange[parent]; !in {
+			continue
+		}
+		v, err := g.lookup(parent, k)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil && g.accounted(v) {
+			return v, nil
+		}
+	}
+	base, err := g.statesAt(g.ch.Base.ID)
+	if err != nil {
+		return nil, err
+	}
+	return base[k], nil
 }
 
 func entryAt(r *repo.Repository, tree repo.Hash, p string) repo.Hash {
@@ -295,21 +347,46 @@ func (g *gate) judge(c *repo.Commit) error {
 		}
 		trees[i] = pc.Tree
 	}
-	first, parent := repo.ZeroHash, repo.ZeroHash
+	first := repo.ZeroHash
 	if len(trees) > 0 {
-		first, parent = trees[0], c.Parents[0]
+		first = trees[0]
 	}
 	changes, err := g.r.Changes(first, c.Tree)
 	if err != nil {
 		return err
 	}
+	if len(trees) > 1 {
+		// A merge may answer for an entry its first parent has too: look
+		// at every path where it differs from any parent.
+		seen := map[string]bool{}
+		for _, ch := range changes {
+			seen[ch.Path] = true
+		}
+		for _, t := range trees[1:] {
+			more, err := g.r.Changes(t, c.Tree)
+			if err != nil {
+				return err
+			}
+			for _, ch := range more {
+				if !seen[ch.Path] {
+					seen[ch.Path] = true
+					ch.Old, ch.OldKind = ch.New, ch.NewKind // as the first parent has it
+					changes = append(changes, ch)
+				}
+			}
+		}
+	}
 	added := map[key]*ver{}
 	removed := map[key]*ver{}
 	answers := map[key]bool{}
+	var mine []repo.PathChange // the entries this commit answers for
 	for _, ch := range changes {
 		answer := g.answers(c, trees, ch.Path, ch.New)
-		if answer && actor.Type == "agent" {
-			g.boundary(c, actor, ch)
+		if answer {
+			mine = append(mine, ch)
+			if actor.Type == "agent" {
+				g.boundary(c, actor, ch)
+			}
 		}
 		if !g.isManifest(ch.Path) {
 			continue
@@ -324,7 +401,7 @@ func (g *gate) judge(c *repo.Commit) error {
 				answers[nd.key] = answer
 			}
 		}
-		if !ch.Old.IsZero() && (ch.New.IsZero() || nd.ok) {
+		if !ch.Old.IsZero() && ch.Old != ch.New && (ch.New.IsZero() || nd.ok) {
 			// A version that no longer decodes is not a deletion:
 			// validation reports it at the head.
 			od, err := g.decode(ch.Path, ch.Old)
@@ -341,11 +418,9 @@ func (g *gate) judge(c *repo.Commit) error {
 	}
 	delta := map[key]*ver{}
 	for _, k := range sortedKeys(added, removed) {
-		var prev *ver
-		if len(c.Parents) > 0 {
-			if prev, err = g.lookup(parent, k); err != nil {
-				return err
-			}
+		prev, err := g.before(c, k)
+		if err != nil {
+			return err
 		}
 		if v, ok := added[k]; ok {
 			delta[k] = v
@@ -360,6 +435,14 @@ func (g *gate) judge(c *repo.Commit) error {
 		}
 	}
 	g.deltas[c.ID] = delta
+	// Only now: what this commit answers for is judged from what came
+	// before it, never from itself.
+	for _, ch := range mine {
+		if g.answered[ch.Path] == nil {
+			g.answered[ch.Path] = map[repo.Hash]bool{}
+		}
+		g.answered[ch.Path][ch.New] = true
+	}
 	return nil
 }
 
@@ -424,10 +507,17 @@ func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) 
 		return // the head's version is reported by validation
 	}
 	if prev == nil || !lc.Has(prev.state) {
-		way := lc.Path(cur.state)
-		if way == nil {
+		if lc.Path(cur.state) == nil {
 			g.finding(cur.path, diag.CodeTransition, fmt.Sprintf("a new %s starts in %q, and %q cannot be reached from it: expected one of %s",
 				k[0], lc.Initial, cur.state, strings.Join(reachable(lc), ", ")))
+			return
+		}
+		way, ok := lc.ShortestPath(lc.Initial, cur.state)
+		if !ok {
+			if agent {
+				g.finding(cur.path, diag.CodeTransition, fmt.Sprintf("a new %s/%s starts in %q%s, and more than one way leads from there to %q, so which states it passed is unknown: make one step per commit",
+					k[0], k[1], lc.Initial, by(c, actor), cur.state))
+			}
 			return
 		}
 		if agent {
@@ -510,6 +600,9 @@ func (g *gate) settleFrozen() error {
 // workingTree compares the working tree's manifests with the base's: the
 // rules that need no actor.
 func (g *gate) workingTree() error {
+	if g.ch.Result.Schema == nil {
+		return nil // the schemas do not compile: nothing was read to compare
+	}
 	base, err := g.statesAt(g.ch.Base.ID)
 	if err != nil {
 		return err
@@ -524,6 +617,30 @@ func (g *gate) workingTree() error {
 		k := key{m.Kind, m.ID}
 		seen[k] = true
 		g.step(nil, lineage.Actor{}, k, base[k], &ver{path: m.Path, state: m.State})
+	}
+	if len(g.ch.Paths) > 0 && g.ch.Tree != nil {
+		// Validation read only the paths asked about; a manifest moved out
+		// of them is still there.
+		files, err := g.ch.Tree.Files(g.root)
+		if err != nil {
+			return err
+		}
+		lim := g.pol.Config.ManifestLimits()
+		for _, f := range files {
+			if !g.isManifest(f.Path) || present[f.Path] {
+				continue
+			}
+			present[f.Path] = true
+			data, err := g.ch.Tree.Read(f.Path, lim.MaxBytes)
+			if err != nil {
+				continue
+			}
+			if doc, err := manifest.Decode(f.Path, data, lim); err == nil {
+				if id, err := doc.Identity(); err == nil {
+					seen[key{id.Kind, id.ID}] = true
+				}
+			}
+		}
 	}
 	for k, v := range base {
 		if !seen[k] && !present[v.path] {
