@@ -185,7 +185,7 @@ type gate struct {
 	// answered for (ZeroHash: a deletion): the versions the change made.
 	answered map[string]map[repo.Hash]bool
 	frozen   []frozenEdit
-	ds      []diag.Diagnostic
+	ds       []diag.Diagnostic
 }
 
 // decode reads the identity and state of a manifest version; ok is false
