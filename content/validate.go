@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
@@ -180,6 +181,9 @@ func check(v *schema.Validator, p string, data []byte, readErr error, lim manife
 			d.Path, d.Message = protocol.FieldStatus, strings.TrimPrefix(msg, protocol.FieldStatus+": ")
 		}
 		return m, []diag.Diagnostic{d}
+	}
+	if strings.ContainsFunc(p, unicode.IsControl) {
+		return fail(diag.CodePathInvalid, "the file name holds a control character: expected one without line breaks or other control characters", 0, 0)
 	}
 	var tooLarge *repo.TooLargeError
 	switch {

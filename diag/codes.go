@@ -28,6 +28,7 @@ const (
 	CodeMultiDocument  = "manifest.multi-document"
 	CodeSymlinkOutside = "manifest.symlink-outside"
 	CodeUnreadable     = "manifest.unreadable"
+	CodePathInvalid    = "manifest.path-invalid"
 
 	// The reserved fields and identity of a manifest.
 	CodeKindMissing   = "manifest.kind-missing"
@@ -85,6 +86,7 @@ var Codes = []Code{
 	{CodeMultiDocument, "a manifest file holds more than one YAML document or JSON value"},
 	{CodeSymlinkOutside, "a manifest is a symbolic link that leads outside the repository"},
 	{CodeUnreadable, "a manifest file cannot be read"},
+	{CodePathInvalid, "a manifest's path holds a control character (a line break, a tab): tools that read paths line by line would misread it"},
 	{CodeKindMissing, "a manifest has no kind field"},
 	{CodeKindInvalid, "a manifest's kind is not a non-empty string"},
 	{CodeKindUnknown, "a manifest's kind is not a definition of the schemas package"},

@@ -6,6 +6,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
+	"unicode"
 )
 
 // Severity says whether a diagnostic fails the run.
@@ -29,9 +32,14 @@ type Diagnostic struct {
 	Severity Severity `json:"severity"`
 }
 
-// String renders the diagnostic as file:line:col: path: message.
+// String renders the diagnostic as file:line:col: path: message. A file
+// name with a control character is quoted, so that one finding stays one
+// line.
 func (d Diagnostic) String() string {
 	loc := d.File
+	if strings.ContainsFunc(loc, unicode.IsControl) {
+		loc = strconv.Quote(loc)
+	}
 	if d.Line > 0 {
 		loc = fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column)
 	}

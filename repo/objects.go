@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -207,22 +206,42 @@ func (r *Repository) TreeFiles(tree Hash, dir string) (map[string]Hash, error) {
 		}
 	}
 	out := map[string]Hash{}
-	w := object.NewTreeWalker(t, true, nil)
-	defer w.Close()
-	for {
-		name, e, err := w.Next()
-		if err == io.EOF {
-			return out, nil
+	prefix := ""
+	if dir != "" && dir != "." {
+		prefix = dir
+	}
+	err = r.walkFiles(t, prefix, func(p string, e object.TreeEntry) {
+		if e.Mode != filemode.Submodule {
+			out[p] = fromPlumbing(e.Hash)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("walk tree %s: %w", tree, err)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk tree %s: %w", tree, err)
+	}
+	return out, nil
+}
+
+// walkFiles calls fn with every entry below t that is not a directory, by
+// its path under prefix. Unlike go-git's walker it takes names as git
+// stores them, control characters included: validation reports such a
+// path as a finding; it must not stop the reading.
+func (r *Repository) walkFiles(t *object.Tree, prefix string, fn func(p string, e object.TreeEntry)) error {
+	for _, e := range t.Entries {
+		p := e.Name
+		if prefix != "" {
+			p = prefix + "/" + e.Name
 		}
-		if e.Mode == filemode.Dir || e.Mode == filemode.Submodule {
+		if e.Mode == filemode.Dir {
+			sub, err := r.tree(fromPlumbing(e.Hash))
+			if err != nil {
+				return fmt.Errorf("read %s: %w", p, err)
+			}
+			if err := r.walkFiles(sub, p, fn); err != nil {
+				return err
+			}
 			continue
 		}
-		if dir != "" && dir != "." {
-			name = dir + "/" + name
-		}
-		out[name] = fromPlumbing(e.Hash)
+		fn(p, e)
 	}
+	return nil
 }

@@ -79,9 +79,8 @@ func (w *workTree) Files(dir string) ([]FileEntry, error) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
-			return nil
-		}
+		// FIFOs, sockets and devices are listed too: Read refuses them
+		// without opening them, so validation reports them.
 		rel, err := filepath.Rel(w.root, p)
 		if err != nil {
 			return err
@@ -193,29 +192,22 @@ func (t *treeSnapshot) Files(dir string) ([]FileEntry, error) {
 		tree = sub
 	}
 	var out []FileEntry
-	walker := object.NewTreeWalker(tree, true, nil)
-	defer walker.Close()
-	for {
-		name, entry, err := walker.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("walk %s at %s: %w", dir, t.commit.ID, err)
-		}
+	prefix := ""
+	if dir != "" && dir != "." {
+		prefix = dir
+	}
+	err = t.r.walkFiles(tree, prefix, func(p string, entry object.TreeEntry) {
 		switch entry.Mode {
-		case filemode.Regular, filemode.Executable, filemode.Symlink:
-		default:
-			continue
-		}
-		p := name
-		if dir != "" && dir != "." {
-			p = path.Join(dir, name)
-		}
-		if entry.Mode != filemode.Symlink {
+		case filemode.Regular, filemode.Executable:
 			t.blobs[p] = entry.Hash
+		case filemode.Symlink:
+		default:
+			return
 		}
 		out = append(out, FileEntry{Path: p, Symlink: entry.Mode == filemode.Symlink})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk %s at %s: %w", dir, t.commit.ID, err)
 	}
 	slices.SortFunc(out, func(a, b FileEntry) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
