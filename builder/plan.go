@@ -238,7 +238,11 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip, force bool) (*
 	if p.out.files, p.Changes, err = artifactChanges(r, who, in.commit, prev, d, fresh, rendered.blobs); err != nil {
 		return nil, err
 	}
-	p.out.events = stateEvents(in.commit, d.replaced, fresh, rollbacks)
+	steps, walked, err := walkSteps(r, in, prev, d, reuse)
+	if err != nil {
+		return nil, err
+	}
+	p.out.events = stateEvents(in.commit, d.replaced, fresh, rollbacks, steps, walked)
 	return p, nil
 }
 
@@ -495,10 +499,48 @@ func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev 
 	return files, changes, nil
 }
 
+// walkSteps lists the status changes the commits since the previous build
+// made, each at its own commit, judged by the previous build's policy
+// (content.Transitions). walked is false where that history is not here:
+// a first build, a shallow clone that lacks the previous build's manifest
+// commit, a forced build of a commit that does not contain it.
+func walkSteps(r *repo.Repository, in *inputs, prev *prior, d *delta, reuse bool) (steps []content.Step, walked bool, err error) {
+	if prev.commit == nil || prev.manifestCommit.IsZero() || !r.HasCommit(prev.manifestCommit) {
+		return nil, false, nil
+	}
+	if ok, err := r.IsAncestor(prev.manifestCommit, in.commit.ID); err != nil || !ok {
+		return nil, false, err
+	}
+	base, err := r.ReadCommit(prev.manifestCommit)
+	if err != nil {
+		return nil, false, err
+	}
+	// The previous build's policy is the current one when the build
+	// reuses it: same schemas, same small.cue.
+	pol := &content.Policy{Config: in.cfg, Schema: in.schema}
+	if !reuse {
+		if pol, err = content.LoadPolicy(r, base, in.schema); err != nil {
+			return nil, false, err
+		}
+	}
+	// The previous versions of the changed manifests are in its index.
+	known := make([]content.Known, 0, len(d.replaced))
+	for _, e := range d.replaced {
+		blob, _ := repo.ParseHash(e.Blob)
+		known = append(known, content.Known{Kind: e.Kind, ID: e.ID, Path: e.Path, State: e.Status, Blob: blob})
+	}
+	steps, err = content.Transitions(r, content.Change{Base: base, Head: in.commit, Result: &content.Result{}, Policy: pol, Known: known})
+	return steps, err == nil, err
+}
+
 // stateEvents are the lifecycle events of a build that are not artifact
-// changes: versions brought back by a rollback, and status changes, matched
-// by kind and id so that a renamed file keeps its history.
-func stateEvents(m *repo.Commit, replaced, fresh []IndexEntry, rollbacks []rollback) []lineage.Event {
+// changes: versions brought back by a rollback, and status changes. Where
+// the history since the previous build was walked, each status change is
+// recorded at the commit that made it, with its actor, in graph order (a
+// squash's steps one by one, marked collapsed); otherwise as one move from
+// the previous build's state, matched by kind and id so that a renamed file
+// keeps its history.
+func stateEvents(m *repo.Commit, replaced, fresh []IndexEntry, rollbacks []rollback, steps []content.Step, walked bool) []lineage.Event {
 	when := eventTime(m)
 	var evs []lineage.Event
 	for _, rb := range rollbacks {
@@ -506,6 +548,27 @@ func stateEvents(m *repo.Commit, replaced, fresh []IndexEntry, rollbacks []rollb
 		evs = append(evs, lineage.Event{Time: when, Event: lineage.RolledBack,
 			Artifact: protocol.ArtifactPath(e.Kind, e.ID), Kind: e.Kind, ID: e.ID,
 			ManifestCommit: e.Commit, Actor: e.Actor, RollbackOf: rb.of})
+	}
+	if walked {
+		built := map[[2]string]bool{}
+		for _, e := range fresh {
+			built[[2]string{e.Kind, e.ID}] = true
+		}
+		seq := 0
+		for _, st := range steps {
+			if !built[[2]string{st.Kind, st.ID}] {
+				continue
+			}
+			states := append(append([]string{st.From}, st.Via...), st.To)
+			for i := 0; i+1 < len(states); i++ {
+				seq++
+				evs = append(evs, lineage.Event{Time: eventTime(st.Commit), Event: lineage.Transitioned,
+					Artifact: protocol.ArtifactPath(st.Kind, st.ID), Kind: st.Kind, ID: st.ID,
+					From: states[i], To: states[i+1], ManifestCommit: st.Commit.ID.String(), Actor: st.Actor,
+					Seq: seq, Collapsed: len(states) > 2, Illegal: !st.Allowed})
+			}
+		}
+		return evs
 	}
 	before := map[[2]string]IndexEntry{}
 	for _, e := range replaced {

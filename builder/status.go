@@ -2,6 +2,7 @@ package builder
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/smallhq/small/config"
@@ -70,6 +71,9 @@ func Status(r *repo.Repository, l *lineage.Log, f StatusFilter) (*StatusReport, 
 	}
 	left := len(pending)
 	err = l.WalkEvents(func(_ *repo.Commit, evs []lineage.Event) (bool, error) {
+		// The newest step first: a build may move a manifest twice.
+		lineage.SortEvents(evs)
+		slices.Reverse(evs)
 		for _, ev := range evs {
 			i, ok := pending[[2]string{ev.Kind, ev.ID}]
 			if !ok || out[i].Since != "" || ev.To != out[i].State {

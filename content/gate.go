@@ -87,6 +87,44 @@ type Change struct {
 	// Tree is the working tree, read when Head is nil and Paths narrowed
 	// the validation.
 	Tree repo.Snapshot
+	// Known, when set, are the base's manifests the caller cares about;
+	// any other counts as absent from the base.
+	Known []Known
+}
+
+// Step is one status change a commit of a change made, in graph order.
+type Step struct {
+	Commit   *repo.Commit
+	Actor    lineage.Actor
+	Kind, ID string
+	Path     string
+	From, To string
+	// Via are the states passed in between when one commit made several
+	// steps at once (a squash): the unique shortest allowed way.
+	Via []string
+	// Allowed is false for a move the lifecycle has no way for: it was
+	// merged although small check refuses it.
+	Allowed bool
+	// Seq is the step's place in the change: commits parents first.
+	Seq int
+}
+
+// Known is a manifest as the base of a change has it, for a caller that
+// knows them (a build's index), so that Gate need not read them all.
+type Known struct {
+	Kind, ID, Path, State string
+	Blob                  repo.Hash
+}
+
+// Transitions walks a change as Gate does and lists the status changes its
+// commits made, in graph order, each with the commit and actor that made
+// it: what small build records as lifecycle events.
+func Transitions(r *repo.Repository, ch Change) ([]Step, error) {
+	g, err := runGate(r, ch)
+	if err != nil {
+		return nil, err
+	}
+	return g.steps, nil
 }
 
 // Gate applies the rules of a change, commit by commit in graph order
@@ -111,6 +149,14 @@ type Change struct {
 // the change that the base does not have. Commits already on the target are
 // never findings of this change.
 func Gate(r *repo.Repository, ch Change) ([]diag.Diagnostic, error) {
+	g, err := runGate(r, ch)
+	if err != nil {
+		return nil, err
+	}
+	return g.ds, nil
+}
+
+func runGate(r *repo.Repository, ch Change) (*gate, error) {
 	if ch.Target == nil {
 		ch.Target = ch.Base
 	}
@@ -121,8 +167,15 @@ func Gate(r *repo.Repository, ch Change) ([]diag.Diagnostic, error) {
 	for _, m := range ch.Result.Manifests {
 		g.at[m.Path] = m
 	}
+	if ch.Known != nil {
+		known := map[key]*ver{}
+		for _, k := range ch.Known {
+			known[key{k.Kind, k.ID}] = &ver{path: k.Path, state: k.State, blob: k.Blob}
+		}
+		g.states[ch.Base.ID] = known
+	}
 	if ch.Head == nil {
-		return g.finish(g.workingTree())
+		return g, g.finish(g.workingTree())
 	}
 	commits, err := r.Range(ch.Target.ID, ch.Head.ID)
 	if err != nil {
@@ -135,7 +188,8 @@ func Gate(r *repo.Repository, ch Change) ([]diag.Diagnostic, error) {
 	for _, c := range commits {
 		g.inRange[c.ID] = c
 	}
-	for _, c := range commits {
+	for i, c := range commits {
+		g.seq = i + 1
 		if err := g.judge(c); err != nil {
 			return nil, err
 		}
@@ -143,7 +197,7 @@ func Gate(r *repo.Repository, ch Change) ([]diag.Diagnostic, error) {
 	if err := g.settleFrozen(); err != nil {
 		return nil, err
 	}
-	return g.finish(nil)
+	return g, g.finish(nil)
 }
 
 // key names a manifest across renames: its kind and id.
@@ -185,6 +239,8 @@ type gate struct {
 	// answered for (ZeroHash: a deletion): the versions the change made.
 	answered map[string]map[repo.Hash]bool
 	frozen   []frozenEdit
+	steps    []Step
+	seq      int // the place of the commit being judged
 	ds       []diag.Diagnostic
 }
 
@@ -538,6 +594,13 @@ func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) 
 		return
 	}
 	way, ok := lc.ShortestPath(prev.state, cur.state)
+	if c != nil {
+		st := Step{Commit: c, Actor: actor, Kind: k[0], ID: k[1], Path: cur.path, From: prev.state, To: cur.state, Allowed: ok, Seq: g.seq}
+		if ok && len(way) > 2 {
+			st.Via = way[1 : len(way)-1]
+		}
+		g.steps = append(g.steps, st)
+	}
 	if !ok {
 		msg := fmt.Sprintf("%q -> %q is not an allowed transition%s: from %s, %s", prev.state, cur.state, by(c, actor), prev.state, nextStates(lc, prev.state))
 		if lc.Path(cur.state) != nil && reaches(lc, prev.state, cur.state) {
@@ -651,9 +714,9 @@ func (g *gate) workingTree() error {
 }
 
 // finish narrows the findings to the paths asked about, and sorts them.
-func (g *gate) finish(err error) ([]diag.Diagnostic, error) {
+func (g *gate) finish(err error) error {
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ds := g.ds[:0]
 	for _, d := range g.ds {
@@ -662,7 +725,8 @@ func (g *gate) finish(err error) ([]diag.Diagnostic, error) {
 		}
 	}
 	diag.Sort(ds)
-	return slices.Compact(ds), nil
+	g.ds = slices.Compact(ds)
+	return nil
 }
 
 func inPaths(p string, paths []string) bool {

@@ -6,8 +6,10 @@ package lineage
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -67,6 +69,30 @@ type Event struct {
 	// RollbackOf is the build whose version a rolledback event brings back.
 	RollbackOf string `json:"rollbackOf,omitempty"`
 	Message    string `json:"message,omitempty"`
+	// Seq orders a build's events by the graph order of the commits that
+	// caused them (parents first), never by their times; 0 for events that
+	// are not steps of a manifest's lifecycle.
+	Seq int `json:"seq,omitempty"`
+	// Collapsed marks a transition that one commit made together with
+	// others (a squash), recorded as one step of the unique shortest way.
+	Collapsed bool `json:"collapsed,omitempty"`
+	// Illegal marks a status change the lifecycle has no way for, merged
+	// although small check refuses it: a finding for small verify.
+	Illegal bool `json:"illegal,omitempty"`
+}
+
+// SortEvents orders the events of one build as they happened: the build's
+// own (artifact changes, then each status change in the graph order of the
+// commits that made it), then the observations recorded on it since;
+// never by their times. Among equals the note's order is kept.
+func SortEvents(evs []Event) {
+	rank := func(e Event) int {
+		if slices.Contains(BuildEvents, e.Event) {
+			return e.Seq
+		}
+		return math.MaxInt // an observation, made after the build
+	}
+	slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(rank(a), rank(b)) })
 }
 
 // JSONLines renders values as one JSON object per line, lines sorted, so

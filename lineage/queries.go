@@ -126,7 +126,8 @@ type HistoryReport struct {
 }
 
 // History lists the lifecycle events of an artifact, oldest first: builds in
-// the order they were made, and within a build the note's (time) order.
+// the order they were made, and within a build by sequence (the graph order
+// of the commits that made them), never by their times.
 func (l *Log) History(name string) (*HistoryReport, error) {
 	path, err := l.ResolveArtifact(name, "history")
 	if err != nil {
@@ -140,6 +141,7 @@ func (l *Log) History(name string) (*HistoryReport, error) {
 				here = append(here, ev)
 			}
 		}
+		SortEvents(here)
 		builds = append(builds, here)
 		return true, nil
 	})
