@@ -39,9 +39,10 @@ type Config struct {
 		Name  string `json:"name"`
 		Email string `json:"email"`
 	} `json:"builder"`
-	Agents     []string `json:"agents"`
-	AgentPaths []string `json:"agentPaths"`
-	Limits     struct {
+	Agents      []string `json:"agents"`
+	AgentLogins []string `json:"agentLogins"`
+	AgentPaths  []string `json:"agentPaths"`
+	Limits      struct {
 		ManifestBytes int64 `json:"manifestBytes"`
 		Depth         int   `json:"depth"`
 		AliasNodes    int   `json:"aliasNodes"`

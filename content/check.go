@@ -23,6 +23,9 @@ type CheckOptions struct {
 	Paths []string
 	// Command names the report ("validate", "check").
 	Command string
+	// Platform is who the hosting platform says opened the change (see
+	// GitHubPlatform); nil where there is none.
+	Platform *Platform
 }
 
 // HistoryError is history a check needs and cannot read: a repository
@@ -72,7 +75,7 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		limited := *cfg
 		limited.Limits = pol.Config.Limits
 		cfg = &limited
-		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths, Tree: snap}
+		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths, Tree: snap, Platform: opts.Platform}
 	}
 	res, err := Validate(snap, cfg, Options{Paths: opts.Paths})
 	if err != nil {

@@ -90,6 +90,8 @@ type Change struct {
 	// Known, when set, are the base's manifests the caller cares about;
 	// any other counts as absent from the base.
 	Known []Known
+	// Platform is who the hosting platform says opened the change, if any.
+	Platform *Platform
 }
 
 // Step is one status change a commit of a change made, in graph order.
@@ -395,6 +397,11 @@ func entryAt(r *repo.Repository, tree repo.Hash, p string) repo.Hash {
 // judge applies the rules to one commit of the change.
 func (g *gate) judge(c *repo.Commit) error {
 	actor := lineage.ActorOf(c, g.pol.Config.IsAgent)
+	if login, ok := g.ch.Platform.agentAuthor(g.pol.Config.AgentLogins); ok {
+		// The platform vouches that an agent opened the change: every
+		// commit in it is an agent's, whatever its author says.
+		actor = lineage.Actor{Type: "agent", Name: login, Email: c.Author.Email}
+	}
 	trees := make([]repo.Hash, len(c.Parents))
 	for i, p := range c.Parents {
 		pc, err := g.r.ReadCommit(p)

@@ -2,6 +2,8 @@
 package checkcmd
 
 import (
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
@@ -71,7 +73,11 @@ func run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Command: "check"})
+	platform, err := content.GitHubPlatform(os.Getenv)
+	if err != nil {
+		return cmdutil.Usage(err)
+	}
+	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Command: "check", Platform: platform})
 	if err != nil {
 		return cmdutil.Classify(err)
 	}

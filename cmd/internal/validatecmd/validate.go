@@ -3,6 +3,7 @@
 package validatecmd
 
 import (
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,7 +77,11 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Command: "validate"})
+	platform, err := content.GitHubPlatform(os.Getenv)
+	if err != nil {
+		return cmdutil.Usage(err)
+	}
+	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Command: "validate", Platform: platform})
 	if err != nil {
 		return cmdutil.Classify(err)
 	}
