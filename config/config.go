@@ -42,7 +42,10 @@ type Config struct {
 	Agents      []string `json:"agents"`
 	AgentLogins []string `json:"agentLogins"`
 	AgentPaths  []string `json:"agentPaths"`
-	Limits      struct {
+	// HumanSigners is the allowed-signers file, "" when signatures are
+	// not required.
+	HumanSigners string `json:"humanSigners"`
+	Limits       struct {
 		ManifestBytes int64 `json:"manifestBytes"`
 		Depth         int   `json:"depth"`
 		AliasNodes    int   `json:"aliasNodes"`

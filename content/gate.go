@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
@@ -14,6 +15,7 @@ import (
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/schema"
+	"github.com/smallhq/small/signers"
 )
 
 // Policy is what a change is judged by. It is read from the change's base,
@@ -23,6 +25,9 @@ import (
 type Policy struct {
 	Config *config.Config // the base's small.cue, or the defaults where it has none
 	Schema *schema.Schema // the base's schemas; nil where there are none that compile
+	// Signers are the people whose signed commits may enter human-only
+	// states (humanSigners); nil when signatures are not required.
+	Signers *signers.List
 	// head are the change's schemas: they give the lifecycle of a kind the
 	// base does not define, which only a human can have added (the agent
 	// boundary refuses an agent's change to the schemas).
@@ -61,6 +66,15 @@ func LoadPolicy(r *repo.Repository, base *repo.Commit, head *schema.Schema) (*Po
 		return nil, fmt.Errorf("the policy of the base %s: %w", base.ID.Short(), err)
 	}
 	p := &Policy{Config: cfg, head: head}
+	if cfg.HumanSigners != "" {
+		data, err := snap.Read(cfg.HumanSigners, 1<<20)
+		if err != nil {
+			return nil, fmt.Errorf("the base's humanSigners %s: %w", cfg.HumanSigners, err)
+		}
+		if p.Signers, err = signers.Parse(data); err != nil {
+			return nil, fmt.Errorf("the base's humanSigners %s: %w", cfg.HumanSigners, err)
+		}
+	}
 	p.Schema, err = LoadSchema(snap, cfg)
 	var se *schema.Error
 	if errors.As(err, &se) {
@@ -165,7 +179,7 @@ func runGate(r *repo.Repository, ch Change) (*gate, error) {
 	g := &gate{r: r, ch: ch, pol: ch.Policy, root: ch.Policy.Config.Manifests,
 		inRange: map[repo.Hash]*repo.Commit{}, deltas: map[repo.Hash]map[key]*ver{},
 		states: map[repo.Hash]map[key]*ver{}, decoded: map[[2]string]decoded{}, at: map[string]Manifest{},
-		answered: map[string]map[repo.Hash]bool{}}
+		answered: map[string]map[repo.Hash]bool{}, signedBy: map[repo.Hash]bool{}}
 	for _, m := range ch.Result.Manifests {
 		g.at[m.Path] = m
 	}
@@ -243,6 +257,7 @@ type gate struct {
 	frozen   []frozenEdit
 	steps    []Step
 	seq      int // the place of the commit being judged
+	signedBy map[repo.Hash]bool
 	ds       []diag.Diagnostic
 }
 
@@ -397,9 +412,10 @@ func entryAt(r *repo.Repository, tree repo.Hash, p string) repo.Hash {
 // judge applies the rules to one commit of the change.
 func (g *gate) judge(c *repo.Commit) error {
 	actor := lineage.ActorOf(c, g.pol.Config.IsAgent)
-	if login, ok := g.ch.Platform.agentAuthor(g.pol.Config.AgentLogins); ok {
+	if login, ok := g.ch.Platform.agentAuthor(g.pol.Config.AgentLogins); ok && !g.signed(c) {
 		// The platform vouches that an agent opened the change: every
-		// commit in it is an agent's, whatever its author says.
+		// commit in it is an agent's, whatever its author says, but for
+		// one a listed person signed.
 		actor = lineage.Actor{Type: "agent", Name: login, Email: c.Author.Email}
 	}
 	trees := make([]repo.Hash, len(c.Parents))
@@ -540,6 +556,25 @@ func (g *gate) boundary(c *repo.Commit, actor lineage.Actor, ch repo.PathChange)
 			c.ID.Short(), actor.Name, what)})
 }
 
+// signed reports whether a listed human signer signed commit c (good
+// signature, key valid now). Without humanSigners nobody is listed.
+func (g *gate) signed(c *repo.Commit) bool {
+	if g.pol.Signers == nil {
+		return false
+	}
+	if v, ok := g.signedBy[c.ID]; ok {
+		return v
+	}
+	payload, sig, err := g.r.Signature(c.ID)
+	ok := err == nil && sig != nil
+	if ok {
+		_, err = g.pol.Signers.Verify(payload, sig, "git", time.Now())
+		ok = err == nil
+	}
+	g.signedBy[c.ID] = ok
+	return ok
+}
+
 // finding places a lifecycle finding at the manifest's status in the head
 // when the head has the file, else at the file.
 func (g *gate) finding(p, code, msg string) {
@@ -583,6 +618,9 @@ func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) 
 			}
 			return
 		}
+		if !agent {
+			g.unsigned(c, k, cur, way)
+		}
 		if agent {
 			for _, s := range way {
 				if lc.HumanOnlyState(s) {
@@ -617,6 +655,7 @@ func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) 
 		return
 	}
 	if !agent {
+		g.unsigned(c, k, cur, way)
 		return
 	}
 	for _, s := range way[1:] {
@@ -631,6 +670,22 @@ func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) 
 		}
 		g.finding(cur.path, diag.CodeHumanOnly, msg)
 		return
+	}
+}
+
+// unsigned refuses a person's commit that enters a human-only state
+// without the signature humanSigners requires.
+func (g *gate) unsigned(c *repo.Commit, k key, cur *ver, way []string) {
+	if c == nil || g.pol.Signers == nil {
+		return
+	}
+	lc := g.pol.Lifecycle(k[0])
+	for _, s := range way[1:] {
+		if lc.HumanOnlyState(s) && !g.signed(c) {
+			g.finding(cur.path, diag.CodeHumanOnly, fmt.Sprintf("commit %s moves %s/%s into %q, which only a human may enter, and is not signed by a key small.cue's humanSigners (%s) lists: sign it (git commit -S)",
+				c.ID.Short(), k[0], k[1], s, g.pol.Config.HumanSigners))
+			return
+		}
 	}
 }
 

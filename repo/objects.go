@@ -245,3 +245,30 @@ func (r *Repository) walkFiles(t *object.Tree, prefix string, fn func(p string, 
 	}
 	return nil
 }
+
+// Signature returns a commit's signature (its gpgsig header: an SSH or
+// OpenPGP armored signature; empty when unsigned) and the bytes it signs:
+// the commit object without that header, as git verify-commit checks it.
+func (r *Repository) Signature(h Hash) (payload, signature []byte, err error) {
+	var c *object.Commit
+	if err := r.again(func() (err error) { c, err = r.git.CommitObject(h.plumbing()); return err }); err != nil {
+		return nil, nil, fmt.Errorf("read commit %s: %w", h, err)
+	}
+	if c.PGPSignature == "" {
+		return nil, nil, nil
+	}
+	o := &plumbing.MemoryObject{}
+	if err := c.EncodeWithoutSignature(o); err != nil {
+		return nil, nil, err
+	}
+	rd, err := o.Reader()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rd.Close()
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(rd); err != nil {
+		return nil, nil, err
+	}
+	return buf.Bytes(), []byte(c.PGPSignature), nil
+}

@@ -104,9 +104,10 @@ var allowed = map[string]rule{
 	"config":  {domain, []string{"diag", "manifest", "protocol", "repo"}},
 	"schema":  {domain, []string{"diag", "manifest", "protocol"}},
 	"lineage": {domain, []string{"protocol", "repo"}},
+	"signers": {domain, nil},
 
 	// rules
-	"content": {rules, []string{"config", "diag", "lineage", "manifest", "protocol", "repo", "schema", "version"}},
+	"content": {rules, []string{"config", "diag", "lineage", "manifest", "protocol", "repo", "schema", "signers", "version"}},
 
 	// build
 	"builder": {build, []string{"config", "content", "diag", "lineage", "manifest", "protocol", "repo", "schema", "version"}},
