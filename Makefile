@@ -43,6 +43,9 @@ bench: build tools
 ## fuzz: a short, bounded run of each fuzz target
 fuzz:
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s
+	$(GO) test ./config -run '^$$' -fuzz '^FuzzMatchGlob$$' -fuzztime 15s
+	$(GO) test ./repo -run '^$$' -fuzz '^FuzzParseTrailers$$' -fuzztime 15s
+	$(GO) test ./signers -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 15s
 
 ## demo: a guided tour of small in a throwaway repository
 demo: build
