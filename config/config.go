@@ -238,8 +238,8 @@ func diagnostics(err error, code, filename string) []diag.Diagnostic {
 
 // hints say in words what the schema's patterns require.
 var hints = map[string]string{
-	"schemas":          `a directory inside the repository (relative, no "." or ".." segments, no .git), e.g. "schemas"`,
-	"manifests":        `a directory inside the repository (relative, no "." or ".." segments, no .git), e.g. "manifests"`,
+	"schemas":          `a directory inside the repository (relative, no "." or ".." segments, no .git, no trailing "/"), e.g. "schemas"`,
+	"manifests":        `a directory inside the repository (relative, no "." or ".." segments, no .git, no trailing "/"), e.g. "manifests"`,
 	"artifacts.branch": `a branch name without refs/heads/, e.g. "small/artifacts"`,
 	"builder.name":     "a name without <, > or line breaks",
 	"builder.email":    "an e-mail address without <, >, spaces or line breaks",

@@ -27,6 +27,8 @@ func TestParseErrors(t *testing.T) {
 		{"manifests: 5\n", `small.cue:1:12: manifests:`},
 		{"schemas: \n", `small.cue:1:11: expected operand`},
 		{"artifacts: branch: \"refs/heads/x\"\n", `small.cue:1:20: artifacts.branch:`},
+		{"manifests: \"manifests/\"\n", `small.cue:1:12: manifests:`},
+		{"schemas: \"a//b\"\n", `small.cue:1:10: schemas:`},
 	} {
 		_, err := Parse("small.cue", []byte(tc.src))
 		var ce *Error

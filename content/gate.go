@@ -45,6 +45,15 @@ func (p *Policy) Lifecycle(kind string) schema.Lifecycle {
 	return schema.DefaultLifecycle
 }
 
+// headLifecycle is the lifecycle the change's own schemas give kind, or nil.
+func (p *Policy) headLifecycle(kind string) *schema.Lifecycle {
+	if p.head == nil || !p.head.HasKind(kind) {
+		return nil
+	}
+	lc := p.head.Lifecycle(kind)
+	return &lc
+}
+
 // knows reports whether the base or the change defines kind: a version of
 // an unknown kind is a finding of validation, not a manifest the gate can
 // follow.
@@ -179,7 +188,7 @@ func runGate(r *repo.Repository, ch Change) (*gate, error) {
 	g := &gate{r: r, ch: ch, pol: ch.Policy, root: ch.Policy.Config.Manifests,
 		inRange: map[repo.Hash]*repo.Commit{}, deltas: map[repo.Hash]map[key]*ver{},
 		states: map[repo.Hash]map[key]*ver{}, decoded: map[[2]string]decoded{}, at: map[string]Manifest{},
-		answered: map[string]map[repo.Hash]bool{}, signedBy: map[repo.Hash]bool{}}
+		answered: map[string]map[repo.Hash]bool{}, signedBy: map[repo.Hash]bool{}, broken: map[string]*broken{}}
 	for _, m := range ch.Result.Manifests {
 		g.at[m.Path] = m
 	}
@@ -231,6 +240,14 @@ type decoded struct {
 	ok    bool
 }
 
+// broken is a manifest whose file stopped decoding: the key it held, and
+// the last agent that touched it while broken.
+type broken struct {
+	key    key
+	agent  lineage.Actor
+	commit *repo.Commit // nil when no agent touched it
+}
+
 type frozenEdit struct {
 	k      key
 	v      *ver
@@ -256,7 +273,8 @@ type gate struct {
 	answered map[string]map[repo.Hash]bool
 	frozen   []frozenEdit
 	steps    []Step
-	seq      int // the place of the commit being judged
+	seq      int                // the place of the commit being judged
+	broken   map[string]*broken // by path
 	signedBy map[repo.Hash]bool
 	ds       []diag.Diagnostic
 }
@@ -455,9 +473,15 @@ func (g *gate) judge(c *repo.Commit) error {
 			}
 		}
 	}
-	added := map[key]*ver{}
+	slices.SortFunc(changes, func(a, b repo.PathChange) int { return strings.Compare(a.Path, b.Path) })
+	type addition struct {
+		v      *ver
+		answer bool
+	}
+	added := map[key][]addition{}
 	removed := map[key]*ver{}
 	answers := map[key]bool{}
+	healed := map[key]*broken{}
 	var mine []repo.PathChange // the entries this commit answers for
 	for _, ch := range changes {
 		answer := g.answers(c, trees, ch.Path, ch.New)
@@ -470,28 +494,50 @@ func (g *gate) judge(c *repo.Commit) error {
 		if !g.isManifest(ch.Path) {
 			continue
 		}
-		var nd decoded
+		var nd, od decoded
 		if !ch.New.IsZero() {
 			if nd, err = g.decode(ch.Path, ch.New); err != nil {
 				return err
 			}
-			if nd.ok {
-				added[nd.key] = &ver{path: ch.Path, state: nd.state, blob: ch.New}
+		}
+		if !ch.Old.IsZero() && ch.Old != ch.New {
+			if od, err = g.decode(ch.Path, ch.Old); err != nil {
+				return err
+			}
+		}
+		b := g.broken[ch.Path]
+		if !ch.New.IsZero() && !nd.ok {
+			// A version that does not decode is not a deletion: the
+			// manifest is followed as broken until a version decodes
+			// again or the file goes, and whoever touched it meanwhile
+			// answers for what it then says.
+			if b == nil && od.ok {
+				b = &broken{key: od.key}
+				g.broken[ch.Path] = b
+			}
+			if b != nil && answer && actor.Type == "agent" {
+				b.agent, b.commit = actor, c
+			}
+			continue
+		}
+		if nd.ok {
+			added[nd.key] = append(added[nd.key], addition{&ver{path: ch.Path, state: nd.state, blob: ch.New}, answer})
+			if _, ok := answers[nd.key]; !ok || answer {
 				answers[nd.key] = answer
 			}
 		}
-		if !ch.Old.IsZero() && ch.Old != ch.New && (ch.New.IsZero() || nd.ok) {
-			// A version that no longer decodes is not a deletion:
-			// validation reports it at the head.
-			od, err := g.decode(ch.Path, ch.Old)
-			if err != nil {
-				return err
+		oldKey, oldKnown := od.key, od.ok
+		if b != nil && !od.ok {
+			oldKey, oldKnown = b.key, true
+			delete(g.broken, ch.Path)
+			if nd.ok && nd.key == b.key {
+				healed[b.key] = b
 			}
-			if od.ok && (ch.New.IsZero() || od.key != nd.key) {
-				removed[od.key] = &ver{path: ch.Path, state: od.state, blob: ch.Old}
-				if _, ok := answers[od.key]; !ok {
-					answers[od.key] = answer
-				}
+		}
+		if oldKnown && (ch.New.IsZero() || oldKey != nd.key) {
+			removed[oldKey] = &ver{path: ch.Path, blob: ch.Old}
+			if _, ok := answers[oldKey]; !ok {
+				answers[oldKey] = answer
 			}
 		}
 	}
@@ -501,11 +547,22 @@ func (g *gate) judge(c *repo.Commit) error {
 		if err != nil {
 			return err
 		}
-		if v, ok := added[k]; ok {
-			delta[k] = v
-			if answers[k] {
-				g.step(c, actor, k, prev, v)
+		if adds, ok := added[k]; ok {
+			// Every version with the key is judged: a second file with
+			// the same kind and id in one commit smuggles nothing.
+			for _, a := range adds {
+				if !a.answer {
+					continue
+				}
+				by, at := actor, c
+				if h := healed[k]; h != nil && h.commit != nil && actor.Type != "agent" {
+					// An agent's version that did not decode, made
+					// whole by a person: the change is the agent's.
+					by, at = h.agent, h.commit
+				}
+				g.step(at, by, k, prev, a.v)
 			}
+			delta[k] = adds[len(adds)-1].v
 			continue
 		}
 		delta[k] = nil
@@ -525,13 +582,14 @@ func (g *gate) judge(c *repo.Commit) error {
 	return nil
 }
 
-func sortedKeys(maps ...map[key]*ver) []key {
+func sortedKeys[A any](added map[key]A, removed map[key]*ver) []key {
 	var ks []key
-	for _, m := range maps {
-		for k := range m {
-			if !slices.Contains(ks, k) {
-				ks = append(ks, k)
-			}
+	for k := range added {
+		ks = append(ks, k)
+	}
+	for k := range removed {
+		if _, ok := added[k]; !ok {
+			ks = append(ks, k)
 		}
 	}
 	slices.SortFunc(ks, func(a, b key) int { return strings.Compare(a[0]+"/"+a[1], b[0]+"/"+b[1]) })
@@ -598,6 +656,15 @@ func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) 
 	agent := c != nil && actor.Type == "agent"
 	name := k[0] + "/" + k[1]
 	if !lc.Has(cur.state) {
+		if hl := g.pol.headLifecycle(k[0]); hl != nil && hl.Has(cur.state) {
+			// A state the change adds to the lifecycle: a person may use
+			// it at once; for an agent it exists once a person merged it.
+			if agent {
+				g.finding(cur.path, diag.CodeStateUnknown, fmt.Sprintf("%q is not a state of %s in the base's lifecycle%s: a state the change adds is an agent's to enter once a person has merged it",
+					cur.state, k[0], by(c, actor)))
+			}
+			return
+		}
 		if m, ok := g.at[cur.path]; !ok || c != nil && entryAt(g.r, g.ch.Head.Tree, cur.path) != cur.blob || m.Kind != k[0] {
 			g.finding(cur.path, diag.CodeStateUnknown, fmt.Sprintf("%q is not a state of %s%s: expected one of %s",
 				cur.state, k[0], by(c, actor), strings.Join(lc.States, ", ")))

@@ -81,7 +81,8 @@ func (r *Repository) Range(base, head Hash) ([]*Commit, error) {
 	type state struct {
 		c             *object.Commit
 		uninteresting bool
-		done          bool // its parents are queued
+		queued        bool // pushed once, as git's SEEN
+		done          bool // popped: its parents are queued
 	}
 	states := map[Hash]*state{}
 	q := &commitQueue{}
@@ -98,7 +99,10 @@ func (r *Repository) Range(base, head Hash) ([]*Commit, error) {
 		return s, nil
 	}
 	enqueue := func(h Hash, s *state) {
-		heap.Push(q, queued{h: h, when: s.c.Committer.When.Unix()})
+		if !s.queued {
+			s.queued = true
+			heap.Push(q, queued{h: h, when: s.c.Committer.When.Unix()})
+		}
 	}
 	for _, start := range []struct {
 		h             Hash
@@ -134,21 +138,23 @@ func (r *Repository) Range(base, head Hash) ([]*Commit, error) {
 		}
 		return true
 	}
+	// stillInteresting is git's: after an uninteresting commit dated
+	// when, the walk goes on while a queued commit is as new or newer, or
+	// any queued commit is interesting, and then rangeSlop commits more.
+	stillInteresting := func(when int64, slop int) int {
+		switch {
+		case q.Len() == 0:
+			return 0
+		case when <= (*q)[0].when, !everybodyUninteresting():
+			return rangeSlop
+		}
+		return slop - 1
+	}
 	slop := rangeSlop
 	for q.Len() > 0 {
-		if everybodyUninteresting() {
-			if slop == 0 {
-				break
-			}
-			slop--
-		} else {
-			slop = rangeSlop
-		}
-		h := heap.Pop(q).(queued).h
+		it := heap.Pop(q).(queued)
+		h := it.h
 		s := states[h]
-		if s.done {
-			continue
-		}
 		s.done = true
 		for _, p := range s.c.ParentHashes {
 			ph := fromPlumbing(p)
@@ -165,11 +171,15 @@ func (r *Repository) Range(base, head Hash) ([]*Commit, error) {
 			if s.uninteresting {
 				markUninteresting(ph)
 			}
-			if !ps.done {
-				enqueue(ph, ps)
-			}
+			enqueue(ph, ps)
 		}
-		if !s.uninteresting && len(s.c.ParentHashes) == 0 && r.IsShallowBoundary(h) {
+		if s.uninteresting {
+			if slop = stillInteresting(it.when, slop); slop == 0 {
+				break
+			}
+			continue
+		}
+		if len(s.c.ParentHashes) == 0 && r.IsShallowBoundary(h) {
 			return nil, &ShallowError{Commit: h}
 		}
 	}
