@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
@@ -50,7 +51,13 @@ type Config struct {
 		Depth         int   `json:"depth"`
 		AliasNodes    int   `json:"aliasNodes"`
 		Nodes         int   `json:"nodes"`
+		EvalSeconds   int   `json:"evalSeconds"`
 	} `json:"limits"`
+}
+
+// EvalTimeout is the longest evaluating the schemas or one manifest may take.
+func (c *Config) EvalTimeout() time.Duration {
+	return time.Duration(c.Limits.EvalSeconds) * time.Second
 }
 
 // ManifestLimits are the decoding limits the configuration sets.

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 
 	"github.com/smallhq/small/config"
@@ -86,7 +87,40 @@ func LoadSchema(snap repo.Snapshot, cfg *config.Config) (*schema.Schema, error) 
 		}
 		files = append(files, schema.File{Path: e.Path, Data: data})
 	}
-	return schema.Load(cfg.Schemas, files)
+	type loaded struct {
+		s   *schema.Schema
+		err error
+	}
+	l, ok := bounded(cfg.EvalTimeout(), func() loaded {
+		s, err := schema.Load(cfg.Schemas, files)
+		return loaded{s, err}
+	})
+	if !ok {
+		return nil, &schema.Error{Diagnostics: []diag.Diagnostic{{File: cfg.Schemas, Code: diag.CodeSchemaTimeout, Severity: diag.Error,
+			Message: fmt.Sprintf("evaluating the schemas took longer than limits.evalSeconds (%d s), and was abandoned: expected schemas that evaluate in bounded time (no comprehension over millions of values)", cfg.Limits.EvalSeconds)}}}
+	}
+	return l.s, l.err
+}
+
+// bounded runs f and waits for it at most d (no bound when d is not
+// positive). CUE has no cancellation: an evaluation that runs over goes on
+// in the background, its result dropped, until the process ends; the
+// caller reports it as a finding rather than hang.
+func bounded[T any](d time.Duration, f func() T) (T, bool) {
+	if d <= 0 {
+		return f(), true
+	}
+	done := make(chan T, 1)
+	go func() { done <- f() }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case v := <-done:
+		return v, true
+	case <-t.C:
+		var zero T
+		return zero, false
+	}
 }
 
 // Validate checks every manifest of the snapshot (or those under opts.Paths)
@@ -106,6 +140,9 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		res.Report.Stopped = fmt.Sprintf("the schemas in %s/ do not compile: no manifest was checked", cfg.Schemas)
 		if len(se.Diagnostics) > 0 && se.Diagnostics[0].Code == diag.CodeSchemaEmpty {
 			res.Report.Stopped = fmt.Sprintf("the schemas in %s/ define no kind: no manifest was checked", cfg.Schemas)
+		}
+		if len(se.Diagnostics) > 0 && se.Diagnostics[0].Code == diag.CodeSchemaTimeout {
+			res.Report.Stopped = fmt.Sprintf("the schemas in %s/ take too long to evaluate: no manifest was checked", cfg.Schemas)
 		}
 		return res, nil
 	}
@@ -141,8 +178,30 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 				return
 			}
 			lim := cfg.ManifestLimits()
+			type checked struct {
+				m  Manifest
+				ds []diag.Diagnostic
+			}
 			for j := range jobs {
-				res.Manifests[j.i], diags[j.i] = check(v, entries[j.i].Path, j.data, j.err, lim, opts.Artifacts)
+				p, mine := entries[j.i].Path, v // an abandoned run keeps its own
+				c, ok := bounded(cfg.EvalTimeout(), func() checked {
+					m, ds := check(mine, p, j.data, j.err, lim, opts.Artifacts)
+					return checked{m, ds}
+				})
+				if ok {
+					res.Manifests[j.i], diags[j.i] = c.m, c.ds
+					continue
+				}
+				res.Manifests[j.i] = Manifest{Path: p}
+				diags[j.i] = []diag.Diagnostic{{File: p, Code: diag.CodeSchemaTimeout, Severity: diag.Error,
+					Message: fmt.Sprintf("evaluating it against its kind took longer than limits.evalSeconds (%d s), and was abandoned: expected a manifest that evaluates in bounded time", cfg.Limits.EvalSeconds)}}
+				// The abandoned evaluation still holds the validator.
+				if v, err = kinds.NewValidator(); err != nil {
+					once.Do(func() { setupErr = err })
+					for range jobs {
+					}
+					return
+				}
 			}
 		}()
 	}

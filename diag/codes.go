@@ -13,6 +13,7 @@ const (
 	CodeSchemaSyntax  = "schema.syntax"
 	CodeSchemaInvalid = "schema.invalid"
 	CodeSchemaEmpty   = "schema.empty"
+	CodeSchemaTimeout = "schema.timeout"
 
 	// Reading and decoding a manifest file.
 	CodeParse          = "manifest.parse"
@@ -73,6 +74,7 @@ var Codes = []Code{
 	{CodeSchemaSyntax, "a file of the schemas package is not valid CUE"},
 	{CodeSchemaInvalid, "the schemas package does not evaluate (conflicting definitions, mixed package names, bad imports)"},
 	{CodeSchemaEmpty, "the schemas package has no .cue file or no kind (regular definition)"},
+	{CodeSchemaTimeout, "evaluating the schemas, or one manifest against them, took longer than limits.evalSeconds: the evaluation was abandoned"},
 	{CodeParse, "a manifest is not well-formed YAML or JSON, or holds a value CUE cannot represent"},
 	{CodeEmpty, "a manifest file is empty or holds only comments"},
 	{CodeEncoding, "a manifest is not valid UTF-8"},
