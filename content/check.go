@@ -37,7 +37,7 @@ func (e *HistoryError) Unwrap() error { return e.Err }
 
 // Check is small validate and small check: it validates the manifests of a
 // revision (or the working tree) against their kinds and, with a base,
-// judges the change under the base's policy (see Gate). Findings are in the
+// judges the change under the policy of the branch it goes into (see Gate). Findings are in the
 // result's report. A revision that names no commit is a *repo.RevisionError,
 // a broken small.cue a *config.Error.
 func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
@@ -67,7 +67,10 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 			return nil, err
 		}
 		headSchema, _ := LoadSchema(snap, cfg)
-		pol, err := LoadPolicy(r, base, headSchema)
+		// The policy is the target's, its newest trusted word: a branch
+		// started long ago is not judged by the rules of its day. The
+		// merge base only says which commits and contents are the change.
+		pol, err := LoadPolicy(r, target, headSchema)
 		if err != nil {
 			return nil, err
 		}
@@ -75,7 +78,7 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		limited := *cfg
 		limited.Limits = pol.Config.Limits
 		cfg = &limited
-		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths, Tree: snap, Platform: opts.Platform}
+		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths, Tree: snap, Platform: opts.Platform, HeadRoot: cfg.Manifests}
 	}
 	res, err := Validate(snap, cfg, Options{Paths: opts.Paths})
 	if err != nil {

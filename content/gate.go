@@ -18,8 +18,9 @@ import (
 	"github.com/smallhq/small/signers"
 )
 
-// Policy is what a change is judged by. It is read from the change's base,
-// never from the change itself: who is an agent and what agents may change
+// Policy is what a change is judged by. It is read from the branch the
+// change goes into (Check reads the target's tip), never from the change
+// itself: who is an agent and what agents may change
 // (small.cue), each kind's lifecycle (the schemas), and the limits. A change
 // to any of them is itself judged under the base's.
 type Policy struct {
@@ -93,8 +94,8 @@ func LoadPolicy(r *repo.Repository, base *repo.Commit, head *schema.Schema) (*Po
 }
 
 // Change is a change under review: the commits git rev-list Target..Head
-// lists, each judged in graph order under the policy of Base, the merge base
-// of Target and Head.
+// lists, each judged in graph order under Policy (the target's), against
+// the contents of Base, the merge base of Target and Head.
 type Change struct {
 	Base *repo.Commit
 	// Target is the tip of the branch the change goes into; nil means Base.
@@ -115,6 +116,9 @@ type Change struct {
 	Known []Known
 	// Platform is who the hosting platform says opened the change, if any.
 	Platform *Platform
+	// HeadRoot is the manifests root the change's own small.cue names:
+	// manifests a person moved there are followed, not lost.
+	HeadRoot string
 }
 
 // Step is one status change a commit of a change made, in graph order.
@@ -188,7 +192,7 @@ func runGate(r *repo.Repository, ch Change) (*gate, error) {
 	g := &gate{r: r, ch: ch, pol: ch.Policy, root: ch.Policy.Config.Manifests,
 		inRange: map[repo.Hash]*repo.Commit{}, deltas: map[repo.Hash]map[key]*ver{},
 		states: map[repo.Hash]map[key]*ver{}, decoded: map[[2]string]decoded{}, at: map[string]Manifest{},
-		answered: map[string]map[repo.Hash]bool{}, signedBy: map[repo.Hash]bool{}, broken: map[string]*broken{}}
+		answered: map[string]map[repo.Hash]bool{}, signedBy: map[repo.Hash]bool{}, taints: map[repo.Hash]map[string]*broken{}}
 	for _, m := range ch.Result.Manifests {
 		g.at[m.Path] = m
 	}
@@ -273,8 +277,8 @@ type gate struct {
 	answered map[string]map[repo.Hash]bool
 	frozen   []frozenEdit
 	steps    []Step
-	seq      int                // the place of the commit being judged
-	broken   map[string]*broken // by path
+	seq      int                              // the place of the commit being judged
+	taints   map[repo.Hash]map[string]*broken // per commit of the change, by path
 	signedBy map[repo.Hash]bool
 	ds       []diag.Diagnostic
 }
@@ -307,7 +311,15 @@ func (g *gate) decode(p string, blob repo.Hash) (decoded, error) {
 }
 
 func (g *gate) isManifest(p string) bool {
-	return protocol.IsManifestFile(p) && (g.root == "." || strings.HasPrefix(p, g.root+"/"))
+	if !protocol.IsManifestFile(p) {
+		return false
+	}
+	for _, root := range []string{g.root, g.ch.HeadRoot} {
+		if root != "" && (root == "." || strings.HasPrefix(p, root+"/")) {
+			return true
+		}
+	}
+	return false
 }
 
 // statesAt reads every manifest of a commit outside the change.
@@ -420,6 +432,10 @@ func (g *gate) before(c *repo.Commit, k key) (*ver, error) {
 	return base[k], nil
 }
 
+// isFile reports whether an entry holds a file's bytes (not a link to
+// another path, not another repository's commit).
+func isFile(k repo.EntryKind) bool { return k == repo.File || k == repo.Executable }
+
 func entryAt(r *repo.Repository, tree repo.Hash, p string) repo.Hash {
 	if h, dir, ok := r.Lookup(tree, p); ok && !dir {
 		return h
@@ -466,8 +482,9 @@ func (g *gate) judge(c *repo.Commit) error {
 			}
 			for _, ch := range more {
 				if !seen[ch.Path] {
+					// Old is that parent's entry: what the merge keeps
+					// from its first parent may drop what this one had.
 					seen[ch.Path] = true
-					ch.Old, ch.OldKind = ch.New, ch.NewKind // as the first parent has it
 					changes = append(changes, ch)
 				}
 			}
@@ -482,6 +499,17 @@ func (g *gate) judge(c *repo.Commit) error {
 	removed := map[key]*ver{}
 	answers := map[key]bool{}
 	healed := map[key]*broken{}
+	// The manifests that do not decode here, as the parents in the change
+	// left them: followed along the graph, never across branches.
+	broke := map[string]*broken{}
+	for _, p := range c.Parents {
+		for path, b := range g.taints[p] {
+			if _, ok := broke[path]; !ok {
+				broke[path] = b
+			}
+		}
+	}
+	var gone []*broken         // broken files this commit removed (or moved)
 	var mine []repo.PathChange // the entries this commit answers for
 	for _, ch := range changes {
 		answer := g.answers(c, trees, ch.Path, ch.New)
@@ -495,29 +523,33 @@ func (g *gate) judge(c *repo.Commit) error {
 			continue
 		}
 		var nd, od decoded
-		if !ch.New.IsZero() {
+		if !ch.New.IsZero() && isFile(ch.NewKind) {
 			if nd, err = g.decode(ch.Path, ch.New); err != nil {
 				return err
 			}
 		}
-		if !ch.Old.IsZero() && ch.Old != ch.New {
+		if !ch.Old.IsZero() && ch.Old != ch.New && isFile(ch.OldKind) {
 			if od, err = g.decode(ch.Path, ch.Old); err != nil {
 				return err
 			}
 		}
-		b := g.broken[ch.Path]
+		b := broke[ch.Path]
 		if !ch.New.IsZero() && !nd.ok {
 			// A version that does not decode is not a deletion: the
 			// manifest is followed as broken until a version decodes
-			// again or the file goes, and whoever touched it meanwhile
-			// answers for what it then says.
-			if b == nil && od.ok {
-				b = &broken{key: od.key}
-				g.broken[ch.Path] = b
+			// again or the file goes, and the last agent that wrote it
+			// meanwhile answers for what it then says.
+			next := &broken{}
+			switch {
+			case b != nil:
+				*next = *b
+			case od.ok:
+				next.key = od.key
 			}
-			if b != nil && answer && actor.Type == "agent" {
-				b.agent, b.commit = actor, c
+			if answer && actor.Type == "agent" {
+				next.agent, next.commit = actor, c
 			}
+			broke[ch.Path] = next
 			continue
 		}
 		if nd.ok {
@@ -527,11 +559,15 @@ func (g *gate) judge(c *repo.Commit) error {
 			}
 		}
 		oldKey, oldKnown := od.key, od.ok
-		if b != nil && !od.ok {
-			oldKey, oldKnown = b.key, true
-			delete(g.broken, ch.Path)
-			if nd.ok && nd.key == b.key {
-				healed[b.key] = b
+		if b != nil {
+			delete(broke, ch.Path)
+			if b.key != (key{}) && !od.ok {
+				oldKey, oldKnown = b.key, true
+			}
+			if nd.ok && (b.key == nd.key || b.key == (key{})) {
+				healed[nd.key] = b
+			} else {
+				gone = append(gone, b)
 			}
 		}
 		if oldKnown && (ch.New.IsZero() || oldKey != nd.key) {
@@ -541,6 +577,19 @@ func (g *gate) judge(c *repo.Commit) error {
 			}
 		}
 	}
+	// A broken file moved and mended in one commit: the key that decodes
+	// where it went is the broken one's.
+	for k := range added {
+		if _, ok := healed[k]; ok {
+			continue
+		}
+		for _, b := range gone {
+			if b.key == k || b.key == (key{}) && len(gone) == 1 {
+				healed[k] = b
+			}
+		}
+	}
+	g.taints[c.ID] = broke
 	delta := map[key]*ver{}
 	for _, k := range sortedKeys(added, removed) {
 		prev, err := g.before(c, k)

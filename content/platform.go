@@ -17,6 +17,8 @@ type Platform struct {
 	PR       int    // the pull request's number; 0 when the event has none
 	Author   string // the pull request's author's login
 	AuthorIs string // the account type GitHub gives: "User" or "Bot"
+	Sender   string // who caused the event (a push to the pull request, say)
+	SenderIs string
 }
 
 // GitHubPlatform reads the event GitHub Actions hands a job
@@ -32,6 +34,10 @@ func GitHubPlatform(getenv func(string) string) (*Platform, error) {
 		return nil, fmt.Errorf("read the GitHub event: %w", err)
 	}
 	var ev struct {
+		Sender *struct {
+			Login string `json:"login"`
+			Type  string `json:"type"`
+		} `json:"sender"`
 		PullRequest *struct {
 			Number int `json:"number"`
 			User   struct {
@@ -46,21 +52,31 @@ func GitHubPlatform(getenv func(string) string) (*Platform, error) {
 	if pr := ev.PullRequest; pr != nil {
 		p.PR, p.Author, p.AuthorIs = pr.Number, pr.User.Login, pr.User.Type
 	}
+	if ev.Sender != nil {
+		p.Sender, p.SenderIs = ev.Sender.Login, ev.Sender.Type
+	}
 	return p, nil
 }
 
-// agentAuthor is the agent's login when the platform says an agent opened
-// the change: a bot account, or a login the policy lists in agentLogins.
+// agentAuthor is the agent's login when the platform says an agent is
+// behind the change: it opened the pull request, or it sent the event (a
+// bot pushing to a person's pull request), or it started the run; an agent
+// is a bot account or a login the policy lists in agentLogins.
 func (p *Platform) agentAuthor(logins []string) (string, bool) {
-	if p == nil || p.Author == "" {
+	if p == nil {
 		return "", false
 	}
-	if p.AuthorIs == "Bot" {
-		return p.Author, true
-	}
-	for _, l := range logins {
-		if strings.EqualFold(l, p.Author) {
-			return p.Author, true
+	for _, who := range [][2]string{{p.Author, p.AuthorIs}, {p.Sender, p.SenderIs}, {p.Actor, ""}} {
+		if who[0] == "" {
+			continue
+		}
+		if who[1] == "Bot" || strings.HasSuffix(who[0], "[bot]") {
+			return who[0], true
+		}
+		for _, l := range logins {
+			if strings.EqualFold(l, who[0]) {
+				return who[0], true
+			}
 		}
 	}
 	return "", false

@@ -28,9 +28,11 @@ func NewCmdCheck(f *cmdutil.Factory) *cobra.Command {
 		Short: "Check a change: manifests valid, lifecycle rules kept",
 		Long: `Check the manifests of a commit (HEAD by default) as small validate does,
 and judge every commit of the change (git rev-list BASE..HEAD, merges
-included) in graph order, each with its own actor, under the policy of the
-merge base of --base and the head: who is an agent, what agents may change
-and each kind's lifecycle come from there, never from the change itself.
+included) in graph order, each with its own actor, under the policy of
+--base, the branch the change goes into: who is an agent, what agents may
+change and each kind's lifecycle come from there, never from the change
+itself. The merge base of --base and the head says which commits and
+contents are the change's.
 
   - a status moves only along an allowed transition; several steps in one
     commit are judged as the unique shortest way; a new manifest starts in
