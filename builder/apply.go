@@ -157,7 +157,7 @@ func (p *Plan) notes() ([]byte, []byte, error) {
 		recs = append(recs, lineage.Record{
 			Artifact: c.Path, Blob: blob.String(), SHA256: hex.EncodeToString(sum[:]), Action: c.Action,
 			Kind: o.Kind, ID: o.ID, Manifest: o.Path, ManifestBlob: o.Blob, ManifestCommit: o.Commit,
-			Actor: o.Actor, SchemaDigest: p.SchemaDigest,
+			Actor: o.Actor, SchemaDigest: p.SchemaDigest, Platform: p.Platform,
 		})
 		ev := lineage.Event{Time: when, Event: c.Action, Artifact: c.Path, Kind: o.Kind, ID: o.ID, ManifestCommit: o.Commit, Actor: o.Actor}
 		if c.Action == lineage.Created {

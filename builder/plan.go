@@ -45,6 +45,9 @@ type Plan struct {
 	Manifests      int          // manifests in the commit
 	Report         diag.Report  // findings; a plan with errors must not be applied
 	Changes        []Change     // sorted by path
+	// Platform, when set before Apply, is recorded in every lineage record
+	// of the build: who the hosting platform said ran it.
+	Platform *lineage.Platform
 	out            output       // what Apply writes
 	against        bool         // computed against another plan: for reading only
 	restated       bool         // schemas, small.cue or builder changed since the previous build

@@ -2,6 +2,7 @@ package builder
 
 import (
 	"github.com/smallhq/small/content"
+	"github.com/smallhq/small/lineage"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
@@ -60,19 +61,29 @@ func (res *Result) Summary(p *Plan) BuildReport {
 	return out
 }
 
+// BuildOptions change how Build builds.
+type BuildOptions struct {
+	// Force builds a commit that does not descend from the last build's
+	// manifest commit.
+	Force bool
+	// Platform is who the hosting platform says runs the build, recorded
+	// in the lineage; nil outside one.
+	Platform *lineage.Platform
+}
+
 // Build prepares the build of rev against the artifact branch and, when the
 // plan has no findings, applies it. A plan with findings is returned with a
-// nil result: nothing was written. With force, a commit that does not
-// descend from the last build's manifest commit is built too.
-func Build(r *repo.Repository, rev string, force bool) (*Plan, *Result, error) {
+// nil result: nothing was written.
+func Build(r *repo.Repository, rev string, opts BuildOptions) (*Plan, *Result, error) {
 	prepare := Prepare
-	if force {
+	if opts.Force {
 		prepare = PrepareForced
 	}
 	p, err := prepare(r, rev)
 	if err != nil || p.Report.Failed() {
 		return p, nil, err
 	}
+	p.Platform = opts.Platform
 	res, err := Apply(r, p)
 	return p, res, err
 }

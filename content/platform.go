@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/smallhq/small/lineage"
 )
 
 // Platform is who a hosting platform says is behind a change: in GitHub
@@ -56,6 +58,14 @@ func GitHubPlatform(getenv func(string) string) (*Platform, error) {
 		p.Sender, p.SenderIs = ev.Sender.Login, ev.Sender.Type
 	}
 	return p, nil
+}
+
+// Lineage is the platform identity as lineage records it.
+func (p *Platform) Lineage() *lineage.Platform {
+	if p == nil {
+		return nil
+	}
+	return &lineage.Platform{Name: "github", Event: p.Event, Actor: p.Actor, PR: p.PR, PRAuthor: p.Author}
 }
 
 // agentAuthor is the agent's login when the platform says an agent is

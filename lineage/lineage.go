@@ -50,6 +50,21 @@ type Record struct {
 	ManifestCommit string `json:"manifestCommit"` // the commit that introduced that version
 	Actor          Actor  `json:"actor"`
 	SchemaDigest   string `json:"schemaDigest"`
+	// Platform is who the hosting platform said ran the build, where it
+	// said (in GitHub Actions); an observation, not a fact a rebuild
+	// reproduces.
+	Platform *Platform `json:"platform,omitempty"`
+}
+
+// Platform is the identity a hosting platform vouched for when a build
+// ran: the event, the login that started it, and the pull request's
+// number and author where the event carries them.
+type Platform struct {
+	Name     string `json:"name"` // "github"
+	Event    string `json:"event,omitempty"`
+	Actor    string `json:"actor,omitempty"`
+	PR       int    `json:"pullRequest,omitempty"`
+	PRAuthor string `json:"pullRequestAuthor,omitempty"`
 }
 
 // Event is one line of a lifecycle note. Time comes first so that sorted

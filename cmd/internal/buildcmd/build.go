@@ -4,11 +4,13 @@ package buildcmd
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
+	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
 )
 
@@ -79,7 +81,11 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	plan, res, err := builder.Build(r, opts.Rev, opts.Force)
+	platform, err := content.GitHubPlatform(os.Getenv)
+	if err != nil {
+		return cmdutil.Usage(err)
+	}
+	plan, res, err := builder.Build(r, opts.Rev, builder.BuildOptions{Force: opts.Force, Platform: platform.Lineage()})
 	if err != nil {
 		return cmdutil.Classify(err)
 	}
