@@ -48,9 +48,9 @@ type Plan struct {
 	// Platform, when set before Apply, is recorded in every lineage record
 	// of the build: who the hosting platform said ran it.
 	Platform *lineage.Platform
-	out            output       // what Apply writes
-	against        bool         // computed against another plan: for reading only
-	restated       bool         // schemas, small.cue or builder changed since the previous build
+	out      output // what Apply writes
+	against  bool   // computed against another plan: for reading only
+	restated bool   // schemas, small.cue or builder changed since the previous build
 }
 
 // output is what a plan would write, beyond its changes: the new tree's
