@@ -1,6 +1,7 @@
 package content
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -51,7 +52,9 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		head, snap = c, r.Snapshot(c)
 	}
 	cfg, err := config.Load(snap)
-	if err != nil {
+	var ce *config.Error
+	headless := errors.As(err, &ce) && len(ce.Diagnostics) > 0 && ce.Diagnostics[0].Code == diag.CodeConfigMissing
+	if err != nil && !(headless && opts.Base != "") {
 		return nil, err
 	}
 	var ch *Change
@@ -65,6 +68,15 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		target, base, err := ResolveBase(r, opts.Base, tip)
 		if err != nil {
 			return nil, err
+		}
+		if headless {
+			// The change deletes small.cue: judge it (an agent's deletion
+			// is a boundary finding) and validate under the target's.
+			tc, err := config.Load(r.Snapshot(target))
+			if err != nil {
+				return nil, err
+			}
+			cfg = tc
 		}
 		headSchema, _ := LoadSchema(snap, cfg)
 		// The policy is the target's, its newest trusted word: a branch
