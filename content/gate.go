@@ -322,7 +322,8 @@ func (g *gate) isManifest(p string) bool {
 	return false
 }
 
-// statesAt reads every manifest of a commit outside the change.
+// statesAt reads every manifest of a commit outside the change: under the
+// target's root, the change's, and the one that commit's own small.cue names.
 func (g *gate) statesAt(h repo.Hash) (map[key]*ver, error) {
 	if s, ok := g.states[h]; ok {
 		return s, nil
@@ -331,21 +332,30 @@ func (g *gate) statesAt(h repo.Hash) (map[key]*ver, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := g.r.TreeFiles(c.Tree, g.root)
-	if err != nil {
-		return nil, err
+	roots := []string{g.root}
+	if g.ch.HeadRoot != "" && g.ch.HeadRoot != g.root {
+		roots = append(roots, g.ch.HeadRoot)
+	}
+	if cfg, err := config.Load(g.r.Snapshot(c)); err == nil && !slices.Contains(roots, cfg.Manifests) {
+		roots = append(roots, cfg.Manifests)
 	}
 	s := map[key]*ver{}
-	for p, blob := range files {
-		if !g.isManifest(p) {
-			continue
-		}
-		d, err := g.decode(p, blob)
+	for _, root := range roots {
+		files, err := g.r.TreeFiles(c.Tree, root)
 		if err != nil {
 			return nil, err
 		}
-		if d.ok {
-			s[d.key] = &ver{path: p, state: d.state, blob: blob}
+		for p, blob := range files {
+			if !protocol.IsManifestFile(p) {
+				continue
+			}
+			d, err := g.decode(p, blob)
+			if err != nil {
+				return nil, err
+			}
+			if d.ok {
+				s[d.key] = &ver{path: p, state: d.state, blob: blob}
+			}
 		}
 	}
 	g.states[h] = s
@@ -500,17 +510,34 @@ func (g *gate) judge(c *repo.Commit) error {
 	answers := map[key]bool{}
 	healed := map[key]*broken{}
 	// The manifests that do not decode here, as the parents in the change
-	// left them: followed along the graph, never across branches.
+	// left them: followed along the graph, never across branches. Where
+	// parents disagree about a path, the taint of the parent whose file the
+	// commit keeps wins, else one an agent left.
 	broke := map[string]*broken{}
-	for _, p := range c.Parents {
+	for i, p := range c.Parents {
 		for path, b := range g.taints[p] {
-			if _, ok := broke[path]; !ok {
+			cur, ok := broke[path]
+			switch {
+			case !ok:
+				broke[path] = b
+			case entryAt(g.r, trees[i], path) == entryAt(g.r, c.Tree, path),
+				cur.commit == nil && b.commit != nil:
 				broke[path] = b
 			}
 		}
 	}
-	var gone []*broken         // broken files this commit removed (or moved)
-	var mine []repo.PathChange // the entries this commit answers for
+	// Broken files this commit removes: by their bytes, for one moved as it
+	// is; and those left to pair with a file that decodes at a new path.
+	movedBroken := map[repo.Hash]*broken{}
+	for _, ch := range changes {
+		if b := broke[ch.Path]; b != nil && !ch.Old.IsZero() && (ch.New.IsZero() || !isFile(ch.NewKind)) {
+			movedBroken[ch.Old] = b
+		}
+	}
+	var gone []*broken            // broken files removed and not carried on
+	var fresh []key               // keys that decode at a path new in this commit
+	var mine []repo.PathChange    // the entries this commit answers for
+	carried := map[*broken]bool{} // moved broken files, carried to their new path
 	for _, ch := range changes {
 		answer := g.answers(c, trees, ch.Path, ch.New)
 		if answer {
@@ -534,6 +561,12 @@ func (g *gate) judge(c *repo.Commit) error {
 			}
 		}
 		b := broke[ch.Path]
+		if b == nil && ch.Old.IsZero() {
+			if m := movedBroken[ch.New]; m != nil {
+				b = m // a broken file moved here as it was
+				carried[m] = true
+			}
+		}
 		if !ch.New.IsZero() && !nd.ok {
 			// A version that does not decode is not a deletion: the
 			// manifest is followed as broken until a version decodes
@@ -557,6 +590,9 @@ func (g *gate) judge(c *repo.Commit) error {
 			if _, ok := answers[nd.key]; !ok || answer {
 				answers[nd.key] = answer
 			}
+			if ch.Old.IsZero() && b == nil {
+				fresh = append(fresh, nd.key)
+			}
 		}
 		oldKey, oldKnown := od.key, od.ok
 		if b != nil {
@@ -564,9 +600,10 @@ func (g *gate) judge(c *repo.Commit) error {
 			if b.key != (key{}) && !od.ok {
 				oldKey, oldKnown = b.key, true
 			}
-			if nd.ok && (b.key == nd.key || b.key == (key{})) {
-				healed[nd.key] = b
-			} else {
+			switch {
+			case nd.ok:
+				healed[nd.key] = b // whatever key it mends into
+			case !carried[b]:
 				gone = append(gone, b)
 			}
 		}
@@ -577,15 +614,19 @@ func (g *gate) judge(c *repo.Commit) error {
 			}
 		}
 	}
-	// A broken file moved and mended in one commit: the key that decodes
-	// where it went is the broken one's.
-	for k := range added {
-		if _, ok := healed[k]; ok {
-			continue
+	// A broken file moved and mended in one commit: a key that decodes at
+	// a new path takes the removed broken file's taint; where several were
+	// removed, an agent's.
+	var blame *broken
+	for _, b := range gone {
+		if !carried[b] && (blame == nil || blame.commit == nil && b.commit != nil) {
+			blame = b
 		}
-		for _, b := range gone {
-			if b.key == k || b.key == (key{}) && len(gone) == 1 {
-				healed[k] = b
+	}
+	if blame != nil {
+		for _, k := range fresh {
+			if _, ok := healed[k]; !ok {
+				healed[k] = blame
 			}
 		}
 	}

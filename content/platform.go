@@ -68,25 +68,21 @@ func (p *Platform) Lineage() *lineage.Platform {
 	return &lineage.Platform{Name: "github", Event: p.Event, Actor: p.Actor, PR: p.PR, PRAuthor: p.Author}
 }
 
-// agentAuthor is the agent's login when the platform says an agent is
-// behind the change: it opened the pull request, or it sent the event (a
-// bot pushing to a person's pull request), or it started the run; an agent
-// is a bot account or a login the policy lists in agentLogins.
+// agentAuthor is the agent's login when the platform says an agent opened
+// the pull request: a bot account, or a login the policy lists in
+// agentLogins. Who sent the event or started the run is not used: a bot
+// that merges the target into a person's pull request, or re-runs its
+// check, is not its author, and the next event's sender would undo it.
 func (p *Platform) agentAuthor(logins []string) (string, bool) {
-	if p == nil {
+	if p == nil || p.Author == "" {
 		return "", false
 	}
-	for _, who := range [][2]string{{p.Author, p.AuthorIs}, {p.Sender, p.SenderIs}, {p.Actor, ""}} {
-		if who[0] == "" {
-			continue
-		}
-		if who[1] == "Bot" || strings.HasSuffix(who[0], "[bot]") {
-			return who[0], true
-		}
-		for _, l := range logins {
-			if strings.EqualFold(l, who[0]) {
-				return who[0], true
-			}
+	if p.AuthorIs == "Bot" {
+		return p.Author, true
+	}
+	for _, l := range logins {
+		if strings.EqualFold(l, p.Author) {
+			return p.Author, true
 		}
 	}
 	return "", false
