@@ -242,12 +242,17 @@ type decoded struct {
 	key   key
 	state string
 	ok    bool
+	// status is what a version that is not followed says in its status
+	// field, read leniently (a misspelt kind): "" when it cannot be read.
+	status string
 }
 
-// broken is a manifest whose file stopped decoding: the key it held, and
-// the last agent that touched it while broken.
+// broken is a manifest whose file stopped decoding: the key it held, the
+// status its broken bytes say (when they can be read), and the last agent
+// that touched it while broken.
 type broken struct {
 	key    key
+	status string
 	agent  lineage.Actor
 	commit *repo.Commit // nil when no agent touched it
 }
@@ -303,6 +308,8 @@ func (g *gate) decode(p string, blob repo.Hash) (decoded, error) {
 				if d.state == "" {
 					d.state = g.pol.Lifecycle(id.Kind).Initial
 				}
+			} else if err == nil {
+				d.status = id.Status
 			}
 		}
 	}
@@ -526,18 +533,24 @@ func (g *gate) judge(c *repo.Commit) error {
 			}
 		}
 	}
-	// Broken files this commit removes: by their bytes, for one moved as it
-	// is; and those left to pair with a file that decodes at a new path.
-	movedBroken := map[repo.Hash]*broken{}
-	for _, ch := range changes {
-		if b := broke[ch.Path]; b != nil && !ch.Old.IsZero() && (ch.New.IsZero() || !isFile(ch.NewKind)) {
-			movedBroken[ch.Old] = b
-		}
+	// Broken files this commit removes (or moves): decided after the loop,
+	// once it is known where each went.
+	type removal struct {
+		b      *broken
+		path   string
+		blob   repo.Hash
+		answer bool
 	}
-	var gone []*broken            // broken files removed and not carried on
-	var fresh []key               // keys that decode at a path new in this commit
-	var mine []repo.PathChange    // the entries this commit answers for
-	carried := map[*broken]bool{} // moved broken files, carried to their new path
+	var pending []removal
+	type brokenArrival struct {
+		path          string
+		blob          repo.Hash
+		status        string
+		answer, agent bool
+	}
+	var arrivals []brokenArrival // files at new paths that do not decode
+	var fresh []key              // keys that decode at a path new in this commit
+	var mine []repo.PathChange   // the entries this commit answers for
 	for _, ch := range changes {
 		answer := g.answers(c, trees, ch.Path, ch.New)
 		if answer {
@@ -561,17 +574,21 @@ func (g *gate) judge(c *repo.Commit) error {
 			}
 		}
 		b := broke[ch.Path]
-		if b == nil && ch.Old.IsZero() {
-			if m := movedBroken[ch.New]; m != nil {
-				b = m // a broken file moved here as it was
-				carried[m] = true
-			}
+		if b != nil && (ch.New.IsZero() || !isFile(ch.NewKind)) {
+			// A broken file goes: moved (carried on below) or deleted.
+			delete(broke, ch.Path)
+			pending = append(pending, removal{b, ch.Path, ch.Old, answer})
+			continue
 		}
 		if !ch.New.IsZero() && !nd.ok {
 			// A version that does not decode is not a deletion: the
 			// manifest is followed as broken until a version decodes
 			// again or the file goes, and the last agent that wrote it
 			// meanwhile answers for what it then says.
+			if b == nil && !od.ok && ch.Old.IsZero() {
+				arrivals = append(arrivals, brokenArrival{ch.Path, ch.New, nd.status, answer, actor.Type == "agent"})
+				continue
+			}
 			next := &broken{}
 			switch {
 			case b != nil:
@@ -579,6 +596,7 @@ func (g *gate) judge(c *repo.Commit) error {
 			case od.ok:
 				next.key = od.key
 			}
+			next.status = nd.status
 			if answer && actor.Type == "agent" {
 				next.agent, next.commit = actor, c
 			}
@@ -600,11 +618,8 @@ func (g *gate) judge(c *repo.Commit) error {
 			if b.key != (key{}) && !od.ok {
 				oldKey, oldKnown = b.key, true
 			}
-			switch {
-			case nd.ok:
+			if nd.ok {
 				healed[nd.key] = b // whatever key it mends into
-			case !carried[b]:
-				gone = append(gone, b)
 			}
 		}
 		if oldKnown && (ch.New.IsZero() || oldKey != nd.key) {
@@ -614,20 +629,66 @@ func (g *gate) judge(c *repo.Commit) error {
 			}
 		}
 	}
-	// A broken file moved and mended in one commit: a key that decodes at
-	// a new path takes the removed broken file's taint; where several were
-	// removed, an agent's.
-	var blame *broken
-	for _, b := range gone {
-		if !carried[b] && (blame == nil || blame.commit == nil && b.commit != nil) {
-			blame = b
+	// Where did the broken files go? A file that still does not decode at a
+	// new path carries the taint of the one it moved from (the same bytes,
+	// else an agent's among those removed); a key that decodes at a new
+	// path, and that no other path of this commit held (not an ordinary
+	// rename), is a moved broken file mended.
+	carried := map[int]bool{}
+	pick := func(blob repo.Hash) int {
+		best := -1
+		for i, p := range pending {
+			switch {
+			case carried[i]:
+			case p.blob == blob:
+				return i
+			case best < 0, pending[best].b.commit == nil && p.b.commit != nil:
+				best = i
+			}
+		}
+		return best
+	}
+	for _, a := range arrivals {
+		next := &broken{status: a.status}
+		if i := pick(a.blob); i >= 0 {
+			carried[i] = true
+			*next = *pending[i].b
+			next.status = a.status
+		}
+		if a.answer && a.agent {
+			next.agent, next.commit = actor, c
+		}
+		broke[a.path] = next
+	}
+	for _, k := range fresh {
+		if _, ok := healed[k]; ok {
+			continue
+		}
+		if _, renamed := removed[k]; renamed {
+			continue
+		}
+		if i := pick(repo.ZeroHash); i >= 0 {
+			carried[i] = true
+			healed[k] = pending[i].b
 		}
 	}
-	if blame != nil {
-		for _, k := range fresh {
-			if _, ok := healed[k]; !ok {
-				healed[k] = blame
-			}
+	for i, p := range pending {
+		b := p.b
+		if carried[i] && healedKey(healed, b) {
+			continue // moved and mended into the same kind and id
+		}
+		if carried[i] && !healedKeyAny(healed, b) {
+			continue // moved as it was, still broken: it lives on there
+		}
+		if b.key == (key{}) {
+			continue // it never decoded: nothing to delete
+		}
+		if _, ok := added[b.key]; ok {
+			continue
+		}
+		removed[b.key] = &ver{path: p.path, blob: p.blob}
+		if _, ok := answers[b.key]; !ok {
+			answers[b.key] = p.answer
 		}
 	}
 	g.taints[c.ID] = broke
@@ -644,13 +705,21 @@ func (g *gate) judge(c *repo.Commit) error {
 				if !a.answer {
 					continue
 				}
-				by, at := actor, c
 				if h := healed[k]; h != nil && h.commit != nil && actor.Type != "agent" {
-					// An agent's version that did not decode, made
-					// whole by a person: the change is the agent's.
-					by, at = h.agent, h.commit
+					// An agent's version that did not decode, made whole
+					// by a person: the agent answers for the status its
+					// broken bytes said (for all, when unreadable), the
+					// person for the rest.
+					if h.status == "" || h.status == a.v.state {
+						g.step(h.commit, h.agent, k, prev, a.v)
+						continue
+					}
+					mid := &ver{path: a.v.path, state: h.status, blob: a.v.blob}
+					g.step(h.commit, h.agent, k, prev, mid)
+					g.step(c, actor, k, mid, a.v)
+					continue
 				}
-				g.step(at, by, k, prev, a.v)
+				g.step(c, actor, k, prev, a.v)
 			}
 			delta[k] = adds[len(adds)-1].v
 			continue
@@ -670,6 +739,22 @@ func (g *gate) judge(c *repo.Commit) error {
 		g.answered[ch.Path][ch.New] = true
 	}
 	return nil
+}
+
+// healedKey reports whether a broken file mended into its own key.
+func healedKey(healed map[key]*broken, b *broken) bool {
+	h, ok := healed[b.key]
+	return ok && h == b
+}
+
+// healedKeyAny reports whether a broken file mended into any key.
+func healedKeyAny(healed map[key]*broken, b *broken) bool {
+	for _, h := range healed {
+		if h == b {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys[A any](added map[key]A, removed map[key]*ver) []key {
