@@ -4,13 +4,11 @@ package buildcmd
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
-	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
 )
 
@@ -81,9 +79,9 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	platform, err := content.GitHubPlatform(os.Getenv)
+	platform, err := opts.Factory.Platform()
 	if err != nil {
-		return cmdutil.Usage(err)
+		return err
 	}
 	plan, res, err := builder.Build(r, opts.Rev, builder.BuildOptions{Force: opts.Force, Platform: platform.Lineage()})
 	if err != nil {

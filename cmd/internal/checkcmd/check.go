@@ -2,8 +2,6 @@
 package checkcmd
 
 import (
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
@@ -75,9 +73,9 @@ func run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	platform, err := content.GitHubPlatform(os.Getenv)
+	platform, err := opts.Factory.Platform()
 	if err != nil {
-		return cmdutil.Usage(err)
+		return err
 	}
 	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Command: "check", Platform: platform})
 	if err != nil {

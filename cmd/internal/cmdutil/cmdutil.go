@@ -123,6 +123,16 @@ func (f *Factory) OpenLog() (*repo.Repository, *lineage.Log, error) {
 	return r, l, nil
 }
 
+// Platform is who the hosting platform says is behind this run (in GitHub
+// Actions, from its event); nil elsewhere. A broken event is a usage error.
+func (f *Factory) Platform() (*content.Platform, error) {
+	p, err := content.GitHubPlatform(os.Getenv)
+	if err != nil {
+		return nil, Usage(err)
+	}
+	return p, nil
+}
+
 // Classify gives a domain failure the exit code small/v1 says it has: a ref
 // that moved, a branch small did not write, history a clone lacks are
 // repository state (3); a missing lineage record is a finding (1);

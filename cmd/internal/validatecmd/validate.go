@@ -3,7 +3,6 @@
 package validatecmd
 
 import (
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,9 +76,9 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	platform, err := content.GitHubPlatform(os.Getenv)
+	platform, err := opts.Factory.Platform()
 	if err != nil {
-		return cmdutil.Usage(err)
+		return err
 	}
 	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Command: "validate", Platform: platform})
 	if err != nil {
