@@ -52,6 +52,7 @@ type Config struct {
 		AliasNodes    int   `json:"aliasNodes"`
 		Nodes         int   `json:"nodes"`
 		EvalSeconds   int   `json:"evalSeconds"`
+		EvalMemory    int   `json:"evalMemory"` // MiB
 	} `json:"limits"`
 }
 
@@ -59,6 +60,9 @@ type Config struct {
 func (c *Config) EvalTimeout() time.Duration {
 	return time.Duration(c.Limits.EvalSeconds) * time.Second
 }
+
+// EvalMemoryBytes is the most memory small may hold while evaluating.
+func (c *Config) EvalMemoryBytes() uint64 { return uint64(c.Limits.EvalMemory) << 20 }
 
 // ManifestLimits are the decoding limits the configuration sets.
 func (c *Config) ManifestLimits() manifest.Limits {

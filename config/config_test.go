@@ -23,7 +23,7 @@ func TestParseDefaults(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{"schemas: \"../up\"\n", `small.cue:1:10: schemas:`},
-		{"limits: {depth: 0, bogus: 1}\nmanifests: 5\n", `small.cue:1:20: limits.bogus: field not allowed: expected one of manifestBytes, depth, aliasNodes, nodes, evalSeconds`},
+		{"limits: {depth: 0, bogus: 1}\nmanifests: 5\n", `small.cue:1:20: limits.bogus: field not allowed: expected one of manifestBytes, depth, aliasNodes, nodes, evalSeconds, evalMemory`},
 		{"manifests: 5\n", `small.cue:1:12: manifests:`},
 		{"schemas: \n", `small.cue:1:11: expected operand`},
 		{"artifacts: branch: \"refs/heads/x\"\n", `small.cue:1:20: artifacts.branch:`},

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 	"unicode"
 
 	"github.com/smallhq/small/config"
@@ -91,36 +90,21 @@ func LoadSchema(snap repo.Snapshot, cfg *config.Config) (*schema.Schema, error) 
 		s   *schema.Schema
 		err error
 	}
-	l, ok := bounded(cfg.EvalTimeout(), func() loaded {
+	g := watch(cfg.EvalMemoryBytes())
+	defer g.done()
+	l, how := boundedRun(cfg.EvalTimeout(), g, func() loaded {
 		s, err := schema.Load(cfg.Schemas, files)
 		return loaded{s, err}
 	})
-	if !ok {
+	switch how {
+	case timedOut:
 		return nil, &schema.Error{Diagnostics: []diag.Diagnostic{{File: cfg.Schemas, Code: diag.CodeSchemaTimeout, Severity: diag.Error,
 			Message: fmt.Sprintf("evaluating the schemas took longer than limits.evalSeconds (%d s), and was abandoned: expected schemas that evaluate in bounded time (no comprehension over millions of values)", cfg.Limits.EvalSeconds)}}}
+	case overMemory:
+		return nil, &schema.Error{Diagnostics: []diag.Diagnostic{{File: cfg.Schemas, Code: diag.CodeSchemaMemory, Severity: diag.Error,
+			Message: fmt.Sprintf("evaluating the schemas made small hold more than limits.evalMemory (%d MiB), and was stopped: expected schemas that evaluate in bounded memory", cfg.Limits.EvalMemory)}}}
 	}
 	return l.s, l.err
-}
-
-// bounded runs f and waits for it at most d (no bound when d is not
-// positive). CUE has no cancellation: an evaluation that runs over goes on
-// in the background, its result dropped, until the process ends; the
-// caller reports it as a finding rather than hang.
-func bounded[T any](d time.Duration, f func() T) (T, bool) {
-	if d <= 0 {
-		return f(), true
-	}
-	done := make(chan T, 1)
-	go func() { done <- f() }()
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case v := <-done:
-		return v, true
-	case <-t.C:
-		var zero T
-		return zero, false
-	}
 }
 
 // Validate checks every manifest of the snapshot (or those under opts.Paths)
@@ -151,7 +135,9 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 	}
 	res.Schema = kinds
 
-	res.Manifests = make([]Manifest, len(entries))
+	// Workers write here, never into res: after a memory stop an abandoned
+	// evaluation may still finish, and res is the caller's by then.
+	mans := make([]Manifest, len(entries))
 	diags := make([][]diag.Diagnostic, len(entries))
 	type job struct {
 		i    int
@@ -162,11 +148,16 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	g := watch(cfg.EvalMemoryBytes())
+	defer g.done()
+	var mu sync.Mutex
+	inflight := map[int]string{} // by worker: the file it evaluates
+	var abandoned []string       // evaluations past the time limit, still running
 	jobs := make(chan job, 4*workers)
 	var wg sync.WaitGroup
 	var setupErr error
 	var once sync.Once
-	for range workers {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -184,17 +175,29 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 			}
 			for j := range jobs {
 				p, mine := entries[j.i].Path, v // an abandoned run keeps its own
-				c, ok := bounded(cfg.EvalTimeout(), func() checked {
+				mu.Lock()
+				inflight[w] = p
+				mu.Unlock()
+				c, how := boundedRun(cfg.EvalTimeout(), g, func() checked {
 					m, ds := check(mine, p, j.data, j.err, lim, opts.Artifacts)
 					return checked{m, ds}
 				})
-				if ok {
-					res.Manifests[j.i], diags[j.i] = c.m, c.ds
+				if how == overMemory {
+					return // the run stops; inflight[w] says what was running
+				}
+				mu.Lock()
+				delete(inflight, w)
+				mu.Unlock()
+				if how == finished {
+					mans[j.i], diags[j.i] = c.m, c.ds
 					continue
 				}
-				res.Manifests[j.i] = Manifest{Path: p}
+				mans[j.i] = Manifest{Path: p}
 				diags[j.i] = []diag.Diagnostic{{File: p, Code: diag.CodeSchemaTimeout, Severity: diag.Error,
 					Message: fmt.Sprintf("evaluating it against its kind took longer than limits.evalSeconds (%d s), and was abandoned: expected a manifest that evaluates in bounded time", cfg.Limits.EvalSeconds)}}
+				mu.Lock()
+				abandoned = append(abandoned, p)
+				mu.Unlock()
 				// The abandoned evaluation still holds the validator.
 				if v, err = kinds.NewValidator(); err != nil {
 					once.Do(func() { setupErr = err })
@@ -205,18 +208,44 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 			}
 		}()
 	}
+	allDone := make(chan struct{})
+	go func() { wg.Wait(); close(allDone) }()
 	// Reading stays on this goroutine: a snapshot of a commit is not safe
 	// for concurrent use. It runs ahead of the workers through the channel.
 	max := cfg.Limits.ManifestBytes
+feed:
 	for i, e := range entries {
 		data, err := snap.Read(e.Path, max)
-		jobs <- job{i: i, data: data, err: err}
+		select {
+		case jobs <- job{i: i, data: data, err: err}:
+		case <-g.over:
+			break feed
+		}
 	}
 	close(jobs)
-	wg.Wait()
+	select {
+	case <-allDone:
+	case <-g.over:
+		// Stop here: the evaluations still running are abandoned with the
+		// process. Say which files were being evaluated.
+		mu.Lock()
+		defer mu.Unlock()
+		running := abandoned
+		for _, p := range inflight {
+			running = append(running, p)
+		}
+		for _, p := range running {
+			res.Report.Diagnostics = append(res.Report.Diagnostics, diag.Diagnostic{File: p, Code: diag.CodeSchemaMemory, Severity: diag.Error,
+				Message: fmt.Sprintf("evaluating it made small hold more than limits.evalMemory (%d MiB): expected a manifest that evaluates in bounded memory", cfg.Limits.EvalMemory)})
+		}
+		res.Report.Stopped = fmt.Sprintf("evaluation made small hold more than limits.evalMemory (%d MiB): stopped, not every manifest was checked", cfg.Limits.EvalMemory)
+		diag.Sort(res.Report.Diagnostics)
+		return res, nil
+	}
 	if setupErr != nil {
 		return nil, setupErr
 	}
+	res.Manifests = mans
 	for _, ds := range diags {
 		res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
 	}

@@ -14,6 +14,7 @@ const (
 	CodeSchemaInvalid = "schema.invalid"
 	CodeSchemaEmpty   = "schema.empty"
 	CodeSchemaTimeout = "schema.timeout"
+	CodeSchemaMemory  = "schema.memory"
 
 	// Reading and decoding a manifest file.
 	CodeParse          = "manifest.parse"
@@ -75,6 +76,7 @@ var Codes = []Code{
 	{CodeSchemaInvalid, "the schemas package does not evaluate (conflicting definitions, mixed package names, bad imports)"},
 	{CodeSchemaEmpty, "the schemas package has no .cue file or no kind (regular definition)"},
 	{CodeSchemaTimeout, "evaluating the schemas, or one manifest against them, took longer than limits.evalSeconds: the evaluation was abandoned"},
+	{CodeSchemaMemory, "evaluating the schemas, or a manifest against them, made small hold more than limits.evalMemory MiB: the run was stopped"},
 	{CodeParse, "a manifest is not well-formed YAML or JSON, or holds a value CUE cannot represent"},
 	{CodeEmpty, "a manifest file is empty or holds only comments"},
 	{CodeEncoding, "a manifest is not valid UTF-8"},
