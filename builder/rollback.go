@@ -106,7 +106,14 @@ func pickVersion(vs []lineage.Version, to string) (lineage.Version, error) {
 	}
 	if n, err := strconv.Atoi(to); err == nil {
 		if n < 1 || n >= len(vs) {
-			return lineage.Version{}, fmt.Errorf("--to %d: there are %d earlier versions", n, max(0, len(vs)-1))
+			earlier := max(0, len(vs)-1)
+			switch earlier {
+			case 0:
+				return lineage.Version{}, fmt.Errorf("--to %d: there is no earlier version", n)
+			case 1:
+				return lineage.Version{}, fmt.Errorf("--to %d: there is 1 earlier version (--to 1)", n)
+			}
+			return lineage.Version{}, fmt.Errorf("--to %d: there are %d earlier versions (--to 1 to --to %d)", n, earlier, earlier)
 		}
 		return vs[n], nil
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/content"
+	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
@@ -49,6 +50,9 @@ func Status(r *repo.Repository, l *lineage.Log, f StatusFilter) (*StatusReport, 
 	kinds, err := schemasAt(r, mc)
 	if err != nil {
 		return nil, fmt.Errorf("the schemas of the latest build: %w", err)
+	}
+	if err := checkFilter(kinds, f); err != nil {
+		return nil, err
 	}
 	rep := &StatusReport{Protocol: protocol.Version, Artifacts: []StatusEntry{}}
 	out := rep.Artifacts
@@ -101,4 +105,48 @@ func schemasAt(r *repo.Repository, manifestCommit repo.Hash) (*schema.Schema, er
 		return nil, err
 	}
 	return content.LoadSchema(snap, cfg)
+}
+
+// FilterError is a filter that names a kind or state the schemas of the
+// latest build do not have: it would match nothing, silently.
+type FilterError struct {
+	What, Name, Near string
+	Known            []string
+}
+
+func (e *FilterError) Error() string {
+	msg := fmt.Sprintf("--%s %q: no such %s in the schemas of the latest build", e.What, e.Name, e.What)
+	if e.Near != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", e.Near)
+	}
+	return msg + ": expected one of " + strings.Join(e.Known, ", ")
+}
+
+// checkFilter refuses a filter that could match nothing.
+func checkFilter(kinds *schema.Schema, f StatusFilter) error {
+	var matching []string
+	for _, k := range kinds.Kinds {
+		if f.Kind == "" || strings.EqualFold(k, f.Kind) {
+			matching = append(matching, k)
+		}
+	}
+	if f.Kind != "" && len(matching) == 0 {
+		return &FilterError{What: "kind", Name: f.Kind, Near: diag.Nearest(f.Kind, kinds.Kinds), Known: kinds.Kinds}
+	}
+	if f.State == "" {
+		return nil
+	}
+	var states []string
+	for _, k := range matching {
+		lc := kinds.Lifecycle(k)
+		for _, s := range lc.States {
+			if !slices.Contains(states, s) {
+				states = append(states, s)
+			}
+		}
+	}
+	if !slices.Contains(states, f.State) {
+		return &FilterError{What: "state", Name: f.State, Near: diag.Nearest(f.State, states), Known: states}
+	}
+	return nil
 }

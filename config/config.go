@@ -186,9 +186,13 @@ func notAllowed(schema, user cue.Value, sel []string, filename string) []diag.Di
 				allowed = append(allowed, fit.Selector().Unquoted())
 			}
 			line, col := position(it.Value().Pos())
+			msg := "field not allowed"
+			if near := diag.Nearest(name, allowed); near != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", near)
+			}
 			ds = append(ds, diag.Diagnostic{File: filename, Line: line, Column: col, Path: strings.Join(child, "."),
 				Code: diag.CodeConfigInvalid, Severity: diag.Error,
-				Message: "field not allowed: expected one of " + strings.Join(allowed, ", ")})
+				Message: msg + ": expected one of " + strings.Join(allowed, ", ")})
 			continue
 		}
 		if it.Value().IncompleteKind() == cue.StructKind && sub.IncompleteKind()&cue.StructKind != 0 {

@@ -76,6 +76,11 @@ func (l *Log) Resolve(name string) (Target, error) {
 	if vs, err := l.Versions(name, false); err == nil && len(vs) > 0 {
 		return Target{Path: name}, nil
 	}
+	if p, ok := kindIDPath(name); ok {
+		if vs, err := l.Versions(p, false); err == nil && len(vs) > 0 {
+			return Target{Path: p}, nil
+		}
+	}
 	files, err := l.CurrentFiles()
 	if err != nil {
 		return Target{}, err

@@ -85,7 +85,7 @@ func (v *Validator) evaluate(doc *manifest.Document, id manifest.Identity) (cue.
 	if !ok {
 		line, col, _ := doc.Position([]string{protocol.FieldKind})
 		msg := fmt.Sprintf("unknown kind %q: expected one of %s", id.Kind, strings.Join(v.schema.Kinds, ", "))
-		if s := suggest(id.Kind, v.schema.Kinds); s != "" {
+		if s := diag.Nearest(id.Kind, v.schema.Kinds); s != "" {
 			msg = fmt.Sprintf("unknown kind %q (did you mean %q?): expected one of %s", id.Kind, s, strings.Join(v.schema.Kinds, ", "))
 		}
 		return cue.Value{}, []diag.Diagnostic{{File: doc.Path, Line: line, Column: col, Path: protocol.FieldKind,
@@ -338,7 +338,7 @@ func (e *explainer) notAllowedMsg(sel []string) string {
 	allowed := e.fieldNames(sel[:len(sel)-1])
 	name := sel[len(sel)-1]
 	msg := "field not allowed"
-	if s := suggest(name, allowed); s != "" {
+	if s := diag.Nearest(name, allowed); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	if len(allowed) > 0 {
@@ -495,37 +495,4 @@ func clip(s string) string {
 		return s[:77] + "..."
 	}
 	return s
-}
-
-// suggest returns the candidate closest to name by edit distance, when it is
-// close enough to be a likely typo.
-func suggest(name string, candidates []string) string {
-	best, bestD := "", len(name)/2+1
-	for _, c := range candidates {
-		if d := distance(strings.ToLower(name), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

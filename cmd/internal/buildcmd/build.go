@@ -56,7 +56,7 @@ commit does not contain the last build's.`,
 		Example: `  $ small build
   $ git log small/artifacts -1 --format=%B
   $ git notes --ref=small/lineage show small/artifacts`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
 				return err

@@ -51,7 +51,7 @@ the check to run on pull requests, with --base the target branch;
 what it needs from branch protection.`,
 		Example: `  $ small check --base origin/main
   $ small check --base origin/main --format github`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Base == "" {
 				return cmdutil.Usagef("--base is required: the revision the change is checked against, e.g. --base origin/main")

@@ -25,7 +25,7 @@ manifests. The names small build records (created, updated, retracted,
 transitioned, rolledback) are refused.`,
 		Example: `  $ small event Article/hello-world deployed --message "to production"
   $ small history Article/hello-world`,
-		Args: cobra.ExactArgs(2),
+		Args: cmdutil.ExactArgs(2, "an artifact and an event type, e.g. Article/hello-world deployed"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := lineage.CheckEventName(args[1]); err != nil {
 				return cmdutil.Usage(err)

@@ -63,9 +63,9 @@ removes a hook it did not write. git commit --no-verify skips hooks; CI
 		}
 	}
 	cmd.AddCommand(
-		&cobra.Command{Use: "install", Short: "Install the pre-commit hook", Args: cobra.NoArgs, RunE: run(true),
+		&cobra.Command{Use: "install", Short: "Install the pre-commit hook", Args: cmdutil.NoArgs, RunE: run(true),
 			Example: "  $ small hooks install"},
-		&cobra.Command{Use: "uninstall", Short: "Remove the pre-commit hook small installed", Args: cobra.NoArgs, RunE: run(false)},
+		&cobra.Command{Use: "uninstall", Short: "Remove the pre-commit hook small installed", Args: cmdutil.NoArgs, RunE: run(false)},
 	)
 	return cmd
 }

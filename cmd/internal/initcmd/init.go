@@ -39,7 +39,7 @@ init never overwrites a file: run it again and it only adds what is missing.`,
   $ small init --example --ci
   $ small hooks install
   $ small validate`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)

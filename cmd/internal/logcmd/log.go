@@ -41,7 +41,7 @@ terminal the output goes through $PAGER (less -FRX by default), as git log's.`,
 		Example: `  $ small log -n 5
   $ small log --actor agent --oneline
   $ small log --kind Article --since 2026-01-01 --format json`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
 				return err

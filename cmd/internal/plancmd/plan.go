@@ -38,7 +38,7 @@ request, --base origin/main shows what the change does to the artifacts.
 		Example: `  $ small plan
   $ small plan --base origin/main --stat
   $ small plan --base main --rev my-branch --format json`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
 				return err

@@ -17,7 +17,7 @@ func NewCmdProtocol(f *cmdutil.Factory) *cobra.Command {
 file names, reserved manifest fields, refs, trailer keys, exit codes and
 every diagnostic code with its meaning. docs/protocol.md says the same in prose.`,
 		Example: `  $ small protocol | jq '.diagnosticCodes[].code'`,
-		Args:    cobra.NoArgs,
+		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return cmdutil.WriteJSON(f.IO.Out, content.DescribeContract())
 		},

@@ -20,7 +20,7 @@ of the commit that introduced that version, gitBlob) and the schemas
 (sha256 digest); the builder id is small/<version>; the invocation is the
 build commit. It is unsigned: sign it with your supply-chain tooling.`,
 		Example: `  $ small provenance article/hello-world.json > hello.intoto.json`,
-		Args:    cobra.ExactArgs(1),
+		Args:    cmdutil.ExactArgs(1, "an artifact: its path or Kind/id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, l, err := f.OpenLog()
 			if err != nil {

@@ -52,9 +52,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 	}
 	cmd.SetVersionTemplate("small {{.Version}} (" + protocol.Version + ")\n")
 	cmd.PersistentFlags().StringVarP(&f.Dir, "directory", "C", "", "run as if small was started in `dir`")
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return cmdutil.Usagef("%v\nRun '%s --help' for usage.", err, c.CommandPath())
-	})
+	cmd.SetFlagErrorFunc(cmdutil.FlagError)
 	cmd.AddCommand(
 		initcmd.NewCmdInit(f, nil),
 		validatecmd.NewCmdValidate(f, nil),

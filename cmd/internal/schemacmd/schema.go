@@ -21,7 +21,15 @@ func NewCmdSchema(f *cmdutil.Factory) *cobra.Command {
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return cmdutil.Usagef("unknown command %q for %q\nRun '%s --help' for usage.", args[0], cmd.CommandPath(), cmd.CommandPath())
+				hint := ""
+				var names []string
+				for _, sub := range cmd.Commands() {
+					names = append(names, sub.Name())
+				}
+				if near := diag.Nearest(args[0], names); near != "" {
+					hint = fmt.Sprintf(" (did you mean %q?)", near)
+				}
+				return cmdutil.Usagef("unknown command %q for %q%s\nRun '%s --help' for usage.", args[0], cmd.CommandPath(), hint, cmd.CommandPath())
 			}
 			return cmd.Help()
 		},
@@ -50,7 +58,7 @@ schema digest: sha256 over the package's files, which build commits record
 as Small-Schema-Digest.`,
 		Example: `  $ small schema list
   $ small schema list --rev main --format json`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
 				return err

@@ -36,7 +36,7 @@ through manifests: edit status, open a pull request, and build.`,
 		Example: `  $ small status
   $ small status --kind Article --state review
   $ small status --format json | jq '.artifacts[] | select(.state == "published")'`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
 				return err

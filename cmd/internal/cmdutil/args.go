@@ -1,0 +1,61 @@
+package cmdutil
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/smallhq/small/diag"
+)
+
+// ExactArgs wants n arguments and says which, and how the command is used,
+// instead of cobra's "accepts 1 arg(s), received 0".
+func ExactArgs(n int, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) == n {
+			return nil
+		}
+		got := "none"
+		if len(args) > 0 {
+			got = fmt.Sprintf("%d: %s", len(args), strings.Join(args, " "))
+		}
+		return Usagef("expected %s, got %s\nUsage: %s", what, got, c.UseLine())
+	}
+}
+
+// NoArgs wants no argument.
+func NoArgs(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	return Usagef("%s takes no argument, got %q\nUsage: %s", c.CommandPath(), args[0], c.UseLine())
+}
+
+var (
+	unknownFlag = regexp.MustCompile(`^unknown (?:shorthand )?flag: '?-{1,2}([^' ]+)'?`)
+	badValue    = regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: strconv\.Parse(Int|Uint|Float|Bool): .*$`)
+)
+
+// FlagError rewrites pflag's errors to say what was expected: a "did you
+// mean" for an unknown flag, and the kind of value for a bad one.
+func FlagError(c *cobra.Command, err error) error {
+	msg := err.Error()
+	if m := unknownFlag.FindStringSubmatch(msg); m != nil {
+		var names []string
+		c.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+		if near := diag.Nearest(m[1], names); near != "" {
+			msg += fmt.Sprintf(" (did you mean --%s?)", near)
+		}
+	} else if m := badValue.FindStringSubmatch(msg); m != nil {
+		want := map[string]string{"Int": "a whole number", "Uint": "a whole number, 0 or more", "Float": "a number", "Bool": "true or false"}[m[3]]
+		flag := m[2]
+		if i := strings.LastIndex(flag, ", "); i >= 0 {
+			flag = flag[i+2:]
+		}
+		msg = fmt.Sprintf("%s %q: expected %s", flag, m[1], want)
+	}
+	return Usagef("%s\nRun '%s --help' for usage.", msg, c.CommandPath())
+}
