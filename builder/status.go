@@ -122,6 +122,23 @@ func (e *FilterError) Error() string {
 	return msg + ": expected one of " + strings.Join(e.Known, ", ")
 }
 
+// CheckFilter refuses a filter that names a kind or state the schemas of
+// the latest build on l's branch do not have: it could match nothing.
+func CheckFilter(r *repo.Repository, l *lineage.Log, f StatusFilter) error {
+	if f.Kind == "" && f.State == "" {
+		return nil
+	}
+	_, mc, err := Current(r, l.Branch())
+	if err != nil {
+		return err
+	}
+	kinds, err := schemasAt(r, mc)
+	if err != nil {
+		return fmt.Errorf("the schemas of the latest build: %w", err)
+	}
+	return checkFilter(kinds, f)
+}
+
 // checkFilter refuses a filter that could match nothing.
 func checkFilter(kinds *schema.Schema, f StatusFilter) error {
 	var matching []string

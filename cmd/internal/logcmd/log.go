@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
@@ -56,7 +57,7 @@ terminal the output goes through $PAGER (less -FRX by default), as git log's.`,
 	cmd.Flags().StringVar(&opts.Kind, "kind", "", "only events of artifacts of `kind`")
 	cmd.Flags().StringVar(&opts.ID, "id", "", "only events of artifacts with manifest `id`")
 	cmd.Flags().StringVar(&opts.Actor, "actor", "", "only events caused by a human or an agent")
-	cmd.Flags().StringVar(&opts.Since, "since", "", "only events at or after `date` (2006-01-02 or RFC 3339)")
+	cmd.Flags().StringVar(&opts.Since, "since", "", "only events at or after `date` (2026-01-15, RFC 3339, yesterday, 2.weeks.ago)")
 	cmd.Flags().BoolVar(&opts.Oneline, "oneline", false, "one line per event")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text or json")
 	return cmd
@@ -66,10 +67,8 @@ func run(opts *Options) error {
 	f := lineage.Filter{Kind: opts.Kind, ID: opts.ID, Actor: opts.Actor}
 	if opts.Since != "" {
 		var err error
-		if f.Since, err = time.Parse(time.RFC3339, opts.Since); err != nil {
-			if f.Since, err = time.Parse(time.DateOnly, opts.Since); err != nil {
-				return cmdutil.Usagef("--since %q: expected a date such as 2026-01-15 or 2026-01-15T10:00:00Z", opts.Since)
-			}
+		if f.Since, err = lineage.ParseSince(opts.Since, time.Now().UTC()); err != nil {
+			return cmdutil.Usagef("--since %v", err)
 		}
 	}
 	if opts.Oneline {
@@ -77,8 +76,11 @@ func run(opts *Options) error {
 	} else {
 		f.MaxBuilds = opts.N
 	}
-	_, l, err := opts.Factory.OpenLog()
+	r, l, err := opts.Factory.OpenLog()
 	if err != nil {
+		return cmdutil.Classify(err)
+	}
+	if err := builder.CheckFilter(r, l, builder.StatusFilter{Kind: opts.Kind}); err != nil {
 		return cmdutil.Classify(err)
 	}
 	rep, err := l.Builds(f)
