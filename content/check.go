@@ -22,6 +22,9 @@ type CheckOptions struct {
 	// Paths limits validation to these repository-relative files and
 	// directories; empty means every manifest.
 	Paths []string
+	// Staged reads the manifests and schemas as the index holds them (what
+	// git commit would commit) instead of the working tree.
+	Staged bool
 	// Command names the report ("validate", "check").
 	Command string
 	// Platform is who the hosting platform says opened the change (see
@@ -43,6 +46,13 @@ func (e *HistoryError) Unwrap() error { return e.Err }
 // a broken small.cue a *config.Error.
 func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 	snap := r.WorkingTree()
+	if opts.Staged {
+		tree, err := r.StagedTree()
+		if err != nil {
+			return nil, err
+		}
+		snap = r.TreeSnapshot(tree, "index")
+	}
 	var head *repo.Commit
 	if opts.Rev != "" {
 		c, err := r.Resolve(opts.Rev)

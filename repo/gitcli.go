@@ -48,3 +48,25 @@ func (r *Repository) Stage(path string) error {
 	}
 	return nil
 }
+
+// StagedTree writes the index as a tree, with git write-tree, and returns
+// its id: what git commit would commit. git honours GIT_INDEX_FILE, which
+// git commit -a and git commit PATH point at a temporary index while
+// their hooks run.
+func (r *Repository) StagedTree() (Hash, error) {
+	cmd := exec.Command("git", "write-tree")
+	cmd.Dir = r.root
+	out, err := cmd.Output()
+	if err != nil {
+		msg := err.Error()
+		if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {
+			msg = strings.TrimSpace(string(ee.Stderr))
+		}
+		return ZeroHash, fmt.Errorf("git write-tree: %s", msg)
+	}
+	h, ok := ParseHash(strings.TrimSpace(string(out)))
+	if !ok {
+		return ZeroHash, fmt.Errorf("git write-tree: unexpected %q", strings.TrimSpace(string(out)))
+	}
+	return h, nil
+}

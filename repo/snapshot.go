@@ -150,26 +150,32 @@ func (w *workTree) Read(name string, max int64) ([]byte, error) {
 
 // Snapshot is the snapshot of a commit's tree.
 func (r *Repository) Snapshot(c *Commit) Snapshot {
-	return &treeSnapshot{r: r, commit: c, blobs: map[string]plumbing.Hash{}}
+	return r.TreeSnapshot(c.Tree, "commit "+c.ID.Short())
+}
+
+// TreeSnapshot is the snapshot of a tree, named for messages (e.g. "index").
+func (r *Repository) TreeSnapshot(tree Hash, name string) Snapshot {
+	return &treeSnapshot{r: r, id: tree, name: name, blobs: map[string]plumbing.Hash{}}
 }
 
 type treeSnapshot struct {
 	r      *Repository
-	commit *Commit
+	id     Hash // the root tree
+	name   string
 	root   *object.Tree // read on first use
 	// blobs remembers the blob of every regular file Files has listed, so
 	// that Read need not walk the tree again for each file.
 	blobs map[string]plumbing.Hash
 }
 
-func (t *treeSnapshot) Name() string { return "commit " + t.commit.ID.Short() }
+func (t *treeSnapshot) Name() string { return t.name }
 
 // tree is the commit's root tree.
 func (t *treeSnapshot) tree() (*object.Tree, error) {
 	if t.root == nil {
-		root, err := t.r.tree(t.commit.Tree)
+		root, err := t.r.tree(t.id)
 		if err != nil {
-			return nil, fmt.Errorf("read tree of %s: %w", t.commit.ID, err)
+			return nil, fmt.Errorf("read the tree of the %s: %w", t.name, err)
 		}
 		t.root = root
 	}
@@ -187,7 +193,7 @@ func (t *treeSnapshot) Files(dir string) ([]FileEntry, error) {
 			return nil, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s at %s: %w", dir, t.commit.ID, err)
+			return nil, fmt.Errorf("read %s in the %s: %w", dir, t.name, err)
 		}
 		tree = sub
 	}
@@ -207,7 +213,7 @@ func (t *treeSnapshot) Files(dir string) ([]FileEntry, error) {
 		out = append(out, FileEntry{Path: p, Symlink: entry.Mode == filemode.Symlink})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("walk %s at %s: %w", dir, t.commit.ID, err)
+		return nil, fmt.Errorf("walk %s in the %s: %w", dir, t.name, err)
 	}
 	slices.SortFunc(out, func(a, b FileEntry) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
@@ -236,7 +242,7 @@ func (t *treeSnapshot) Read(name string, max int64) ([]byte, error) {
 			return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s at %s: %w", name, t.commit.ID, err)
+			return nil, fmt.Errorf("read %s in the %s: %w", name, t.name, err)
 		}
 		if f.Mode == filemode.Submodule {
 			return nil, ErrNotRegular

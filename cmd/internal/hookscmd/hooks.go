@@ -4,6 +4,9 @@ package hookscmd
 import (
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -37,14 +40,14 @@ removes a hook it did not write. git commit --no-verify skips hooks; CI
 			}
 			dir := r.HooksDir()
 			if install {
-				path, err := hooks.Install(dir)
+				path, err := hooks.Install(dir, smallPath())
 				if errors.Is(err, hooks.ErrForeignHook) {
 					return cmdutil.Usage(err)
 				}
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(f.IO.Out, "installed %s: commits now run small validate\n", path)
+				fmt.Fprintf(f.IO.Out, "installed %s: commits now run small validate on what they commit\n", path)
 				return nil
 			}
 			removed, err := hooks.Uninstall(dir)
@@ -68,4 +71,18 @@ removes a hook it did not write. git commit --no-verify skips hooks; CI
 		&cobra.Command{Use: "uninstall", Short: "Remove the pre-commit hook small installed", Args: cmdutil.NoArgs, RunE: run(false)},
 	)
 	return cmd
+}
+
+// smallPath is the small the hook should run: the one on PATH, as the shell
+// that installed it found it, else this very binary.
+func smallPath() string {
+	if p, err := exec.LookPath("small"); err == nil {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs
+		}
+	}
+	if p, err := os.Executable(); err == nil {
+		return p
+	}
+	return "small"
 }

@@ -20,6 +20,7 @@ type Options struct {
 	Rev     string
 	Base    string
 	Format  string
+	Staged  bool
 	Verbose bool
 }
 
@@ -35,7 +36,8 @@ definition of its kind, and report every problem at file:line:col.
 
 Without --rev, the files in the working tree are checked, committed or not.
 With --rev, schemas and manifests are read from that commit, as a build
-would read them.
+would read them. With --staged, they are read as the index holds them:
+what git commit would commit, untracked files left out.
 
 Each finding names the offending value, what was given and what was
 expected, and carries a stable code (schema.violation, manifest.parse, ...;
@@ -58,6 +60,7 @@ configuration error.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Rev, "rev", "", "read schemas and manifests from commit `rev` instead of the working tree")
+	cmd.Flags().BoolVar(&opts.Staged, "staged", false, "read schemas and manifests as staged in the index (what git commit would commit), as the pre-commit hook does")
 	cmd.Flags().StringVar(&opts.Base, "base", "", "also judge the change from the merge base of `base` and the head (see small check)")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text, json or github")
 	cmd.Flags().BoolVar(&opts.Verbose, "verbose", false, "log timings to standard error")
@@ -80,7 +83,10 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Command: "validate", Platform: platform})
+	if opts.Staged && opts.Rev != "" {
+		return cmdutil.Usagef("--staged and --rev name different contents: give one")
+	}
+	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Staged: opts.Staged, Command: "validate", Platform: platform})
 	if err != nil {
 		return cmdutil.Classify(err)
 	}
