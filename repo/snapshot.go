@@ -159,10 +159,10 @@ func (r *Repository) TreeSnapshot(tree Hash, name string) Snapshot {
 }
 
 type treeSnapshot struct {
-	r      *Repository
-	id     Hash // the root tree
-	name   string
-	root   *object.Tree // read on first use
+	r    *Repository
+	id   Hash // the root tree
+	name string
+	root *object.Tree // read on first use
 	// blobs remembers the blob of every regular file Files has listed, so
 	// that Read need not walk the tree again for each file.
 	blobs map[string]plumbing.Hash
