@@ -51,10 +51,13 @@ fuzz:
 demo: build
 	./bin/small demo
 
-## install: install small, and git-small so that `git small ...` works
+## install: install small, git-small so that `git small ...` works, and the
+## manual pages (small(1), one per command, git-small(1)) where man finds them
+MANDIR ?= $(GOBIN_DIR)/../share/man
 install:
 	$(GO) install ./cmd/small
 	ln -sf small $(GOBIN_DIR)/git-small
+	$(GOBIN_DIR)/small man $(MANDIR)/man1
 
 clean:
 	rm -rf bin .tools

@@ -18,6 +18,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/initcmd"
 	"github.com/smallhq/small/cmd/internal/lineagecmd"
 	"github.com/smallhq/small/cmd/internal/logcmd"
+	"github.com/smallhq/small/cmd/internal/mancmd"
 	"github.com/smallhq/small/cmd/internal/plancmd"
 	"github.com/smallhq/small/cmd/internal/protocolcmd"
 	"github.com/smallhq/small/cmd/internal/provenancecmd"
@@ -70,6 +71,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 		schemacmd.NewCmdSchema(f),
 		hookscmd.NewCmdHooks(f),
 		protocolcmd.NewCmdProtocol(f),
+		mancmd.NewCmdMan(f, func() *cobra.Command { return NewCmdRoot(&cmdutil.Factory{IO: f.IO}) }),
 		democmd.NewCmdDemo(f, func(dir string, args ...string) int {
 			// One stream, so that the tour reads in the order things happen.
 			io := &cmdutil.IOStreams{In: f.IO.In, Out: f.IO.Out, ErrOut: f.IO.Out}
