@@ -58,7 +58,7 @@ func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, dir strin
 	if err != nil {
 		return nil, err
 	}
-	newSub, oldSub := subtree(r, m.Tree, dir), subtree(r, old.Tree, dir)
+	newSub, oldSub := r.DirAt(m.Tree, dir), r.DirAt(old.Tree, dir)
 	added, err := r.DiffTrees(newSub, oldSub, dir)
 	if err != nil {
 		return nil, err
@@ -142,14 +142,6 @@ func (d *delta) conflicts(r *repo.Repository, prev *prior, fresh []IndexEntry) (
 		all[e.Path] = e
 	}
 	return uniqueness(slices.Collect(maps.Values(all))), nil
-}
-
-// subtree is the id of the directory dir in tree, or ZeroHash.
-func subtree(r *repo.Repository, tree repo.Hash, dir string) repo.Hash {
-	if h, isDir, ok := r.Lookup(tree, dir); ok && isDir {
-		return h
-	}
-	return repo.ZeroHash
 }
 
 // uniqueness reports (kind, id) pairs and artifact paths claimed twice.

@@ -280,8 +280,7 @@ func readInputs(r *repo.Repository, rev string) (*inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	configID, _, _ := r.Lookup(m.Tree, protocol.ConfigFile)
-	in.configBlob = configID.String()
+	in.configBlob = r.FileAt(m.Tree, protocol.ConfigFile).String()
 	return in, nil
 }
 

@@ -403,11 +403,11 @@ func (g *gate) answers(c *repo.Commit, trees []repo.Hash, p string, id repo.Hash
 	if len(c.Parents) < 2 {
 		return true
 	}
-	if entryAt(g.r, g.ch.Base.Tree, p) == id {
+	if g.r.FileAt(g.ch.Base.Tree, p) == id {
 		return false
 	}
 	for i, parent := range c.Parents {
-		if _, in := g.inRange[parent]; in && g.answered[p][id] && entryAt(g.r, trees[i], p) == id {
+		if _, in := g.inRange[parent]; in && g.answered[p][id] && g.r.FileAt(trees[i], p) == id {
 			return false
 		}
 	}
@@ -417,7 +417,7 @@ func (g *gate) answers(c *repo.Commit, trees []repo.Hash, p string, id repo.Hash
 // accounted reports whether a version is one the change may build on: the
 // base's, or one a commit of the change answered for.
 func (g *gate) accounted(v *ver) bool {
-	return entryAt(g.r, g.ch.Base.Tree, v.path) == v.blob || g.answered[v.path][v.blob]
+	return g.r.FileAt(g.ch.Base.Tree, v.path) == v.blob || g.answered[v.path][v.blob]
 }
 
 // before is the version a commit's step on manifest k is judged from: for
@@ -452,13 +452,6 @@ func (g *gate) before(c *repo.Commit, k key) (*ver, error) {
 // isFile reports whether an entry holds a file's bytes (not a link to
 // another path, not another repository's commit).
 func isFile(k repo.EntryKind) bool { return k == repo.File || k == repo.Executable }
-
-func entryAt(r *repo.Repository, tree repo.Hash, p string) repo.Hash {
-	if h, dir, ok := r.Lookup(tree, p); ok && !dir {
-		return h
-	}
-	return repo.ZeroHash
-}
 
 // judge applies the rules to one commit of the change.
 func (g *gate) judge(c *repo.Commit) error {
@@ -527,7 +520,7 @@ func (g *gate) judge(c *repo.Commit) error {
 			switch {
 			case !ok:
 				broke[path] = b
-			case entryAt(g.r, trees[i], path) == entryAt(g.r, c.Tree, path),
+			case g.r.FileAt(trees[i], path) == g.r.FileAt(c.Tree, path),
 				cur.commit == nil && b.commit != nil:
 				broke[path] = b
 			}
@@ -840,7 +833,7 @@ func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) 
 			}
 			return
 		}
-		if m, ok := g.at[cur.path]; !ok || c != nil && entryAt(g.r, g.ch.Head.Tree, cur.path) != cur.blob || m.Kind != k[0] {
+		if m, ok := g.at[cur.path]; !ok || c != nil && g.r.FileAt(g.ch.Head.Tree, cur.path) != cur.blob || m.Kind != k[0] {
 			g.finding(cur.path, diag.CodeStateUnknown, fmt.Sprintf("%q is not a state of %s%s: expected one of %s",
 				cur.state, k[0], by(c, actor), strings.Join(lc.States, ", ")))
 		}

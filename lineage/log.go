@@ -229,14 +229,14 @@ func (l *Log) Versions(path string, all bool) ([]Version, error) {
 
 // changedBy compares path in a build and its first parent.
 func (l *Log) changedBy(c *repo.Commit, path string) (bool, string, error) {
-	now := l.fileAt(c.Tree, path)
+	now := l.r.FileAt(c.Tree, path)
 	before := repo.ZeroHash
 	if len(c.Parents) > 0 {
 		p, err := l.r.ReadCommit(c.Parents[0])
 		if err != nil {
 			return false, "", err
 		}
-		before = l.fileAt(p.Tree, path)
+		before = l.r.FileAt(p.Tree, path)
 	}
 	switch {
 	case now == before:
@@ -247,14 +247,6 @@ func (l *Log) changedBy(c *repo.Commit, path string) (bool, string, error) {
 		return true, Retracted, nil
 	}
 	return true, Updated, nil
-}
-
-// fileAt is the blob of the file at path in tree, or ZeroHash.
-func (l *Log) fileAt(tree repo.Hash, path string) repo.Hash {
-	if h, dir, ok := l.r.Lookup(tree, path); ok && !dir {
-		return h
-	}
-	return repo.ZeroHash
 }
 
 // ParseEvents reads a lifecycle note, passing over lines that are not events.
@@ -303,7 +295,7 @@ func (l *Log) Has(path string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return !l.fileAt(c.Tree, path).IsZero(), nil
+	return !l.r.FileAt(c.Tree, path).IsZero(), nil
 }
 
 // CurrentFiles lists the artifacts at the tip, path to blob.

@@ -50,7 +50,7 @@ func (r *Repository) Introductions(from Hash, dir string, targets map[string]Has
 	}
 	for q.Len() > 0 && len(pending) > 0 {
 		c := heap.Pop(q).(queued)
-		sub := r.subtree(c.tree, dir)
+		sub := r.DirAt(c.tree, dir)
 		// changed: the paths whose version here differs from every parent's.
 		var changed map[string]Hash
 		for i, p := range c.parents {
@@ -74,7 +74,7 @@ func (r *Repository) Introductions(from Hash, dir string, targets map[string]Has
 				if err != nil {
 					return nil, fmt.Errorf("read commit %s: %w", p, err)
 				}
-				if diff, err = r.DiffTrees(sub, r.subtree(fromPlumbing(pc.TreeHash), dir), dir); err != nil {
+				if diff, err = r.DiffTrees(sub, r.DirAt(fromPlumbing(pc.TreeHash), dir), dir); err != nil {
 					return nil, err
 				}
 				if err := push(p); err != nil {
@@ -111,14 +111,6 @@ func (r *Repository) Introductions(from Hash, dir string, targets map[string]Has
 		return nil, fmt.Errorf("no commit at or before %s introduced %s", from.Short(), path)
 	}
 	return found, nil
-}
-
-// subtree is the id of the directory at dir within tree, or ZeroHash.
-func (r *Repository) subtree(tree Hash, dir string) Hash {
-	if h, isDir, ok := r.Lookup(tree, dir); ok && isDir {
-		return h
-	}
-	return ZeroHash
 }
 
 // filesBelow lists the files of tree t (the tree at dir), as full paths.

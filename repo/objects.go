@@ -189,6 +189,23 @@ func (r *Repository) Lookup(tree Hash, path string) (id Hash, dir bool, ok bool)
 	return fromPlumbing(e.Hash), e.Mode == filemode.Dir, true
 }
 
+// FileAt is the id of the entry at path within tree that is not a
+// directory (a file's blob, a link, a submodule's commit), or ZeroHash.
+func (r *Repository) FileAt(tree Hash, path string) Hash {
+	if h, dir, ok := r.Lookup(tree, path); ok && !dir {
+		return h
+	}
+	return ZeroHash
+}
+
+// DirAt is the id of the directory at dir within tree, or ZeroHash.
+func (r *Repository) DirAt(tree Hash, dir string) Hash {
+	if h, isDir, ok := r.Lookup(tree, dir); ok && isDir {
+		return h
+	}
+	return ZeroHash
+}
+
 // TreeFiles lists the files below dir in a tree (all of it for ""), as
 // path to blob id; a missing dir gives an empty map.
 func (r *Repository) TreeFiles(tree Hash, dir string) (map[string]Hash, error) {
