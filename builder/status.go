@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
@@ -47,9 +46,9 @@ func Status(r *repo.Repository, l *lineage.Log, f StatusFilter) (*StatusReport, 
 	if err != nil {
 		return nil, err
 	}
-	kinds, err := schemasAt(r, mc)
+	kinds, err := schemasOf(r, mc)
 	if err != nil {
-		return nil, fmt.Errorf("the schemas of the latest build: %w", err)
+		return nil, err
 	}
 	if err := checkFilter(kinds, f); err != nil {
 		return nil, err
@@ -93,18 +92,13 @@ func Status(r *repo.Repository, l *lineage.Log, f StatusFilter) (*StatusReport, 
 	return rep, err
 }
 
-// schemasAt loads the schemas of the commit a build was made from.
-func schemasAt(r *repo.Repository, manifestCommit repo.Hash) (*schema.Schema, error) {
-	c, err := r.ReadCommit(manifestCommit)
+// schemasOf loads the schemas of the commit a build was made from.
+func schemasOf(r *repo.Repository, manifestCommit repo.Hash) (*schema.Schema, error) {
+	kinds, err := content.SchemaAt(r, manifestCommit.String())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the schemas of the latest build: %w", err)
 	}
-	snap := r.Snapshot(c)
-	cfg, err := config.Load(snap)
-	if err != nil {
-		return nil, err
-	}
-	return content.LoadSchema(snap, cfg)
+	return kinds, nil
 }
 
 // FilterError is a filter that names a kind or state the schemas of the
@@ -128,13 +122,14 @@ func CheckFilter(r *repo.Repository, l *lineage.Log, f StatusFilter) error {
 	if f.Kind == "" && f.State == "" {
 		return nil
 	}
-	_, mc, err := Current(r, l.Branch())
-	if err != nil {
+	// The latest build's manifest commit, without reading its index.
+	prev, err := readPrevious(r, l.Branch())
+	if err != nil || prev == nil {
 		return err
 	}
-	kinds, err := schemasAt(r, mc)
+	kinds, err := schemasOf(r, prev.manifestCommit)
 	if err != nil {
-		return fmt.Errorf("the schemas of the latest build: %w", err)
+		return err
 	}
 	return checkFilter(kinds, f)
 }
