@@ -19,8 +19,6 @@ type Platform struct {
 	PR       int    // the pull request's number; 0 when the event has none
 	Author   string // the pull request's author's login
 	AuthorIs string // the account type GitHub gives: "User" or "Bot"
-	Sender   string // who caused the event (a push to the pull request, say)
-	SenderIs string
 }
 
 // GitHubPlatform reads the event GitHub Actions hands a job
@@ -36,10 +34,6 @@ func GitHubPlatform(getenv func(string) string) (*Platform, error) {
 		return nil, fmt.Errorf("read the GitHub event: %w", err)
 	}
 	var ev struct {
-		Sender *struct {
-			Login string `json:"login"`
-			Type  string `json:"type"`
-		} `json:"sender"`
 		PullRequest *struct {
 			Number int `json:"number"`
 			User   struct {
@@ -53,9 +47,6 @@ func GitHubPlatform(getenv func(string) string) (*Platform, error) {
 	}
 	if pr := ev.PullRequest; pr != nil {
 		p.PR, p.Author, p.AuthorIs = pr.Number, pr.User.Login, pr.User.Type
-	}
-	if ev.Sender != nil {
-		p.Sender, p.SenderIs = ev.Sender.Login, ev.Sender.Type
 	}
 	return p, nil
 }

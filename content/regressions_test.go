@@ -1,22 +1,11 @@
 package content
 
 import (
-	"os"
 	"testing"
 
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/repo"
 )
-
-// knownBug skips a test that states behaviour the design asks for and the
-// code does not have yet, unless SMALL_KNOWN_BUGS=1, which shows it
-// failing; whoever fixes the bug removes the knownBug line.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("SMALL_KNOWN_BUGS") == "" {
-		t.Skip("known bug (run with SMALL_KNOWN_BUGS=1): " + what)
-	}
-}
 
 // A merge answers for an entry a parent in the change has only inherited
 // from a commit outside the change that the base does not agree with: an
