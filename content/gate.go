@@ -627,7 +627,8 @@ func (g *gate) judge(c *repo.Commit) error {
 	// else an agent's among those removed); a key that decodes at a new
 	// path, and that no other path of this commit held (not an ordinary
 	// rename), is a moved broken file mended.
-	carried := map[int]bool{}
+	carried := map[int]bool{} // pending files that went to a new path
+	mended := map[int]bool{}  // ... and decode there
 	pick := func(blob repo.Hash) int {
 		best := -1
 		for i, p := range pending {
@@ -661,23 +662,20 @@ func (g *gate) judge(c *repo.Commit) error {
 			continue
 		}
 		if i := pick(repo.ZeroHash); i >= 0 {
-			carried[i] = true
+			carried[i], mended[i] = true, true
 			healed[k] = pending[i].b
 		}
 	}
 	for i, p := range pending {
 		b := p.b
-		if carried[i] && healedKey(healed, b) {
-			continue // moved and mended into the same kind and id
-		}
-		if carried[i] && !healedKeyAny(healed, b) {
+		if carried[i] && !mended[i] {
 			continue // moved as it was, still broken: it lives on there
 		}
 		if b.key == (key{}) {
 			continue // it never decoded: nothing to delete
 		}
 		if _, ok := added[b.key]; ok {
-			continue
+			continue // mended into its own kind and id, or added again
 		}
 		removed[b.key] = &ver{path: p.path, blob: p.blob}
 		if _, ok := answers[b.key]; !ok {
@@ -732,22 +730,6 @@ func (g *gate) judge(c *repo.Commit) error {
 		g.answered[ch.Path][ch.New] = true
 	}
 	return nil
-}
-
-// healedKey reports whether a broken file mended into its own key.
-func healedKey(healed map[key]*broken, b *broken) bool {
-	h, ok := healed[b.key]
-	return ok && h == b
-}
-
-// healedKeyAny reports whether a broken file mended into any key.
-func healedKeyAny(healed map[key]*broken, b *broken) bool {
-	for _, h := range healed {
-		if h == b {
-			return true
-		}
-	}
-	return false
 }
 
 func sortedKeys[A any](added map[key]A, removed map[key]*ver) []key {
