@@ -865,7 +865,7 @@ func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) 
 	}
 	if !ok {
 		msg := fmt.Sprintf("%q -> %q is not an allowed transition%s: from %s, %s", prev.state, cur.state, by(c, actor), prev.state, nextStates(lc, prev.state))
-		if lc.Path(cur.state) != nil && reaches(lc, prev.state, cur.state) {
+		if lc.Path(cur.state) != nil && lc.Reaches(prev.state, cur.state) {
 			msg += "; more than one way leads there, so which states it passed is unknown: make one step per commit"
 		}
 		g.finding(cur.path, diag.CodeTransition, msg)
@@ -1016,26 +1016,6 @@ func inPaths(p string, paths []string) bool {
 		q = path.Clean(q)
 		if p == q || q == "." || strings.HasPrefix(p, q+"/") {
 			return true
-		}
-	}
-	return false
-}
-
-// reaches reports whether to can be reached from from at all.
-func reaches(lc schema.Lifecycle, from, to string) bool {
-	seen := map[string]bool{from: true}
-	queue := []string{from}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		for _, n := range lc.Transitions[s] {
-			if n == to {
-				return true
-			}
-			if !seen[n] {
-				seen[n] = true
-				queue = append(queue, n)
-			}
 		}
 	}
 	return false

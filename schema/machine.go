@@ -91,9 +91,37 @@ func (l *Lifecycle) ShortestPath(from, to string) (path []string, ok bool) {
 	if from == to {
 		return []string{from}, true
 	}
-	dist := map[string]int{from: 0}
-	ways := map[string]int{from: 1}
-	prev := map[string]string{}
+	dist, ways, prev := l.walk(from)
+	if _, ok := dist[to]; !ok || ways[to] != 1 {
+		return nil, false
+	}
+	for s := to; s != from; s = prev[s] {
+		path = append([]string{s}, path...)
+	}
+	return append([]string{from}, path...), true
+}
+
+// Reaches reports whether some way of one or more transitions leads from
+// one state to the other.
+func (l *Lifecycle) Reaches(from, to string) bool {
+	if from != to {
+		dist, _, _ := l.walk(from)
+		_, ok := dist[to]
+		return ok
+	}
+	for _, n := range l.Transitions[from] {
+		if n == to || l.Reaches(n, to) {
+			return true
+		}
+	}
+	return false
+}
+
+// walk searches breadth first from a state: how many transitions each
+// reachable state is away, by how many shortest ways, and the state before
+// it on one of them.
+func (l *Lifecycle) walk(from string) (dist, ways map[string]int, prev map[string]string) {
+	dist, ways, prev = map[string]int{from: 0}, map[string]int{from: 1}, map[string]string{}
 	queue := []string{from}
 	for len(queue) > 0 {
 		s := queue[0]
@@ -109,11 +137,5 @@ func (l *Lifecycle) ShortestPath(from, to string) (path []string, ok bool) {
 			}
 		}
 	}
-	if _, ok := dist[to]; !ok || ways[to] != 1 {
-		return nil, false
-	}
-	for s := to; s != from; s = prev[s] {
-		path = append([]string{s}, path...)
-	}
-	return append([]string{from}, path...), true
+	return dist, ways, prev
 }

@@ -41,3 +41,25 @@ func TestFrozenDefaultsToHumanOnly(t *testing.T) {
 		t.Error("an explicit frozen list is not used")
 	}
 }
+
+func TestReaches(t *testing.T) {
+	lc := DefaultLifecycle
+	for _, tc := range []struct {
+		from, to string
+		want     bool
+	}{
+		{"draft", "published", true}, {"published", "draft", false}, {"archived", "draft", false},
+		{"draft", "draft", true}, {"archived", "archived", false},
+	} {
+		if got := lc.Reaches(tc.from, tc.to); got != tc.want {
+			t.Errorf("Reaches(%s, %s) = %v, want %v", tc.from, tc.to, got, tc.want)
+		}
+	}
+}
+
+func TestReachesSelfLoop(t *testing.T) {
+	lc := Lifecycle{States: []string{"a"}, Initial: "a", Transitions: map[string][]string{"a": {"a"}}}
+	if !lc.Reaches("a", "a") {
+		t.Error("a self-loop does not reach its state")
+	}
+}
