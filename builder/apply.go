@@ -11,7 +11,6 @@ import (
 	"github.com/smallhq/small/lineage"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
-	"github.com/smallhq/small/version"
 )
 
 // Result is what Apply wrote.
@@ -45,45 +44,12 @@ func apply(r *repo.Repository, p *Plan) (*Result, error) {
 	if p.UpToDate() {
 		return &Result{Commit: tipOf(p)}, nil
 	}
-	m := p.ManifestCommit
-	builder := repo.Signature{Name: p.Config.Builder.Name, Email: p.Config.Builder.Email, When: m.Committer.When}
 	w := r.NewObjectWriter()
-	files := make(map[string]repo.Hash, len(p.out.files)+1)
-	for a, h := range p.out.files {
-		if data, ok := p.out.blobs[a]; ok {
-			if _, err := w.Blob(data); err != nil {
-				return nil, err
-			}
-		}
-		files[a] = h
-	}
-	meta, err := json.Marshal(p.out.index)
+	commit, err := p.stage(w)
 	if err != nil {
 		return nil, err
 	}
-	if files[IndexMeta], err = w.Blob(append(meta, '\n')); err != nil {
-		return nil, err
-	}
-	for name, h := range p.out.keptIndex {
-		files[name] = h
-	}
-	for name, data := range p.out.indexFiles {
-		if files[name], err = w.Blob(data); err != nil {
-			return nil, err
-		}
-	}
-	tree, err := w.FileTree(files)
-	if err != nil {
-		return nil, err
-	}
-	var parents []repo.Hash
-	if p.Previous != nil {
-		parents = []repo.Hash{p.Previous.ID}
-	}
-	commit, err := w.Commit(repo.CommitSpec{Tree: tree, Parents: parents, Author: builder, Committer: builder, Message: p.Message()})
-	if err != nil {
-		return nil, err
-	}
+	builder := p.signature()
 	lineageNote, lifecycleNote, err := p.notes()
 	if err != nil {
 		return nil, err
@@ -120,6 +86,59 @@ func apply(r *repo.Repository, p *Plan) (*Result, error) {
 	return res, nil
 }
 
+// signature is the build commit's author and committer: the builder named
+// in small.cue, at the manifest commit's date, so that the same inputs make
+// the same commit.
+func (p *Plan) signature() repo.Signature {
+	return repo.Signature{Name: p.Config.Builder.Name, Email: p.Config.Builder.Email, When: p.ManifestCommit.Committer.When}
+}
+
+// stage stages the build's objects in w, the artifacts, the index, the
+// trees and the commit, and returns the commit's id. Nothing is written
+// until w is flushed.
+func (p *Plan) stage(w *repo.ObjectWriter) (repo.Hash, error) {
+	files := make(map[string]repo.Hash, len(p.out.files)+1)
+	for a, h := range p.out.files {
+		if data, ok := p.out.blobs[a]; ok {
+			if _, err := w.Blob(data); err != nil {
+				return repo.ZeroHash, err
+			}
+		}
+		files[a] = h
+	}
+	meta, err := indexMetaBytes(p.out.index)
+	if err != nil {
+		return repo.ZeroHash, err
+	}
+	if files[IndexMeta], err = w.Blob(meta); err != nil {
+		return repo.ZeroHash, err
+	}
+	for name, h := range p.out.keptIndex {
+		files[name] = h
+	}
+	for name, data := range p.out.indexFiles {
+		if files[name], err = w.Blob(data); err != nil {
+			return repo.ZeroHash, err
+		}
+	}
+	tree, err := w.FileTree(files)
+	if err != nil {
+		return repo.ZeroHash, err
+	}
+	var parents []repo.Hash
+	if p.Previous != nil {
+		parents = []repo.Hash{p.Previous.ID}
+	}
+	builder := p.signature()
+	return w.Commit(repo.CommitSpec{Tree: tree, Parents: parents, Author: builder, Committer: builder, Message: p.Message()})
+}
+
+// indexMetaBytes renders the index's metadata file.
+func indexMetaBytes(idx Index) ([]byte, error) {
+	meta, err := json.Marshal(idx)
+	return append(meta, '\n'), err
+}
+
 func tipOf(p *Plan) repo.Hash {
 	if p.Previous == nil {
 		return repo.ZeroHash
@@ -137,7 +156,7 @@ func (p *Plan) Message() string {
 	fmt.Fprintf(&b, "Built by small build from manifest commit %s\n(%s).\n\n", m.ID.Short(), m.Subject())
 	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerManifestCommit, m.ID)
 	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerSchemaDigest, p.SchemaDigest)
-	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerBuilder, version.Builder())
+	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerBuilder, p.builder)
 	fmt.Fprintf(&b, "%s: %s\n", protocol.TrailerProtocol, protocol.Version)
 	return b.String()
 }

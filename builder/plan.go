@@ -48,9 +48,14 @@ type Plan struct {
 	// Platform, when set before Apply, is recorded in every lineage record
 	// of the build: who the hosting platform said ran it.
 	Platform *lineage.Platform
-	out      output // what Apply writes
-	against  bool   // computed against another plan: for reading only
-	restated bool   // schemas, small.cue or builder changed since the previous build
+	// Unverified, set by Build, says why the build it stands on could not
+	// be verified here (a shallow clone); "" when it was.
+	Unverified string
+	out        output            // what Apply writes
+	against    bool              // computed against another plan: for reading only
+	restated   bool              // schemas, small.cue or builder changed since the previous build
+	builder    string            // the Small-Builder it records: this small, or the one a rebuild reproduces
+	gate       []diag.Diagnostic // the rules of a change, on the commits since the previous build
 }
 
 // output is what a plan would write, beyond its changes: the new tree's
@@ -160,38 +165,52 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip, force bool) (*
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Branch: protocol.BranchRef(in.cfg.Artifacts.Branch), ManifestCommit: in.commit, Config: in.cfg,
-		Report: diag.Report{Command: "build"}, against: base != nil}
+	p := newPlan(in, base != nil)
 	if in.broken != nil {
-		p.Report = in.broken.Report // broken schemas are findings, reported like validate's
-		p.Report.Command = "build"
 		return p, nil
 	}
-	p.SchemaDigest = in.schema.Digest
-
 	// The previous build is the cache.
 	prev, err := previousBuild(r, p.Branch, base, readTip)
 	if err != nil {
 		return nil, err
 	}
+	return p, p.compute(r, in, prev, force)
+}
+
+// newPlan starts the plan of in, by this version of small. Schemas that do
+// not compile are findings, reported like validate's.
+func newPlan(in *inputs, against bool) *Plan {
+	p := &Plan{Branch: protocol.BranchRef(in.cfg.Artifacts.Branch), ManifestCommit: in.commit, Config: in.cfg,
+		Report: diag.Report{Command: "build"}, against: against, builder: version.Builder()}
+	if in.broken != nil {
+		p.Report = in.broken.Report
+		p.Report.Command = "build"
+		return p
+	}
+	p.SchemaDigest = in.schema.Digest
+	return p
+}
+
+// compute fills the plan of in against prev.
+func (p *Plan) compute(r *repo.Repository, in *inputs, prev *prior, force bool) error {
 	p.Previous = prev.commit
 	if p.Previous != nil && !force && r.HasCommit(prev.manifestCommit) {
 		// (A shallow clone may lack the last build's manifest commit; its
 		// index then stands in for the history, as in attribute.)
 		ok, err := r.IsAncestor(prev.manifestCommit, in.commit.ID)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !ok {
-			return nil, &NotDescendantError{Rev: rev, Commit: in.commit.ID, Built: prev.manifestCommit, Branch: p.Branch}
+			return &NotDescendantError{Rev: in.rev, Commit: in.commit.ID, Built: prev.manifestCommit, Branch: p.Branch}
 		}
 	}
-	reuse := prev.restsOn(in)
+	reuse := prev.restsOn(in, p.builder)
 	if reuse && prev.manifestCommit == in.commit.ID {
 		p.Manifests = prev.index.Count
 		p.Report.Manifests = p.Manifests
 		p.out.index = *prev.index
-		return p, nil // up to date: nothing to read
+		return nil // up to date: nothing to read
 	}
 	p.Full = !reuse
 	// A build with new schemas, small.cue or builder is recorded even if no
@@ -201,19 +220,19 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip, force bool) (*
 
 	d, err := diffManifests(r, prev, in, reuse)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.Manifests, p.Report.Manifests = d.count, d.count
 
 	rendered, err := render(in, d)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.Evaluated = len(d.changed)
 	p.Report.Diagnostics = rendered.Report.Diagnostics
 	if p.Report.Failed() {
 		diag.Sort(p.Report.Diagnostics)
-		return p, nil
+		return nil
 	}
 
 	who := &attribution{r: r, isAgent: in.cfg.IsAgent, actors: map[repo.Hash]lineage.Actor{}, rollbackOf: map[repo.Hash]string{}}
@@ -221,36 +240,37 @@ func prepare(r *repo.Repository, rev string, base *Plan, readTip, force bool) (*
 	var shallow *repo.ShallowError
 	if errors.As(err, &shallow) && p.Previous == nil {
 		b := in.cfg.Artifacts.Branch
-		return nil, fmt.Errorf("%w; or, if %s has been built elsewhere, fetch it: git fetch origin %s:%s", err, b, b, b)
+		return fmt.Errorf("%w; or, if %s has been built elsewhere, fetch it: git fetch origin %s:%s", err, b, b, b)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	// Kinds and ids, and artifact paths, are unique across the repository.
 	if p.Report.Diagnostics, err = d.conflicts(r, prev, fresh); err != nil {
-		return nil, err
+		return err
 	}
 	diag.Sort(p.Report.Diagnostics)
 	if p.Report.Failed() {
-		return p, nil
+		return nil
 	}
 
 	p.out.index, p.out.indexFiles, p.out.keptIndex = newIndex(prev, d, fresh, in.configBlob)
 	p.out.blobs = rendered.blobs
 	if p.out.files, p.Changes, err = artifactChanges(r, who, in.commit, prev, d, fresh, rendered.blobs); err != nil {
-		return nil, err
+		return err
 	}
-	steps, walked, err := walkSteps(r, in, prev, d, reuse)
+	steps, walked, err := p.walkSteps(r, in, prev, d, reuse)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.out.events = stateEvents(in.commit, d.replaced, fresh, rollbacks, steps, walked)
-	return p, nil
+	return nil
 }
 
 // inputs are what a build reads of its manifest commit.
 type inputs struct {
+	rev        string // as the user named it
 	commit     *repo.Commit
 	snap       repo.Snapshot
 	cfg        *config.Config
@@ -267,7 +287,7 @@ func readInputs(r *repo.Repository, rev string) (*inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &inputs{commit: m, snap: r.Snapshot(m)}
+	in := &inputs{rev: rev, commit: m, snap: r.Snapshot(m)}
 	if in.cfg, err = config.Load(in.snap); err != nil {
 		return nil, err
 	}
@@ -305,8 +325,8 @@ func previousBuild(r *repo.Repository, branch string, base *Plan, readTip bool) 
 // restsOn reports whether the previous build was made from the same schemas,
 // small.cue and builder as in: then its artifacts of unchanged manifests
 // stand, and only changed manifests need evaluating.
-func (pr *prior) restsOn(in *inputs) bool {
-	return pr.schemaDigest == in.schema.Digest && pr.builder == version.Builder() && pr.index.Config == in.configBlob
+func (pr *prior) restsOn(in *inputs, builder string) bool {
+	return pr.schemaDigest == in.schema.Digest && pr.builder == builder && pr.index.Config == in.configBlob
 }
 
 // diffManifests finds the manifests to evaluate: those that changed since
@@ -506,7 +526,7 @@ func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev 
 // (content.Transitions). walked is false where that history is not here:
 // a first build, a shallow clone that lacks the previous build's manifest
 // commit, a forced build of a commit that does not contain it.
-func walkSteps(r *repo.Repository, in *inputs, prev *prior, d *delta, reuse bool) (steps []content.Step, walked bool, err error) {
+func (p *Plan) walkSteps(r *repo.Repository, in *inputs, prev *prior, d *delta, reuse bool) (steps []content.Step, walked bool, err error) {
 	if prev.commit == nil || prev.manifestCommit.IsZero() || !r.HasCommit(prev.manifestCommit) {
 		return nil, false, nil
 	}
@@ -520,7 +540,7 @@ func walkSteps(r *repo.Repository, in *inputs, prev *prior, d *delta, reuse bool
 	// The previous build's policy is the current one when the build
 	// reuses it: same schemas, same small.cue.
 	pol := &content.Policy{Config: in.cfg, Schema: in.schema}
-	if !reuse {
+	if !reuse || in.cfg.HumanSigners != "" {
 		if pol, err = content.LoadPolicy(r, base, in.schema); err != nil {
 			return nil, false, err
 		}
@@ -531,7 +551,7 @@ func walkSteps(r *repo.Repository, in *inputs, prev *prior, d *delta, reuse bool
 		blob, _ := repo.ParseHash(e.Blob)
 		known = append(known, content.Known{Kind: e.Kind, ID: e.ID, Path: e.Path, State: e.Status, Blob: blob})
 	}
-	steps, err = content.Transitions(r, content.Change{Base: base, Head: in.commit, Result: &content.Result{}, Policy: pol, Known: known})
+	steps, p.gate, err = content.Review(r, content.Change{Base: base, Head: in.commit, Result: &content.Result{}, Policy: pol, Known: known})
 	return steps, err == nil, err
 }
 

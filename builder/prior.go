@@ -1,12 +1,12 @@
 package builder
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
-	"github.com/smallhq/small/version"
 )
 
 // prior is the build a plan is computed against: the artifact branch's tip,
@@ -58,7 +58,7 @@ func (pr *prior) shardEntries(r *repo.Repository, shards map[string]bool) ([]Ind
 }
 
 func (p *Plan) asPrior() *prior {
-	return &prior{manifestCommit: p.ManifestCommit.ID, schemaDigest: p.SchemaDigest, builder: version.Builder(),
+	return &prior{manifestCommit: p.ManifestCommit.ID, schemaDigest: p.SchemaDigest, builder: p.builder,
 		files: p.out.files, index: &p.out.index, loaded: true, blobs: p.out.blobs}
 }
 
@@ -82,9 +82,20 @@ func readPrevious(r *repo.Repository, branch string) (*prior, error) {
 	if err != nil {
 		return nil, err
 	}
+	pr, err := readPrior(r, c)
+	var nb *NotABuildError
+	if errors.As(err, &nb) {
+		nb.Branch = branch
+	}
+	return pr, err
+}
+
+// readPrior reads a build commit: its trailers, its files and its index's
+// metadata. Index entries are read on demand.
+func readPrior(r *repo.Repository, c *repo.Commit) (*prior, error) {
 	mc, ok := repo.ParseHash(c.Trailer(protocol.TrailerManifestCommit))
 	if !ok {
-		return nil, &NotABuildError{Branch: branch, Commit: tip.String()}
+		return nil, &NotABuildError{Commit: c.ID.String()}
 	}
 	files, err := r.TreeFiles(c.Tree, "")
 	if err != nil {
@@ -99,7 +110,7 @@ func readPrevious(r *repo.Repository, branch string) (*prior, error) {
 	}
 	idx, err := readIndexMeta(r, indexFiles)
 	if err != nil {
-		return nil, fmt.Errorf("the index of %s: %w", tip.Short(), err)
+		return nil, fmt.Errorf("the index of %s: %w", c.ID.Short(), err)
 	}
 	return &prior{commit: c, manifestCommit: mc, schemaDigest: c.Trailer(protocol.TrailerSchemaDigest),
 		builder: c.Trailer(protocol.TrailerBuilder), files: files, index: idx, indexFiles: indexFiles}, nil

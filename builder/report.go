@@ -83,8 +83,19 @@ func Build(r *repo.Repository, rev string, opts BuildOptions) (*Plan, *Result, e
 	if err != nil || p.Report.Failed() {
 		return p, nil, err
 	}
+	// A build stands on its predecessor: never on one that rebuilding does
+	// not reproduce.
+	if p.Previous != nil {
+		if p.Unverified, err = VerifyBuilt(r, p.Branch, p.Previous); err != nil {
+			return p, nil, err
+		}
+	}
 	p.Platform = opts.Platform
 	res, err := Apply(r, p)
+	if err == nil && res.Written && p.Unverified == "" {
+		// Made here, on a verified build: verified.
+		err = r.SetVerifiedBuild(p.Branch, res.Commit)
+	}
 	return p, res, err
 }
 

@@ -156,6 +156,16 @@ func Transitions(r *repo.Repository, ch Change) ([]Step, error) {
 	return g.steps, nil
 }
 
+// Review is Transitions and Gate in one walk: the status changes and the
+// findings.
+func Review(r *repo.Repository, ch Change) ([]Step, []diag.Diagnostic, error) {
+	g, err := runGate(r, ch)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g.steps, g.ds, nil
+}
+
 // Gate applies the rules of a change, commit by commit in graph order
 // (parents first), each commit judged with its own actor:
 //

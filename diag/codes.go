@@ -59,6 +59,23 @@ const (
 	CodeOutputInvalid = "artifact.output-invalid"
 	CodeOutputPath    = "artifact.path-invalid"
 	CodeOutputClash   = "artifact.path-conflict"
+
+	// Verifying the artifact branch (small verify, and small build of its
+	// predecessor): a recorded build against its rebuild.
+	CodeVerifyTrailer        = "verify.trailer"
+	CodeVerifyCommit         = "verify.commit"
+	CodeVerifyManifestCommit = "verify.manifest-commit"
+	CodeVerifyInputs         = "verify.inputs"
+	CodeVerifyInvalid        = "verify.invalid"
+	CodeVerifyArtifact       = "verify.artifact"
+	CodeVerifyIndex          = "verify.index"
+	CodeVerifyMessage        = "verify.message"
+	CodeVerifyLineage        = "verify.lineage"
+	CodeVerifyLifecycle      = "verify.lifecycle"
+	CodeVerifyObservation    = "verify.observation"
+	CodeVerifyUnreachable    = "verify.unreachable"
+	CodeVerifyRollback       = "verify.rollback"
+	CodeVerifyIllegal        = "verify.illegal"
 )
 
 // Code describes one diagnostic code.
@@ -110,4 +127,18 @@ var Codes = []Code{
 	{CodeOutputInvalid, "a kind's #outputs entry is not a concrete string, or the document cannot be rendered as JSON"},
 	{CodeOutputPath, "an artifact path is absolute, unclean, or has a .., .git or .small segment"},
 	{CodeOutputClash, "two manifests build the same artifact path; each names the other"},
+	{CodeVerifyTrailer, "a commit on the artifact branch (or the parent of one) has no valid Small-Manifest-Commit trailer: small build did not write it"},
+	{CodeVerifyCommit, "a build commit is not the commit rebuilding it makes: other parents, author, committer or dates, or a build that changes nothing"},
+	{CodeVerifyManifestCommit, "a build names a manifest commit this repository does not have (a forged trailer, or history not fetched)"},
+	{CodeVerifyInputs, "the small.cue of a build's manifest commit cannot be read, so the build cannot be made again"},
+	{CodeVerifyInvalid, "a build was made from manifests that its own schemas refuse"},
+	{CodeVerifyArtifact, "an artifact of a build differs from what its manifest builds, or is there although no manifest builds it, or is missing"},
+	{CodeVerifyIndex, "a file of a build's index (.small/) differs from the rebuild's"},
+	{CodeVerifyMessage, "a build's commit message differs from the rebuild's (its trailers included)"},
+	{CodeVerifyLineage, "a build's lineage note is missing, or has lines the rebuild does not record or lacks lines it records"},
+	{CodeVerifyLifecycle, "a build's lifecycle note is missing, or its build events differ from those the rebuild records"},
+	{CodeVerifyObservation, "a line small event added is malformed, names an artifact the build lacks, predates the build, or misstates its actor"},
+	{CodeVerifyUnreachable, "a build's manifest commit is not reachable from the default branch"},
+	{CodeVerifyRollback, "a rollback names (Small-Rollback-Of) no earlier build of the artifact branch"},
+	{CodeVerifyIllegal, "a build recorded a status change the lifecycle has no way for: merged although small check refuses it"},
 }

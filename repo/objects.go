@@ -134,6 +134,9 @@ func (r *Repository) IsShallowBoundary(h Hash) bool {
 	return false
 }
 
+// Shallow reports whether the repository is a shallow clone.
+func (r *Repository) Shallow() bool { return r.shallow() }
+
 // shallow reports whether the repository is a shallow clone.
 func (r *Repository) shallow() bool {
 	hs, err := r.git.Storer.Shallow()

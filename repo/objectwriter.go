@@ -1,6 +1,8 @@
 package repo
 
 import (
+	"os"
+	"path/filepath"
 	"fmt"
 	"sort"
 	"strings"
@@ -163,6 +165,28 @@ func (w *ObjectWriter) Commit(c CommitSpec) (Hash, error) {
 	return w.put(o)
 }
 
+// syncPack flushes a packfile, its index and the directory entries that
+// name them to disk, so that no ref ever names objects a power cut could
+// take away: git does the same (core.fsync) before it moves a ref.
+func (r *Repository) syncPack(sum string) error {
+	if r.commonDir == "" {
+		return nil
+	}
+	dir := filepath.Join(r.commonDir, "objects", "pack")
+	for _, name := range []string{"pack-" + sum + ".pack", "pack-" + sum + ".idx", ""} {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Len is the number of objects staged that the repository lacks.
 func (w *ObjectWriter) Len() int { return len(w.hashes) }
 
@@ -193,11 +217,15 @@ func (w *ObjectWriter) Flush() error {
 		return fmt.Errorf("start packfile: %w", err)
 	}
 	enc := packfile.NewEncoder(out, w.mem, false)
-	if _, err := enc.Encode(w.hashes, 0); err != nil {
+	sum, err := enc.Encode(w.hashes, 0)
+	if err != nil {
 		out.Close()
 		return fmt.Errorf("write packfile: %w", err)
 	}
 	if err := out.Close(); err != nil {
+		return fmt.Errorf("write packfile: %w", err)
+	}
+	if err := w.r.syncPack(sum.String()); err != nil {
 		return fmt.Errorf("write packfile: %w", err)
 	}
 	w.hashes = nil

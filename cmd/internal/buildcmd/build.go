@@ -87,6 +87,9 @@ func Run(opts *Options) error {
 	if err != nil {
 		return cmdutil.Classify(err)
 	}
+	if plan.Unverified != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "small build: warning: the build this one stands on is not verified: %s\n", plan.Unverified)
+	}
 	if plan.Report.Failed() {
 		if opts.Format == diag.FormatJSON {
 			if err := plan.Report.WriteJSON(opts.IO.Out); err != nil {

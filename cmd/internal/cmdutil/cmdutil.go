@@ -149,6 +149,7 @@ func Classify(err error) error {
 		history    *content.HistoryError
 		missing    *lineage.MissingLineageError
 		unrecorded *builder.UnrecordedVersionError
+		tampered   *builder.NotReproducedError
 	)
 	switch {
 	case err == nil:
@@ -156,7 +157,7 @@ func Classify(err error) error {
 	case errors.As(err, &exit):
 		return err
 	case errors.As(err, &moved), errors.As(err, &notBuild), errors.As(err, &notFetched), errors.As(err, &behind),
-		errors.As(err, &shallow), errors.As(err, &history):
+		errors.As(err, &shallow), errors.As(err, &history), errors.As(err, &tampered):
 		return &ExitError{Code: ExitRepo, Err: err}
 	case errors.As(err, &missing), errors.As(err, &unrecorded):
 		return &ExitError{Code: ExitFindings, Err: err}

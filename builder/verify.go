@@ -1,0 +1,518 @@
+package builder
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/smallhq/small/config"
+	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
+	"github.com/smallhq/small/version"
+)
+
+// Mismatch is one way a recorded build differs from what rebuilding it
+// from its parent and its manifest commit makes, with the evidence: the
+// build, the path and both sides.
+type Mismatch struct {
+	Code     string `json:"code"` // a verify.* diagnostic code
+	Build    string `json:"build"`
+	Path     string `json:"path,omitempty"`
+	Recorded string `json:"recorded,omitempty"`
+	Rebuilt  string `json:"rebuilt,omitempty"`
+	Message  string `json:"message"`
+}
+
+// Verification is a build judged against its rebuild.
+type Verification struct {
+	Build          *repo.Commit
+	ManifestCommit repo.Hash // as its trailer names it
+	Builder        string    // the Small-Builder it names
+	// Exact is set when the rebuild made the very same commit (tree,
+	// message, commit id) and the same notes.
+	Exact bool
+	// Stable is set for a build by another version of small whose
+	// version-specific parts differ but whose artifacts and recorded
+	// facts the rebuild reproduced.
+	Stable bool
+	// Plan is the rebuild; nil where none could be made.
+	Plan *Plan
+	// Gate are the findings of the rules of a change on the commits the
+	// build took in since its parent, judged under the policy of the
+	// parent's manifest commit (what small check would have said).
+	Gate         []diag.Diagnostic
+	Observations []lineage.Event // lines small event added to its lifecycle note
+	Mismatches   []Mismatch
+	// Unverifiable says why the build could not be rebuilt here: a shallow
+	// clone lacks its parent or its manifest commit. It is neither
+	// reproduced nor a mismatch.
+	Unverifiable string
+	prior        *prior // the build as recorded, the next build's parent
+}
+
+// OK reports whether the build stands: reproduced, exactly or in its
+// stable parts.
+func (v *Verification) OK() bool { return len(v.Mismatches) == 0 && v.Unverifiable == "" }
+
+func (v *Verification) mismatch(code, path, recorded, rebuilt, format string, args ...any) {
+	v.Mismatches = append(v.Mismatches, Mismatch{Code: code, Build: v.Build.ID.String(), Path: path,
+		Recorded: recorded, Rebuilt: rebuilt, Message: fmt.Sprintf(format, args...)})
+}
+
+// Verifier rebuilds builds of one repository, oldest first, each from its
+// parent as recorded. It reads each build's tree once: a build verified is
+// the parent of the next.
+type Verifier struct {
+	r         *repo.Repository
+	lineage   *repo.NotesLookup
+	lifecycle *repo.NotesLookup
+	last      *prior // the build verified last
+}
+
+// NewVerifier opens the notes a verification compares.
+func NewVerifier(r *repo.Repository) (*Verifier, error) {
+	lin, err := r.LookupNotes(protocol.NotesLineage)
+	if err != nil {
+		return nil, err
+	}
+	lif, err := r.LookupNotes(protocol.NotesLifecycle)
+	if err != nil {
+		return nil, err
+	}
+	return &Verifier{r: r, lineage: lin, lifecycle: lif}, nil
+}
+
+// Verify rebuilds build b from its parent and the manifest commit its
+// Small-Manifest-Commit trailer names, by the version of small its
+// Small-Builder trailer names, and compares: the commit (tree, message,
+// id), the lineage note, the build's own lines of the lifecycle note; the
+// lines small event added are checked for shape, actor and order. A build
+// by another version of small that differs only in what is specific to a
+// version (the index, the trailer, hence the commit id) is Stable, not a
+// mismatch. Errors are for a repository that cannot be read; every way the
+// build is wrong is a Mismatch.
+func (vf *Verifier) Verify(b *repo.Commit) (*Verification, error) {
+	v := &Verification{Build: b, Builder: b.Trailer(protocol.TrailerBuilder)}
+	rec, err := readPrior(vf.r, b)
+	var nb *NotABuildError
+	if errors.As(err, &nb) {
+		v.mismatch(diag.CodeVerifyTrailer, "", "", "", "%s has no valid %s trailer: only small build writes the artifact branch", b.ID.Short(), protocol.TrailerManifestCommit)
+		return v, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.prior = rec
+	v.ManifestCommit = rec.manifestCommit
+	if len(b.Parents) > 1 {
+		v.mismatch(diag.CodeVerifyCommit, "", "", "", "%s has %d parents: a build has at most one, the build before it", b.ID.Short(), len(b.Parents))
+		return v, nil
+	}
+	parent := &prior{files: map[string]repo.Hash{}, index: &Index{}, loaded: true}
+	if len(b.Parents) == 1 {
+		if vf.last != nil && vf.last.commit.ID == b.Parents[0] {
+			parent = vf.last
+		} else if vf.r.Shallow() && (vf.r.IsShallowBoundary(b.ID) || !vf.r.HasCommit(b.Parents[0])) {
+			v.Unverifiable = fmt.Sprintf("this shallow clone lacks %s, the build before %s (fetch the artifact branch's history: git fetch --unshallow)", b.Parents[0].Short(), b.ID.Short())
+			return v, nil
+		} else {
+			pc, err := vf.r.ReadCommit(b.Parents[0])
+			if err != nil {
+				return nil, fmt.Errorf("the parent of build %s: %w", b.ID.Short(), err)
+			}
+			if parent, err = readPrior(vf.r, pc); err != nil {
+				if errors.As(err, &nb) {
+					v.mismatch(diag.CodeVerifyTrailer, "", "", "", "the parent of %s, %s, has no valid %s trailer", b.ID.Short(), pc.ID.Short(), protocol.TrailerManifestCommit)
+					return v, nil
+				}
+				return nil, err
+			}
+		}
+	}
+	defer func() { vf.last = rec }()
+	if !vf.r.HasCommit(rec.manifestCommit) && vf.r.Shallow() {
+		v.Unverifiable = fmt.Sprintf("this shallow clone lacks %s, the manifest commit of %s (git fetch --unshallow)", rec.manifestCommit.Short(), b.ID.Short())
+		return v, nil
+	}
+	if !vf.r.HasCommit(rec.manifestCommit) {
+		v.mismatch(diag.CodeVerifyManifestCommit, "", rec.manifestCommit.String(), "", "%s names manifest commit %s, which is not in this repository (a forged trailer, or history not fetched: git fetch --unshallow)", b.ID.Short(), rec.manifestCommit.Short())
+		return v, nil
+	}
+	in, err := readInputs(vf.r, rec.manifestCommit.String())
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			v.mismatch(diag.CodeVerifyInputs, protocol.ConfigFile, "", "", "manifest commit %s: %v", rec.manifestCommit.Short(), err)
+			return v, nil
+		}
+		return nil, err
+	}
+	p := newPlan(in, false)
+	p.builder = v.Builder
+	if in.broken == nil {
+		err = p.compute(vf.r, in, parent, true)
+		var nd *NotDescendantError
+		if errors.As(err, &nd) {
+			err = nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("rebuild %s: %w", b.ID.Short(), err)
+		}
+	}
+	if p.Report.Failed() {
+		for _, d := range p.Report.Diagnostics {
+			if d.Severity == diag.Error {
+				v.mismatch(diag.CodeVerifyInvalid, d.File, "", "", "%s built from manifests its schemas refuse: %s", b.ID.Short(), d.String())
+			}
+		}
+		return v, nil
+	}
+	v.Plan = p
+	v.Gate = p.gate
+	if p.UpToDate() {
+		p.out.files = parent.files // what the build should have left as it was
+		v.compareArtifacts(rec, p)
+		v.mismatch(diag.CodeVerifyCommit, "", b.ID.String(), "", "%s changes nothing a build of %s would record: small build would not have made it", b.ID.Short(), rec.manifestCommit.Short())
+		return v, nil
+	}
+	linNote, hasLin, err := vf.lineage.Note(b.ID)
+	if err != nil {
+		return nil, err
+	}
+	lifNote, hasLif, err := vf.lifecycle.Note(b.ID)
+	if err != nil {
+		return nil, err
+	}
+	if recs, _ := lineage.ParseRecords(linNote); len(recs) > 0 {
+		p.Platform = recs[0].Platform // an observation of the platform, not reproduced
+	}
+	w := vf.r.NewObjectWriter() // never flushed: the rebuild is compared, not written
+	commit, err := p.stage(w)
+	if err != nil {
+		return nil, err
+	}
+	wantLin, wantLif, err := p.notes()
+	if err != nil {
+		return nil, err
+	}
+	ownLif, observed := splitLifecycle(lifNote)
+	v.Observations = observed
+	if commit == b.ID && hasLin && bytes.Equal(linNote, wantLin) && bytes.Equal(ownLif, wantLif) {
+		v.Exact = true
+	} else if v.Builder != version.Builder() && commit != b.ID {
+		// Another version: its index and trailer may differ; the artifacts
+		// and the facts of the notes may not.
+		v.compareArtifacts(rec, p)
+		v.compareNotes(hasLin, stableRecords(linNote), stableRecords(wantLin), hasLif || len(wantLif) == 0, ownLif, wantLif)
+		v.Stable = v.OK()
+	} else {
+		v.compareCommit(vf.r, rec, p, commit)
+		v.compareNotes(hasLin, linNote, wantLin, hasLif || len(wantLif) == 0, ownLif, wantLif)
+	}
+	v.checkObservations(in.cfg, rec, in.commit)
+	return v, nil
+}
+
+// compareCommit says how the recorded commit differs from the rebuilt one.
+func (v *Verification) compareCommit(r *repo.Repository, rec *prior, p *Plan, rebuilt repo.Hash) {
+	if rebuilt == v.Build.ID {
+		return
+	}
+	before := len(v.Mismatches)
+	v.compareArtifacts(rec, p)
+	// The index: small's bookkeeping, as much part of the build as the rest.
+	want := map[string]repo.Hash{}
+	w := r.NewObjectWriter()
+	meta, _ := indexMetaBytes(p.out.index)
+	want[IndexMeta], _ = w.Blob(meta)
+	maps.Copy(want, p.out.keptIndex)
+	for name, data := range p.out.indexFiles {
+		want[name], _ = w.Blob(data)
+	}
+	for _, name := range slices.Sorted(maps.Keys(union(rec.indexFiles, want))) {
+		if rec.indexFiles[name] != want[name] {
+			v.mismatch(diag.CodeVerifyIndex, name, blobOrNone(rec.indexFiles[name]), blobOrNone(want[name]), "the build index file %s differs from the rebuild's", name)
+		}
+	}
+	if got, wantMsg := v.Build.Message, p.Message(); got != wantMsg {
+		v.mismatch(diag.CodeVerifyMessage, "", firstDiff(got, wantMsg), firstDiff(wantMsg, got), "the commit message of %s differs from the rebuild's", v.Build.ID.Short())
+	}
+	if len(v.Mismatches) == before {
+		sig := p.signature()
+		v.mismatch(diag.CodeVerifyCommit, "", fmt.Sprintf("%s <%s> %s", v.Build.Committer.Name, v.Build.Committer.Email, v.Build.Committer.When.UTC().Format(time.RFC3339)),
+			fmt.Sprintf("%s <%s> %s", sig.Name, sig.Email, sig.When.UTC().Format(time.RFC3339)),
+			"%s is not the commit the rebuild makes (%s): its author, committer, dates or parents differ", v.Build.ID.Short(), rebuilt.Short())
+	}
+}
+
+// compareArtifacts lists the artifacts the recorded build and the rebuild
+// disagree on, with both blob ids and sha256 digests.
+func (v *Verification) compareArtifacts(rec *prior, p *Plan) {
+	for _, a := range slices.Sorted(maps.Keys(union(rec.files, p.out.files))) {
+		got, want := rec.files[a], p.out.files[a]
+		if got == want {
+			continue
+		}
+		wantSum := ""
+		if data, ok := p.out.blobs[a]; ok {
+			wantSum = sha256Hex(data)
+		}
+		switch {
+		case got.IsZero():
+			v.mismatch(diag.CodeVerifyArtifact, a, "", want.String(), "%s is missing from %s: the rebuild makes it (sha256 %s)", a, v.Build.ID.Short(), wantSum)
+		case want.IsZero():
+			v.mismatch(diag.CodeVerifyArtifact, a, got.String(), "", "%s is in %s, but no manifest of %s builds it", a, v.Build.ID.Short(), v.ManifestCommit.Short())
+		default:
+			v.mismatch(diag.CodeVerifyArtifact, a, got.String(), want.String(), "%s in %s is not what its manifest builds: blob %s, rebuilt %s (sha256 %s)", a, v.Build.ID.Short(), got.Short(), want.Short(), wantSum)
+		}
+	}
+}
+
+// compareNotes compares the lineage note and the build's own lines of the
+// lifecycle note with the rebuild's.
+func (v *Verification) compareNotes(hasLin bool, lin, wantLin []byte, hasLif bool, lif, wantLif []byte) {
+	short := v.Build.ID.Short()
+	switch {
+	case !hasLin:
+		v.mismatch(diag.CodeVerifyLineage, "", "", "", "%s has no lineage note (%s): fetch the notes (small pull) or rebuild them", short, protocol.NotesLineage)
+	default:
+		for _, d := range lineDiff(lin, wantLin) {
+			v.mismatch(diag.CodeVerifyLineage, d.path, d.recorded, d.rebuilt, "the lineage note of %s %s", short, d.what)
+		}
+	}
+	switch {
+	case !hasLif:
+		v.mismatch(diag.CodeVerifyLifecycle, "", "", "", "%s has no lifecycle note (%s): fetch the notes (small pull)", short, protocol.NotesLifecycle)
+	default:
+		for _, d := range lineDiff(lif, wantLif) {
+			v.mismatch(diag.CodeVerifyLifecycle, d.path, d.recorded, d.rebuilt, "the lifecycle note of %s %s", short, d.what)
+		}
+	}
+}
+
+// checkObservations judges the lines small event added: their shape, that
+// the actor is who the policy says, and that they follow the build.
+func (v *Verification) checkObservations(cfg *config.Config, rec *prior, m *repo.Commit) {
+	built := m.Committer.When
+	for _, e := range v.Observations {
+		line, _ := lineage.MarshalLine(e)
+		bad := func(format string, args ...any) {
+			v.mismatch(diag.CodeVerifyObservation, e.Artifact, string(line), "", "%s: %s", v.Build.ID.Short(), fmt.Sprintf(format, args...))
+		}
+		when, err := time.Parse(time.RFC3339, e.Time)
+		switch {
+		case lineage.CheckEventName(e.Event) != nil:
+			bad("%v", lineage.CheckEventName(e.Event))
+		case err != nil:
+			bad("the event's time %q is not RFC 3339", e.Time)
+		case when.Before(built.Truncate(time.Second)):
+			bad("a %s event at %s, before the build's manifest commit (%s)", e.Event, e.Time, built.UTC().Format(time.RFC3339))
+		case rec.files[e.Artifact].IsZero():
+			bad("a %s event on %s, which this build does not have", e.Event, e.Artifact)
+		case e.Kind != "" && protocol.ArtifactPath(e.Kind, e.ID) != e.Artifact:
+			bad("a %s event names %s/%s but artifact %s", e.Event, e.Kind, e.ID, e.Artifact)
+		case e.Actor.Email == "" || e.Actor.Name == "":
+			bad("a %s event without its actor's name and e-mail", e.Event)
+		case e.Actor.Type != actorType(cfg.IsAgent(e.Actor.Email)):
+			bad("a %s event by %s recorded as %s; the policy says %s", e.Event, e.Actor.Email, e.Actor.Type, actorType(cfg.IsAgent(e.Actor.Email)))
+		}
+	}
+}
+
+func actorType(agent bool) string {
+	if agent {
+		return "agent"
+	}
+	return "human"
+}
+
+// splitLifecycle separates the build's own lines of a lifecycle note (the
+// events only small build records, and lines that are no event at all) from
+// the observations small event added.
+func splitLifecycle(note []byte) (own []byte, observed []lineage.Event) {
+	var lines []string
+	for _, l := range strings.Split(string(note), "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if evs := lineage.ParseEvents([]byte(l)); len(evs) == 1 && !slices.Contains(lineage.BuildEvents, evs[0].Event) {
+			observed = append(observed, evs[0])
+			continue
+		}
+		lines = append(lines, l)
+	}
+	if len(lines) == 0 {
+		return nil, observed
+	}
+	return lineage.SortLines(lines), observed
+}
+
+// stableRecords is a lineage note less what a version of small may record
+// differently (the schema digest): the facts a rebuild by any version
+// reproduces.
+func stableRecords(note []byte) []byte {
+	recs, errs := lineage.ParseRecords(note)
+	lines := make([]string, 0, len(recs)+len(errs))
+	for _, rc := range recs {
+		rc.SchemaDigest = ""
+		b, _ := lineage.MarshalLine(rc)
+		lines = append(lines, string(b))
+	}
+	for _, e := range errs {
+		lines = append(lines, e.Error())
+	}
+	return lineage.SortLines(lines)
+}
+
+// lineChange is a line one side of a note has and the other has not.
+type lineChange struct {
+	path, recorded, rebuilt, what string
+}
+
+// lineDiff lists the lines of two notes (sorted JSON lines) that differ,
+// pairing them by the artifact they name.
+func lineDiff(recorded, rebuilt []byte) []lineChange {
+	set := func(b []byte) map[string]bool {
+		m := map[string]bool{}
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.TrimSpace(l) != "" {
+				m[l] = true
+			}
+		}
+		return m
+	}
+	got, want := set(recorded), set(rebuilt)
+	artifact := func(l string) string {
+		var x struct {
+			Artifact string `json:"artifact"`
+		}
+		_ = json.Unmarshal([]byte(l), &x)
+		return x.Artifact
+	}
+	var out []lineChange
+	for _, l := range slices.Sorted(maps.Keys(got)) {
+		if !want[l] {
+			out = append(out, lineChange{path: artifact(l), recorded: l, what: "has a line the rebuild does not record"})
+		}
+	}
+	for _, l := range slices.Sorted(maps.Keys(want)) {
+		if !got[l] {
+			out = append(out, lineChange{path: artifact(l), rebuilt: l, what: "lacks a line the rebuild records"})
+		}
+	}
+	return out
+}
+
+func union(a, b map[string]repo.Hash) map[string]repo.Hash {
+	out := maps.Clone(a)
+	if out == nil {
+		out = map[string]repo.Hash{}
+	}
+	maps.Copy(out, b)
+	return out
+}
+
+func blobOrNone(h repo.Hash) string {
+	if h.IsZero() {
+		return ""
+	}
+	return h.String()
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// firstDiff is the first line of a that b does not have.
+func firstDiff(a, b string) string {
+	bl := strings.Split(b, "\n")
+	for i, l := range strings.Split(a, "\n") {
+		if i >= len(bl) || bl[i] != l {
+			return l
+		}
+	}
+	return ""
+}
+
+// NotReproducedError is a build on the artifact branch that rebuilding it
+// from its parent and recorded inputs does not reproduce: nothing may be
+// built on it.
+type NotReproducedError struct {
+	Branch     string
+	Mismatches []Mismatch
+}
+
+func (e *NotReproducedError) Error() string {
+	var b strings.Builder
+	builds := map[string]bool{}
+	for _, m := range e.Mismatches {
+		builds[m.Build] = true
+	}
+	fmt.Fprintf(&b, "%s has %d build(s) that rebuilding does not reproduce; nothing is built on them:", protocol.BranchName(e.Branch), len(builds))
+	for i, m := range e.Mismatches {
+		if i == 10 {
+			fmt.Fprintf(&b, "\n  … and %d more", len(e.Mismatches)-10)
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s %s: %s", repo.ShortID(m.Build), m.Code, m.Message)
+	}
+	fmt.Fprintf(&b, "\nsmall verify gives the full evidence; restore %s from a trusted clone (small pull) or reset it to the last good build", protocol.BranchName(e.Branch))
+	return b.String()
+}
+
+// VerifyBuilt verifies the builds of branch this clone has not verified,
+// up to tip: those after the newest verified build, or the tip alone when
+// none of its ancestors was verified here. Each is rebuilt from its parent
+// (cost: what it changed). When all are reproduced, the tip is remembered
+// as verified; a mismatch is a *NotReproducedError. A build a shallow
+// clone lacks the history to rebuild is neither: unverified says why.
+func VerifyBuilt(r *repo.Repository, branch string, tip *repo.Commit) (unverified string, err error) {
+	done := r.VerifiedBuild(branch)
+	if done == tip.ID {
+		return "", nil
+	}
+	chain := []*repo.Commit{tip}
+	if !done.IsZero() {
+		if ok, err := r.IsAncestor(done, tip.ID); err == nil && ok {
+			for c := tip; len(c.Parents) == 1 && c.Parents[0] != done; {
+				var err error
+				if c, err = r.ReadCommit(c.Parents[0]); err != nil {
+					return "", err
+				}
+				chain = append(chain, c)
+			}
+		}
+	}
+	vf, err := NewVerifier(r)
+	if err != nil {
+		return "", err
+	}
+	var bad []Mismatch
+	for i := len(chain) - 1; i >= 0; i-- {
+		v, err := vf.Verify(chain[i])
+		if err != nil {
+			return "", err
+		}
+		bad = append(bad, v.Mismatches...)
+		if v.Unverifiable != "" {
+			unverified = v.Unverifiable
+		}
+	}
+	if len(bad) > 0 {
+		return "", &NotReproducedError{Branch: branch, Mismatches: bad}
+	}
+	if unverified != "" {
+		return unverified, nil
+	}
+	return "", r.SetVerifiedBuild(branch, tip.ID)
+}
