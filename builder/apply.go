@@ -163,6 +163,17 @@ func (p *Plan) Message() string {
 
 // notes renders the lineage and lifecycle notes of the build.
 func (p *Plan) notes() ([]byte, []byte, error) {
+	recs, events := p.events()
+	lin, err := lineage.JSONLines(recs)
+	if err != nil {
+		return nil, nil, err
+	}
+	lif, err := lineage.JSONLines(events)
+	return lin, lif, err
+}
+
+// events are the lineage records and lifecycle events of the build.
+func (p *Plan) events() ([]lineage.Record, []lineage.Event) {
 	when := eventTime(p.ManifestCommit)
 	var recs []lineage.Record
 	var events []lineage.Event
@@ -184,11 +195,5 @@ func (p *Plan) notes() ([]byte, []byte, error) {
 		}
 		events = append(events, ev)
 	}
-	events = append(events, p.out.events...)
-	lin, err := lineage.JSONLines(recs)
-	if err != nil {
-		return nil, nil, err
-	}
-	lif, err := lineage.JSONLines(events)
-	return lin, lif, err
+	return recs, append(events, p.out.events...)
 }

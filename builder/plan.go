@@ -74,6 +74,13 @@ type output struct {
 // and neither the schemas, small.cue nor the builder it rests on.
 func (p *Plan) UpToDate() bool { return len(p.Changes) == 0 && !p.restated }
 
+// Events are the lifecycle events the build records: its artifact changes,
+// rollbacks and status changes.
+func (p *Plan) Events() []lineage.Event {
+	_, evs := p.events()
+	return evs
+}
+
 // Counts returns how many artifacts are created, updated and retracted.
 func (p *Plan) Counts() (created, updated, retracted int) {
 	for _, c := range p.Changes {
@@ -94,14 +101,6 @@ type NotABuildError struct{ Branch, Commit string }
 
 func (e *NotABuildError) Error() string {
 	return fmt.Sprintf("%s is at %s, which has no %s trailer: only small build writes this branch", e.Branch, repo.ShortID(e.Commit), protocol.TrailerManifestCommit)
-}
-
-// NotFetchedError is an artifact branch that origin has and this clone does not.
-type NotFetchedError struct{ Branch string }
-
-func (e *NotFetchedError) Error() string {
-	return fmt.Sprintf("%s exists on origin but not here: fetch it first (git fetch origin %s:%s 'refs/notes/small/*:refs/notes/small/*'), so that this build continues its history",
-		e.Branch, e.Branch, e.Branch)
 }
 
 // Prepare computes the build of rev against the artifact branch's tip: it

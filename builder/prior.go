@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/smallhq/small/lineage"
+
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
@@ -72,9 +74,8 @@ func readPrevious(r *repo.Repository, branch string) (*prior, error) {
 	if tip.IsZero() {
 		// A first build here while origin has builds would start a second
 		// history that origin refuses.
-		short := protocol.BranchName(branch)
-		if remote, _ := r.Ref("refs/remotes/origin/" + short); !remote.IsZero() {
-			return nil, &NotFetchedError{Branch: short}
+		if err := lineage.OnRemoteOnly(r, branch); err != nil {
+			return nil, err
 		}
 		return nil, nil
 	}

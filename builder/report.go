@@ -94,7 +94,7 @@ func Build(r *repo.Repository, rev string, opts BuildOptions) (*Plan, *Result, e
 	res, err := Apply(r, p)
 	if err == nil && res.Written && p.Unverified == "" {
 		// Made here, on a verified build: verified.
-		err = r.SetVerifiedBuild(p.Branch, res.Commit)
+		err = r.SetVerifiedMark(p.Branch, repo.Mark{Build: res.Commit, Lineage: res.Lineage, Lifecycle: res.Lifecycle})
 	}
 	return p, res, err
 }

@@ -180,7 +180,7 @@ func (vf *Verifier) Verify(b *repo.Commit) (*Verification, error) {
 	v.Gate = p.gate
 	if p.UpToDate() {
 		p.out.files = parent.files // what the build should have left as it was
-		v.compareArtifacts(rec, p)
+		v.compareArtifacts(vf.r, rec, p)
 		v.mismatch(diag.CodeVerifyCommit, "", b.ID.String(), "", "%s changes nothing a build of %s would record: small build would not have made it", b.ID.Short(), rec.manifestCommit.Short())
 		return v, nil
 	}
@@ -211,7 +211,7 @@ func (vf *Verifier) Verify(b *repo.Commit) (*Verification, error) {
 	} else if v.Builder != version.Builder() && commit != b.ID {
 		// Another version: its index and trailer may differ; the artifacts
 		// and the facts of the notes may not.
-		v.compareArtifacts(rec, p)
+		v.compareArtifacts(vf.r, rec, p)
 		v.compareNotes(hasLin, stableRecords(linNote), stableRecords(wantLin), hasLif || len(wantLif) == 0, ownLif, wantLif)
 		v.Stable = v.OK()
 	} else {
@@ -228,7 +228,7 @@ func (v *Verification) compareCommit(r *repo.Repository, rec *prior, p *Plan, re
 		return
 	}
 	before := len(v.Mismatches)
-	v.compareArtifacts(rec, p)
+	v.compareArtifacts(r, rec, p)
 	// The index: small's bookkeeping, as much part of the build as the rest.
 	want := map[string]repo.Hash{}
 	w := r.NewObjectWriter()
@@ -256,23 +256,26 @@ func (v *Verification) compareCommit(r *repo.Repository, rec *prior, p *Plan, re
 
 // compareArtifacts lists the artifacts the recorded build and the rebuild
 // disagree on, with both blob ids and sha256 digests.
-func (v *Verification) compareArtifacts(rec *prior, p *Plan) {
+func (v *Verification) compareArtifacts(r *repo.Repository, rec *prior, p *Plan) {
+	digest := func(data []byte, h repo.Hash) string {
+		if data == nil {
+			data, _ = r.ReadBlob(h)
+		}
+		return sha256Hex(data)
+	}
 	for _, a := range slices.Sorted(maps.Keys(union(rec.files, p.out.files))) {
 		got, want := rec.files[a], p.out.files[a]
 		if got == want {
 			continue
 		}
-		wantSum := ""
-		if data, ok := p.out.blobs[a]; ok {
-			wantSum = sha256Hex(data)
-		}
 		switch {
 		case got.IsZero():
-			v.mismatch(diag.CodeVerifyArtifact, a, "", want.String(), "%s is missing from %s: the rebuild makes it (sha256 %s)", a, v.Build.ID.Short(), wantSum)
+			v.mismatch(diag.CodeVerifyArtifact, a, "", want.String(), "%s is missing from %s: the rebuild makes it (sha256 %s)", a, v.Build.ID.Short(), digest(p.out.blobs[a], want))
 		case want.IsZero():
-			v.mismatch(diag.CodeVerifyArtifact, a, got.String(), "", "%s is in %s, but no manifest of %s builds it", a, v.Build.ID.Short(), v.ManifestCommit.Short())
+			v.mismatch(diag.CodeVerifyArtifact, a, got.String(), "", "%s is in %s, but no manifest of %s builds it (sha256 %s)", a, v.Build.ID.Short(), v.ManifestCommit.Short(), digest(nil, got))
 		default:
-			v.mismatch(diag.CodeVerifyArtifact, a, got.String(), want.String(), "%s in %s is not what its manifest builds: blob %s, rebuilt %s (sha256 %s)", a, v.Build.ID.Short(), got.Short(), want.Short(), wantSum)
+			v.mismatch(diag.CodeVerifyArtifact, a, got.String(), want.String(), "%s in %s is not what its manifest builds: sha256 %s, rebuilt %s",
+				a, v.Build.ID.Short(), digest(nil, got), digest(p.out.blobs[a], want))
 		}
 	}
 }
@@ -373,13 +376,15 @@ func stableRecords(note []byte) []byte {
 	return lineage.SortLines(lines)
 }
 
-// lineChange is a line one side of a note has and the other has not.
+// lineChange is a line one side of a note has and the other has not, or
+// a line both have for the same artifact with different facts.
 type lineChange struct {
 	path, recorded, rebuilt, what string
 }
 
-// lineDiff lists the lines of two notes (sorted JSON lines) that differ,
-// pairing them by the artifact they name.
+// lineDiff lists the lines of two notes (JSON lines) that differ. Lines
+// that differ but speak of the same thing (the same artifact, event and
+// step) are paired, and the fields that differ named.
 func lineDiff(recorded, rebuilt []byte) []lineChange {
 	set := func(b []byte) map[string]bool {
 		m := map[string]bool{}
@@ -391,26 +396,99 @@ func lineDiff(recorded, rebuilt []byte) []lineChange {
 		return m
 	}
 	got, want := set(recorded), set(rebuilt)
-	artifact := func(l string) string {
-		var x struct {
-			Artifact string `json:"artifact"`
-		}
-		_ = json.Unmarshal([]byte(l), &x)
-		return x.Artifact
+	type about struct {
+		Artifact string `json:"artifact"`
+		Event    string `json:"event"`
+		Seq      int    `json:"seq"`
 	}
+	key := func(l string) (about, bool) {
+		var x about
+		err := json.Unmarshal([]byte(l), &x)
+		return x, err == nil
+	}
+	onlyGot, onlyWant := map[about][]string{}, map[about][]string{}
 	var out []lineChange
 	for _, l := range slices.Sorted(maps.Keys(got)) {
-		if !want[l] {
-			out = append(out, lineChange{path: artifact(l), recorded: l, what: "has a line the rebuild does not record"})
+		if want[l] {
+			continue
 		}
+		k, ok := key(l)
+		if !ok {
+			out = append(out, lineChange{recorded: l, what: "has a line that is not JSON"})
+			continue
+		}
+		onlyGot[k] = append(onlyGot[k], l)
 	}
 	for _, l := range slices.Sorted(maps.Keys(want)) {
 		if !got[l] {
-			out = append(out, lineChange{path: artifact(l), rebuilt: l, what: "lacks a line the rebuild records"})
+			k, _ := key(l)
+			onlyWant[k] = append(onlyWant[k], l)
+		}
+	}
+	for _, k := range slices.SortedFunc(maps.Keys(union2(onlyGot, onlyWant)), func(a, b about) int {
+		return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+	}) {
+		g, w := onlyGot[k], onlyWant[k]
+		if len(g) == 1 && len(w) == 1 {
+			out = append(out, lineChange{path: k.Artifact, recorded: g[0], rebuilt: w[0], what: "differs from the rebuild's on " + k.Artifact + ": " + fieldDiff(g[0], w[0])})
+			continue
+		}
+		for _, l := range g {
+			out = append(out, lineChange{path: k.Artifact, recorded: l, what: "has a line the rebuild does not record"})
+		}
+		for _, l := range w {
+			out = append(out, lineChange{path: k.Artifact, rebuilt: l, what: "lacks a line the rebuild records"})
 		}
 	}
 	return out
 }
+
+// fieldDiff names the fields of two JSON objects that differ, with both
+// values: `actor.type "agent", rebuilt "human"`.
+func fieldDiff(recorded, rebuilt string) string {
+	flat := func(s string) map[string]string {
+		var v map[string]any
+		_ = json.Unmarshal([]byte(s), &v)
+		out := map[string]string{}
+		var walk func(prefix string, v any)
+		walk = func(prefix string, v any) {
+			if m, ok := v.(map[string]any); ok {
+				for k, x := range m {
+					walk(strings.TrimPrefix(prefix+"."+k, "."), x)
+				}
+				return
+			}
+			b, _ := json.Marshal(v)
+			out[prefix] = string(b)
+		}
+		walk("", v)
+		return out
+	}
+	g, w := flat(recorded), flat(rebuilt)
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(unionStrings(g, w))) {
+		gv, gok := g[k]
+		wv, wok := w[k]
+		switch {
+		case gv == wv && gok == wok:
+		case !gok:
+			parts = append(parts, fmt.Sprintf("%s missing, rebuilt %s", k, wv))
+		case !wok:
+			parts = append(parts, fmt.Sprintf("%s %s, rebuilt has none", k, gv))
+		default:
+			parts = append(parts, fmt.Sprintf("%s %s, rebuilt %s", k, gv, wv))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func union2[K comparable, V any](a, b map[K]V) map[K]V {
+	out := maps.Clone(a)
+	maps.Copy(out, b)
+	return out
+}
+
+func unionStrings(a, b map[string]string) map[string]string { return union2(a, b) }
 
 func union(a, b map[string]repo.Hash) map[string]repo.Hash {
 	out := maps.Clone(a)
@@ -470,19 +548,42 @@ func (e *NotReproducedError) Error() string {
 	return b.String()
 }
 
+// CurrentMark is the state of branch to verify: its tip and the notes
+// commits as they are now.
+func CurrentMark(r *repo.Repository, tip repo.Hash) (repo.Mark, error) {
+	lin, err := r.Ref(protocol.NotesLineage)
+	if err != nil {
+		return repo.Mark{}, err
+	}
+	lif, err := r.Ref(protocol.NotesLifecycle)
+	return repo.Mark{Build: tip, Lineage: lin, Lifecycle: lif}, err
+}
+
+// Verified reports whether this clone has verified branch as it is now:
+// its tip and the notes on it.
+func Verified(r *repo.Repository, branch string, tip repo.Hash) bool {
+	now, err := CurrentMark(r, tip)
+	return err == nil && r.VerifiedMark(branch) == now
+}
+
 // VerifyBuilt verifies the builds of branch this clone has not verified,
-// up to tip: those after the newest verified build, or the tip alone when
-// none of its ancestors was verified here. Each is rebuilt from its parent
-// (cost: what it changed). When all are reproduced, the tip is remembered
-// as verified; a mismatch is a *NotReproducedError. A build a shallow
-// clone lacks the history to rebuild is neither: unverified says why.
+// up to tip: those after the build verified last, or the tip alone when
+// no ancestor was verified here (or only the notes moved since). Each is
+// rebuilt from its parent (cost: what it changed). When all are
+// reproduced, the branch is marked verified; a mismatch is a
+// *NotReproducedError. A build a shallow clone lacks the history to
+// rebuild is neither: unverified says why.
 func VerifyBuilt(r *repo.Repository, branch string, tip *repo.Commit) (unverified string, err error) {
-	done := r.VerifiedBuild(branch)
-	if done == tip.ID {
+	now, err := CurrentMark(r, tip.ID)
+	if err != nil {
+		return "", err
+	}
+	done := r.VerifiedMark(branch).Build
+	if r.VerifiedMark(branch) == now {
 		return "", nil
 	}
 	chain := []*repo.Commit{tip}
-	if !done.IsZero() {
+	if !done.IsZero() && done != tip.ID {
 		if ok, err := r.IsAncestor(done, tip.ID); err == nil && ok {
 			for c := tip; len(c.Parents) == 1 && c.Parents[0] != done; {
 				var err error
@@ -514,5 +615,5 @@ func VerifyBuilt(r *repo.Repository, branch string, tip *repo.Commit) (unverifie
 	if unverified != "" {
 		return unverified, nil
 	}
-	return "", r.SetVerifiedBuild(branch, tip.ID)
+	return "", r.SetVerifiedMark(branch, now)
 }

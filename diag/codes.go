@@ -75,7 +75,6 @@ const (
 	CodeVerifyObservation    = "verify.observation"
 	CodeVerifyUnreachable    = "verify.unreachable"
 	CodeVerifyRollback       = "verify.rollback"
-	CodeVerifyIllegal        = "verify.illegal"
 )
 
 // Code describes one diagnostic code.
@@ -140,5 +139,4 @@ var Codes = []Code{
 	{CodeVerifyObservation, "a line small event added is malformed, names an artifact the build lacks, predates the build, or misstates its actor"},
 	{CodeVerifyUnreachable, "a build's manifest commit is not reachable from the default branch"},
 	{CodeVerifyRollback, "a rollback names (Small-Rollback-Of) no earlier build of the artifact branch"},
-	{CodeVerifyIllegal, "a build recorded a status change the lifecycle has no way for: merged although small check refuses it"},
 }

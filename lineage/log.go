@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/smallhq/small/protocol"
@@ -45,6 +46,24 @@ func (e *NoBuildError) Error() string {
 
 func (e *NoBuildError) Is(target error) bool { return target == ErrNoBuild }
 
+// NotFetchedError is an artifact branch that origin has and this clone
+// does not: a fresh clone, which must fetch it before reading or building.
+type NotFetchedError struct{ Branch string }
+
+func (e *NotFetchedError) Error() string {
+	b := protocol.BranchName(e.Branch)
+	return fmt.Sprintf("%s exists on origin but not here: fetch it and its notes first with small pull (or git fetch origin %s:%s 'refs/notes/small/*:refs/notes/small/*')", b, b, b)
+}
+
+// OnRemoteOnly returns a *NotFetchedError when origin has the artifact
+// branch (a full ref name) that this clone lacks.
+func OnRemoteOnly(r *repo.Repository, branch string) error {
+	if remote, _ := r.Ref("refs/remotes/origin/" + protocol.BranchName(branch)); !remote.IsZero() {
+		return &NotFetchedError{Branch: branch}
+	}
+	return nil
+}
+
 // Open opens the history of the artifact branch (a full ref name).
 func Open(r *repo.Repository, branch string) (*Log, error) {
 	tip, err := r.Ref(branch)
@@ -52,6 +71,9 @@ func Open(r *repo.Repository, branch string) (*Log, error) {
 		return nil, err
 	}
 	if tip.IsZero() {
+		if err := OnRemoteOnly(r, branch); err != nil {
+			return nil, err
+		}
 		return nil, &NoBuildError{Branch: branch}
 	}
 	lin, err := r.LookupNotes(protocol.NotesLineage)

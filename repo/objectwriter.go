@@ -1,9 +1,9 @@
 package repo
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
-	"fmt"
 	"sort"
 	"strings"
 

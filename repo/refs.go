@@ -166,3 +166,18 @@ func (r *Repository) updateRefInMemory(name string, new, old Hash) error {
 	}
 	return r.git.Storer.SetReference(plumbing.NewHashReference(plumbing.ReferenceName(name), new.plumbing()))
 }
+
+// SymbolicRef returns the ref a symbolic ref (HEAD, refs/remotes/origin/HEAD)
+// points at and that ref's value; "" and ZeroHash when it is not a symbolic
+// ref or its target does not exist.
+func (r *Repository) SymbolicRef(name string) (string, Hash) {
+	ref, err := r.git.Storer.Reference(plumbing.ReferenceName(name))
+	if err != nil || ref.Type() != plumbing.SymbolicReference {
+		return "", ZeroHash
+	}
+	h, _ := r.Ref(ref.Target().String())
+	if h.IsZero() {
+		return "", ZeroHash
+	}
+	return ref.Target().String(), h
+}

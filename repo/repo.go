@@ -31,9 +31,9 @@ type Repository struct {
 	st        *storage
 	root      string // top of the working tree; "" for a bare repository
 	commonDir string // the git directory that holds refs and objects
-	// verifiedMem stands in for the verified-builds file of an in-memory
+	// marksMem stands in for the verified-builds file of an in-memory
 	// repository.
-	verifiedMem map[string]Hash
+	marksMem map[string]Mark
 }
 
 // again runs f, and once more after re-reading the list of packfiles when

@@ -1,7 +1,6 @@
 package repo
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -10,56 +9,67 @@ import (
 	"strings"
 )
 
-// The builds this clone has verified are remembered in the git directory,
-// one line per artifact branch: "<ref> <build id>". A build verified is one
-// small rebuilt and found equal, or one small made itself on a verified
-// build; everything before it on its branch was verified too. The file is
-// this clone's own memory, never pushed or fetched.
-const verifiedFile = "small-verified"
-
-// VerifiedBuild returns the newest build of branch (a full ref name) this
-// clone has verified, or ZeroHash.
-func (r *Repository) VerifiedBuild(branch string) Hash {
-	if r.commonDir == "" {
-		return r.verifiedMem[branch]
-	}
-	b, err := os.ReadFile(filepath.Join(r.commonDir, verifiedFile))
-	if err != nil {
-		return ZeroHash
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if ref, id, ok := strings.Cut(sc.Text(), " "); ok && ref == branch {
-			h, _ := ParseHash(id)
-			return h
-		}
-	}
-	return ZeroHash
+// Mark is what this clone last verified of an artifact branch: its tip
+// and the notes commits of that moment. Everything before the build on its
+// branch was verified too.
+type Mark struct {
+	Build, Lineage, Lifecycle Hash
 }
 
-// SetVerifiedBuild remembers build as the newest verified build of branch.
-// The file is replaced by a rename, so a crash leaves the old or the new.
-func (r *Repository) SetVerifiedBuild(branch string, build Hash) error {
+// The marks live in the git directory, one line per artifact branch:
+// "<ref> <build> <lineage notes> <lifecycle notes>". They are this clone's
+// own memory, never pushed or fetched.
+const marksFile = "small-verified"
+
+// VerifiedMark returns the mark of branch (a full ref name); the zero Mark
+// when there is none.
+func (r *Repository) VerifiedMark(branch string) Mark {
 	if r.commonDir == "" {
-		if r.verifiedMem == nil {
-			r.verifiedMem = map[string]Hash{}
+		return r.marksMem[branch]
+	}
+	b, err := os.ReadFile(filepath.Join(r.commonDir, marksFile))
+	if err != nil {
+		return Mark{}
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 4 && f[0] == branch {
+			var m Mark
+			m.Build, _ = ParseHash(f[1])
+			m.Lineage, _ = ParseHash(f[2])
+			m.Lifecycle, _ = ParseHash(f[3])
+			return m
 		}
-		r.verifiedMem[branch] = build
+	}
+	return Mark{}
+}
+
+// SetVerifiedMark remembers m as what was last verified of branch; the zero
+// Mark forgets it. The file is replaced by a rename: a crash leaves the
+// old or the new.
+func (r *Repository) SetVerifiedMark(branch string, m Mark) error {
+	if r.commonDir == "" {
+		if r.marksMem == nil {
+			r.marksMem = map[string]Mark{}
+		}
+		r.marksMem[branch] = m
 		return nil
 	}
-	name := filepath.Join(r.commonDir, verifiedFile)
+	name := filepath.Join(r.commonDir, marksFile)
 	var out bytes.Buffer
 	if b, err := os.ReadFile(name); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
-			if ref, _, ok := strings.Cut(line, " "); ok && ref != branch {
+			if f := strings.Fields(line); len(f) == 4 && f[0] != branch {
 				out.WriteString(line + "\n")
 			}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	fmt.Fprintf(&out, "%s %s\n", branch, build)
-	tmp, err := os.CreateTemp(r.commonDir, verifiedFile+".*")
+	if m != (Mark{}) {
+		fmt.Fprintf(&out, "%s %s %s %s\n", branch, m.Build, m.Lineage, m.Lifecycle)
+	}
+	tmp, err := os.CreateTemp(r.commonDir, marksFile+".*")
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ const (
 	domain                   // config, schema, lineage
 	rules                    // content
 	build                    // builder
+	audit                    // audit
 	frontShared              // cmd/internal/cmdutil
 	command                  // cmd/internal/<name>cmd
 	frontRoot                // cmd/internal/root
@@ -37,6 +38,7 @@ var layerNames = map[layer]string{
 	domain:      "domain",
 	rules:       "rules",
 	build:       "build",
+	audit:       "audit",
 	frontShared: "front end (shared)",
 	command:     "front end (command)",
 	frontRoot:   "front end (root)",
@@ -56,7 +58,7 @@ type rule struct {
 
 // The domain packages a front end may call. repo is not among them for
 // commands and root: they open repositories through cmdutil.
-var frontEndDomain = []string{"builder", "config", "content", "diag", "lineage", "protocol", "schema", "version"}
+var frontEndDomain = []string{"audit", "builder", "config", "content", "diag", "lineage", "protocol", "schema", "version"}
 
 // commandRule is what every command package may import (cmdutil and the
 // domain), plus the setup helper a command exists to drive.
@@ -84,6 +86,7 @@ var commands = []string{
 	"cmd/internal/showcmd",
 	"cmd/internal/statuscmd",
 	"cmd/internal/validatecmd",
+	"cmd/internal/verifycmd",
 }
 
 // allowed mirrors the table "Who may import whom" in docs/architecture.md:
@@ -113,6 +116,9 @@ var allowed = map[string]rule{
 	// build
 	"builder": {build, []string{"config", "content", "diag", "lineage", "manifest", "protocol", "repo", "schema", "version"}},
 
+	// audit
+	"audit": {audit, []string{"builder", "diag", "lineage", "protocol", "repo", "version"}},
+
 	// front ends
 	"cmd/internal/cmdutil":       {frontShared, []string{"builder", "config", "content", "diag", "lineage", "protocol", "repo", "schema"}},
 	"cmd/internal/buildcmd":      commandRule(),
@@ -133,6 +139,7 @@ var allowed = map[string]rule{
 	"cmd/internal/showcmd":       commandRule(),
 	"cmd/internal/statuscmd":     commandRule(),
 	"cmd/internal/validatecmd":   commandRule(),
+	"cmd/internal/verifycmd":     commandRule(),
 	"cmd/internal/root":          {frontRoot, slices.Concat(commands, []string{"cmd/internal/cmdutil"}, frontEndDomain)},
 	"cmd/small":                  {binary, []string{"cmd/internal/root", "cmd/internal/cmdutil"}},
 

@@ -123,6 +123,15 @@ func (f *Factory) OpenLog() (*repo.Repository, *lineage.Log, error) {
 	return r, l, nil
 }
 
+// NoteUnverified tells the user, on stderr, when this clone has not
+// verified the artifact branch as it stands (its tip and notes): what is
+// shown is then as recorded, not as rebuilt.
+func (f *Factory) NoteUnverified(r *repo.Repository, l *lineage.Log) {
+	if !builder.Verified(r, l.Branch(), l.Tip()) {
+		fmt.Fprintf(f.IO.ErrOut, "note: %s at %s has not been verified in this clone: run small verify\n", protocol.BranchName(l.Branch()), l.Tip().Short())
+	}
+}
+
 // Platform is who the hosting platform says is behind this run (in GitHub
 // Actions, from its event); nil elsewhere. A broken event is a usage error.
 func (f *Factory) Platform() (*content.Platform, error) {
@@ -143,7 +152,7 @@ func Classify(err error) error {
 		exit       *ExitError
 		moved      *repo.RefMovedError
 		notBuild   *builder.NotABuildError
-		notFetched *builder.NotFetchedError
+		notFetched *lineage.NotFetchedError
 		behind     *builder.NotDescendantError
 		shallow    *repo.ShallowError
 		history    *content.HistoryError

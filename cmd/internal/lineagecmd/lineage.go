@@ -59,10 +59,11 @@ notes in refs/notes/small/lineage.`,
 }
 
 func run(opts *Options) error {
-	_, l, err := opts.Factory.OpenLog()
+	r, l, err := opts.Factory.OpenLog()
 	if err != nil {
 		return cmdutil.Classify(err)
 	}
+	opts.Factory.NoteUnverified(r, l)
 	rep, err := l.Lineage(opts.Target, opts.All)
 	if err != nil {
 		return cmdutil.Classify(err)

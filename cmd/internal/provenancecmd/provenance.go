@@ -22,10 +22,11 @@ build commit. It is unsigned: sign it with your supply-chain tooling.`,
 		Example: `  $ small provenance article/hello-world.json > hello.intoto.json`,
 		Args:    cmdutil.ExactArgs(1, "an artifact: its path or Kind/id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, l, err := f.OpenLog()
+			r, l, err := f.OpenLog()
 			if err != nil {
 				return cmdutil.Classify(err)
 			}
+			f.NoteUnverified(r, l)
 			st, err := l.Provenance(args[0])
 			if err != nil {
 				return cmdutil.Classify(err)

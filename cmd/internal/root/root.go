@@ -27,6 +27,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/showcmd"
 	"github.com/smallhq/small/cmd/internal/statuscmd"
 	"github.com/smallhq/small/cmd/internal/validatecmd"
+	"github.com/smallhq/small/cmd/internal/verifycmd"
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/protocol"
@@ -66,6 +67,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 		provenancecmd.NewCmdProvenance(f),
 		statuscmd.NewCmdStatus(f),
 		historycmd.NewCmdHistory(f),
+		verifycmd.NewCmdVerify(f),
 		eventcmd.NewCmdEvent(f),
 		rollbackcmd.NewCmdRollback(f),
 		schemacmd.NewCmdSchema(f),

@@ -19,10 +19,11 @@ holds it. Name it by its path (article/hello-world.json) or by kind and id
   $ small show Article/hello-world | jq .title`,
 		Args: cmdutil.ExactArgs(1, "an artifact: its path (article/hello-world.json) or Kind/id (Article/hello-world)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, l, err := f.OpenLog()
+			r, l, err := f.OpenLog()
 			if err != nil {
 				return cmdutil.Classify(err)
 			}
+			f.NoteUnverified(r, l)
 			_, data, err := l.Artifact(args[0])
 			if err != nil {
 				return cmdutil.Classify(err)
