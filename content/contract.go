@@ -40,7 +40,7 @@ type TrailerContract struct {
 func DescribeContract() Contract {
 	return Contract{
 		Protocol: protocol.Version,
-		Version:  version.Version,
+		Version:  version.Current(),
 		Config:   protocol.ConfigFile,
 		Schemas:  "a CUE package directory (default schemas/); each regular definition #Kind is a kind, hidden definitions _#Name are helpers",
 		Manifests: ManifestContract{

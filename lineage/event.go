@@ -1,6 +1,8 @@
 package lineage
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
@@ -46,6 +48,14 @@ type Observation struct {
 	Agent bool
 }
 
+// newEventID is 128 random bits in hex: unique without coordination
+// between clones.
+func newEventID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
 // RecordEvent appends an observation of the named artifact's current version
 // to the lifecycle note of the latest build, keeping every line already
 // there (small's or added by hand). It returns the event and the build it
@@ -67,7 +77,7 @@ func (l *Log) RecordEvent(name string, o Observation) (Event, repo.Hash, error) 
 	if o.Agent {
 		actor.Type = "agent"
 	}
-	ev := Event{Time: o.Who.When.UTC().Format(time.RFC3339), Event: o.Type, Artifact: path, Actor: actor, Message: o.Message}
+	ev := Event{Time: o.Who.When.UTC().Format(time.RFC3339), Event: o.Type, Artifact: path, Actor: actor, Message: o.Message, EventID: newEventID()}
 	vs, err := l.Versions(path, false)
 	if err != nil {
 		return Event{}, repo.ZeroHash, err

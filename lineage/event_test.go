@@ -94,6 +94,11 @@ func TestRecordEvent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Each observation has its own random id.
+			if len(ev.EventID) != 32 {
+				t.Errorf("event id %q, want 32 hex digits", ev.EventID)
+			}
+			tt.want.EventID = ev.EventID
 			if ev != tt.want {
 				t.Errorf("event =\n%+v\nwant\n%+v", ev, tt.want)
 			}
@@ -167,5 +172,30 @@ func TestRecordEventTwice(t *testing.T) {
 	}
 	if evs := ParseEvents(text); len(evs) != 3 || evs[0].Event != "deployed" || evs[2].Event != "reverted" {
 		t.Errorf("events in time order = %+v", evs)
+	}
+}
+
+// TestIdenticalEventsKeepBoth: two observations identical in content and
+// second are two lines, never merged into one.
+func TestIdenticalEventsKeepBoth(t *testing.T) {
+	w := newWorld(t)
+	obs := observation("deployed", 6)
+	for range 2 {
+		if _, _, err := w.open(t).RecordEvent(helloPath, obs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hist, err := w.open(t).History(helloPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range hist.Events {
+		if e.Event == "deployed" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d deployed events after recording two identical ones, want 2", n)
 	}
 }

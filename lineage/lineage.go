@@ -94,6 +94,11 @@ type Event struct {
 	// Illegal marks a status change the lifecycle has no way for, merged
 	// although small check refuses it: a finding for small verify.
 	Illegal bool `json:"illegal,omitempty"`
+	// EventID makes each observation unique: two identical observations
+	// in the same second are two lines, which notes merged as sorted
+	// unique lines (cat_sort_uniq, small pull) keep both. Build events need
+	// none: a rebuild reproduces them.
+	EventID string `json:"eventId,omitempty"`
 }
 
 // SortEvents orders the events of one build as they happened: the build's

@@ -33,7 +33,7 @@ binary's directory (share/man/man1), where man finds them.`,
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return err
 			}
-			header := &doc.GenManHeader{Title: "SMALL", Section: "1", Source: "small " + version.Version, Manual: "small manual"}
+			header := &doc.GenManHeader{Title: "SMALL", Section: "1", Source: "small " + version.Current(), Manual: "small manual"}
 			tree := root()
 			tree.DisableAutoGenTag = true
 			literal(tree)

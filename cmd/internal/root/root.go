@@ -48,7 +48,7 @@ before anything is built. Everything small records is ordinary Git data.`,
   $ small validate             # check every manifest in the working tree
   $ small validate --rev main  # check the manifests committed on main
   $ small demo                 # a guided tour in a throwaway repository`,
-		Version:       version.Version,
+		Version:       version.Current(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
