@@ -90,15 +90,7 @@ func (w *ObjectWriter) NotesCommit(n *Notes, set map[Hash][]byte, author Signatu
 		}
 		next.notes[target] = h
 	}
-	files := make(map[string]Hash, len(next.notes))
-	for target, blob := range next.notes {
-		name := target.String()
-		if len(next.notes) > notesFanout {
-			name = name[:2] + "/" + name[2:]
-		}
-		files[name] = blob
-	}
-	tree, err := w.FileTree(files)
+	tree, err := w.notesTree(next.notes)
 	if err != nil {
 		return ZeroHash, nil, err
 	}
@@ -112,6 +104,61 @@ func (w *ObjectWriter) NotesCommit(n *Notes, set map[Hash][]byte, author Signatu
 	}
 	next.Commit = h
 	return h, next, nil
+}
+
+// notesTree stages the tree of a set of notes: flat, or fanned out by two
+// hex digits past notesFanout notes, a function of the notes alone.
+func (w *ObjectWriter) notesTree(notes map[Hash]Hash) (Hash, error) {
+	files := make(map[string]Hash, len(notes))
+	for target, blob := range notes {
+		name := target.String()
+		if len(notes) > notesFanout {
+			name = name[:2] + "/" + name[2:]
+		}
+		files[name] = blob
+	}
+	return w.FileTree(files)
+}
+
+// MergeNotesCommit stages the merge of two states of a notes ref, as git
+// notes merge does: a commit whose parents are ours and theirs, holding
+// every note of both; where both annotate the same object differently,
+// merge gives the text. Call it only when neither state contains the
+// other: the merge commit is what lets ours be pushed over theirs.
+func (w *ObjectWriter) MergeNotesCommit(r *Repository, ours, theirs *Notes, merge func(ours, theirs []byte) []byte, author Signature, message string) (Hash, error) {
+	next := make(map[Hash]Hash, len(ours.notes)+len(theirs.notes))
+	for k, v := range ours.notes {
+		next[k] = v
+	}
+	for target, tb := range theirs.notes {
+		ob, ok := ours.notes[target]
+		if ok && ob == tb {
+			continue
+		}
+		if !ok {
+			next[target] = tb
+			continue
+		}
+		a, err := r.ReadBlob(ob)
+		if err != nil {
+			return ZeroHash, err
+		}
+		b, err := r.ReadBlob(tb)
+		if err != nil {
+			return ZeroHash, err
+		}
+		text := merge(a, b)
+		h, err := w.Blob(text)
+		if err != nil {
+			return ZeroHash, err
+		}
+		next[target] = h
+	}
+	tree, err := w.notesTree(next)
+	if err != nil {
+		return ZeroHash, err
+	}
+	return w.Commit(CommitSpec{Tree: tree, Parents: []Hash{ours.Commit, theirs.Commit}, Author: author, Committer: author, Message: message})
 }
 
 // NoteEdit computes the new text of a note from its current text (nil when

@@ -85,6 +85,7 @@ var commands = []string{
 	"cmd/internal/schemacmd",
 	"cmd/internal/showcmd",
 	"cmd/internal/statuscmd",
+	"cmd/internal/remotecmd",
 	"cmd/internal/validatecmd",
 	"cmd/internal/verifycmd",
 }
@@ -109,6 +110,7 @@ var allowed = map[string]rule{
 	"schema":  {domain, []string{"diag", "manifest", "protocol"}},
 	"lineage": {domain, []string{"protocol", "repo"}},
 	"signers": {domain, nil},
+	"remote":  {domain, []string{"lineage", "protocol", "repo"}},
 
 	// rules
 	"content": {rules, []string{"config", "diag", "lineage", "manifest", "protocol", "repo", "schema", "signers", "version"}},
@@ -120,14 +122,14 @@ var allowed = map[string]rule{
 	"audit": {audit, []string{"builder", "diag", "lineage", "protocol", "repo", "version"}},
 
 	// front ends
-	"cmd/internal/cmdutil":       {frontShared, []string{"builder", "config", "content", "diag", "lineage", "protocol", "repo", "schema"}},
+	"cmd/internal/cmdutil":       {frontShared, []string{"builder", "config", "content", "diag", "lineage", "protocol", "remote", "repo", "schema"}},
 	"cmd/internal/buildcmd":      commandRule(),
 	"cmd/internal/checkcmd":      commandRule(),
 	"cmd/internal/democmd":       commandRule(),
 	"cmd/internal/eventcmd":      commandRule(),
 	"cmd/internal/historycmd":    commandRule(),
 	"cmd/internal/hookscmd":      commandRule("hooks"),
-	"cmd/internal/initcmd":       commandRule("scaffold"),
+	"cmd/internal/initcmd":       commandRule("scaffold", "remote"),
 	"cmd/internal/lineagecmd":    commandRule(),
 	"cmd/internal/logcmd":        commandRule(),
 	"cmd/internal/mancmd":        commandRule(),
@@ -138,6 +140,7 @@ var allowed = map[string]rule{
 	"cmd/internal/schemacmd":     commandRule(),
 	"cmd/internal/showcmd":       commandRule(),
 	"cmd/internal/statuscmd":     commandRule(),
+	"cmd/internal/remotecmd":     commandRule("remote"),
 	"cmd/internal/validatecmd":   commandRule(),
 	"cmd/internal/verifycmd":     commandRule(),
 	"cmd/internal/root":          {frontRoot, slices.Concat(commands, []string{"cmd/internal/cmdutil"}, frontEndDomain)},

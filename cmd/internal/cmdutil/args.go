@@ -59,3 +59,31 @@ func FlagError(c *cobra.Command, err error) error {
 	}
 	return Usagef("%s\nRun '%s --help' for usage.", msg, c.CommandPath())
 }
+
+// MaxArgs wants at most n arguments, naming what they are.
+func MaxArgs(n int, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) <= n {
+			return nil
+		}
+		return Usagef("expected at most %d argument (%s), got %d: %s\nUsage: %s", n, what, len(args), strings.Join(args, " "), c.UseLine())
+	}
+}
+
+// CheckName refuses a name that is not among known, with the nearest.
+func CheckName(what, name string, known []string) error {
+	for _, k := range known {
+		if k == name {
+			return nil
+		}
+	}
+	msg := fmt.Sprintf("no %s named %q", what, name)
+	if near := diag.Nearest(name, known); near != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", near)
+	} else if len(known) == 0 {
+		msg += fmt.Sprintf("; this repository has no %s (git remote add origin URL)", what)
+	} else {
+		msg += fmt.Sprintf("; known: %s", strings.Join(known, ", "))
+	}
+	return Usage(fmt.Errorf("%s", msg))
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
 	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/remote"
 	"github.com/smallhq/small/repo"
 )
 
@@ -159,6 +160,9 @@ func Classify(err error) error {
 		missing    *lineage.MissingLineageError
 		unrecorded *builder.UnrecordedVersionError
 		tampered   *builder.NotReproducedError
+		diverged   *remote.DivergedError
+		rejected   *remote.RejectedError
+		gitFailed  *repo.GitError
 	)
 	switch {
 	case err == nil:
@@ -166,7 +170,8 @@ func Classify(err error) error {
 	case errors.As(err, &exit):
 		return err
 	case errors.As(err, &moved), errors.As(err, &notBuild), errors.As(err, &notFetched), errors.As(err, &behind),
-		errors.As(err, &shallow), errors.As(err, &history), errors.As(err, &tampered):
+		errors.As(err, &shallow), errors.As(err, &history), errors.As(err, &tampered),
+		errors.As(err, &diverged), errors.As(err, &rejected), errors.As(err, &gitFailed):
 		return &ExitError{Code: ExitRepo, Err: err}
 	case errors.As(err, &missing), errors.As(err, &unrecorded):
 		return &ExitError{Code: ExitFindings, Err: err}

@@ -10,6 +10,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/remote"
 	"github.com/smallhq/small/scaffold"
 )
 
@@ -79,6 +80,22 @@ func Run(opts *Options) error {
 			return fmt.Errorf("init: %w", err)
 		}
 		acts = append(acts, scaffold.Action{Path: scaffold.WorkflowPath, Created: wrote})
+	}
+	// Remotes fetch small's notes to tracking refs beside this clone's own,
+	// where small pull merges them: a plain git fetch then never fails on
+	// diverged notes, nor drops local lines.
+	remotes, err := r.Remotes()
+	if err != nil {
+		return err
+	}
+	for _, name := range remotes {
+		added, err := remote.EnsureFetchRefspec(r, name)
+		if err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+		if added {
+			fmt.Fprintf(opts.IO.Out, "remote %s now fetches small's notes (%s)\n", name, remote.FetchRefspec(name))
+		}
 	}
 	created := 0
 	for _, a := range acts {

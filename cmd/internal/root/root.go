@@ -22,6 +22,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/plancmd"
 	"github.com/smallhq/small/cmd/internal/protocolcmd"
 	"github.com/smallhq/small/cmd/internal/provenancecmd"
+	"github.com/smallhq/small/cmd/internal/remotecmd"
 	"github.com/smallhq/small/cmd/internal/rollbackcmd"
 	"github.com/smallhq/small/cmd/internal/schemacmd"
 	"github.com/smallhq/small/cmd/internal/showcmd"
@@ -68,6 +69,9 @@ before anything is built. Everything small records is ordinary Git data.`,
 		statuscmd.NewCmdStatus(f),
 		historycmd.NewCmdHistory(f),
 		verifycmd.NewCmdVerify(f),
+		remotecmd.NewCmdPull(f),
+		remotecmd.NewCmdPush(f),
+		remotecmd.NewCmdSync(f),
 		eventcmd.NewCmdEvent(f),
 		rollbackcmd.NewCmdRollback(f),
 		schemacmd.NewCmdSchema(f),

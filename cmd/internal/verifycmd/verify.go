@@ -128,12 +128,12 @@ func writeText(w io.Writer, rep *audit.Report) {
 	}
 	fmt.Fprintln(w)
 	if rep.Compliant {
-		what := "all " + plural(rep.Builds, "build")
+		what := plural(rep.Builds, "build")
 		if rep.Since != "" {
-			what = fmt.Sprintf("the %s after %s", plural(rep.Builds, "build"), rep.Since)
+			what += " after " + rep.Since
 		}
-		fmt.Fprintf(w, "Compliant: %s of %s (%s) comply with %s: %d reproduced bit for bit, %d in their stable parts.\n",
-			what, branch, span, rep.Protocol, rep.Exact, rep.Stable)
+		fmt.Fprintf(w, "Compliant: %s (%s, %s) complies with %s: %d reproduced bit for bit, %d in their stable parts.\n",
+			branch, what, span, rep.Protocol, rep.Exact, rep.Stable)
 		return
 	}
 	failed := 0
