@@ -7,8 +7,10 @@ package remote
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/smallhq/small/lineage"
 	"github.com/smallhq/small/protocol"
@@ -219,7 +221,9 @@ func carryOver(r *repo.Repository, div *DivergedError, to repo.Hash, who repo.Si
 	if len(lines) == 0 {
 		return nil
 	}
-	add := func(current []byte) ([]byte, error) { return unionLines(current, []byte(strings.Join(lines, "\n"))), nil }
+	add := func(current []byte) ([]byte, error) {
+		return unionLines(current, []byte(strings.Join(lines, "\n"))), nil
+	}
 	_, err = r.WriteNotes(r.NewObjectWriter(), []repo.NotesChange{{Ref: protocol.NotesLifecycle, Edits: map[repo.Hash]repo.NoteEdit{to: add}}},
 		who, "Events carried over by small pull --reset\n", nil)
 	return err
@@ -332,8 +336,14 @@ func (e *RejectedError) Error() string {
 	return fmt.Sprintf("%s kept refusing the push of %s: others are pushing too; run small push again", e.Remote, strings.Join(refs, ", "))
 }
 
-// maxPushAttempts bounds how often Push fetches, merges and tries again.
-const maxPushAttempts = 5
+// maxPushAttempts bounds how often Push fetches, merges and tries again;
+// between attempts it waits a random while, longer each time, so that
+// writers racing each other fall out of step.
+const maxPushAttempts = 8
+
+func backoff(attempt int) time.Duration {
+	return time.Duration(rand.Int64N(int64(25*time.Millisecond) << min(attempt, 5)))
+}
 
 // Push sends the artifact branch and both notes refs to remote, all or none
 // and never forced. When the remote refuses because it moved on, Push pulls
@@ -366,6 +376,7 @@ func Push(r *repo.Repository, remoteName, branch string, opts Options) (*Result,
 		if attempt == maxPushAttempts {
 			return nil, &RejectedError{Remote: remoteName, Results: results}
 		}
+		time.Sleep(backoff(attempt))
 		pulled, err := Pull(r, remoteName, branch, Options{Who: opts.Who})
 		if err != nil {
 			return nil, err
