@@ -88,6 +88,9 @@ func Status(r *repo.Repository, l *lineage.Log, f StatusFilter) (*StatusReport, 
 		}
 		return left > 0, nil
 	})
+	if err == nil && len(l.MissingNotes) > 0 {
+		return nil, &lineage.MissingNotesError{What: "the status of " + protocol.BranchName(l.Branch()), Builds: l.MissingNotes}
+	}
 	rep.Artifacts = out
 	return rep, err
 }

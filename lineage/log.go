@@ -32,6 +32,8 @@ type Log struct {
 	lifecycle *repo.NotesLookup // opened on first use
 	// Shallow is set when the walk reached the end of a shallow clone's history.
 	Shallow bool
+	// MissingNotes are the builds read that have no lifecycle note.
+	MissingNotes []repo.Hash
 }
 
 // ErrNoBuild is an artifact branch that does not exist yet.
@@ -139,10 +141,33 @@ func (l *Log) Events(build repo.Hash) ([]Event, error) {
 		l.lifecycle = lif
 	}
 	text, ok, err := l.lifecycle.Note(build)
-	if err != nil || !ok {
+	if err != nil {
 		return nil, err
 	}
+	if !ok {
+		l.MissingNotes = append(l.MissingNotes, build)
+		return nil, nil
+	}
 	return ParseEvents(text), nil
+}
+
+// MissingNotesError is history that builds without a lifecycle note leave
+// incomplete: a finding (small verify names it too), never a silent gap.
+type MissingNotesError struct {
+	What   string // what is incomplete
+	Builds []repo.Hash
+}
+
+func (e *MissingNotesError) Error() string {
+	ids := make([]string, 0, len(e.Builds))
+	for i, b := range e.Builds {
+		if i == 5 {
+			ids = append(ids, fmt.Sprintf("and %d more", len(e.Builds)-5))
+			break
+		}
+		ids = append(ids, b.Short())
+	}
+	return fmt.Sprintf("%s is incomplete: build(s) %s have no lifecycle note (%s); fetch the notes (small pull), and run small verify", e.What, strings.Join(ids, ", "), protocol.NotesLifecycle)
 }
 
 // WalkEvents calls fn with each build, newest first, and its lifecycle

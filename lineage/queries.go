@@ -148,6 +148,9 @@ func (l *Log) History(name string) (*HistoryReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(l.MissingNotes) > 0 {
+		return nil, &MissingNotesError{What: "the history of " + path, Builds: l.MissingNotes}
+	}
 	slices.Reverse(builds)
 	evs := slices.Concat(builds...)
 	if evs == nil {

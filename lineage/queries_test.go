@@ -320,8 +320,9 @@ func TestHistory(t *testing.T) {
 	}
 }
 
-// TestHistoryWithoutEvents: an artifact whose builds recorded no events has
-// an empty, not a null, list.
+// TestHistoryWithoutEvents: builds without lifecycle notes make a history
+// that is incomplete, said so by a *MissingNotesError naming them, never
+// an empty list that looks like nothing happened.
 func TestHistoryWithoutEvents(t *testing.T) {
 	w := newWorld(t)
 	// Drop the lifecycle notes altogether.
@@ -330,8 +331,9 @@ func TestHistoryWithoutEvents(t *testing.T) {
 	}
 	l := w.open(t)
 	rep, err := l.History(helloPath)
-	if err != nil || rep.Events == nil || len(rep.Events) != 0 {
-		t.Errorf("History = %+v, %v", rep, err)
+	var missing *MissingNotesError
+	if !errors.As(err, &missing) || len(missing.Builds) != 5 {
+		t.Errorf("History = %+v, %v; want a *MissingNotesError naming the 5 builds", rep, err)
 	}
 }
 

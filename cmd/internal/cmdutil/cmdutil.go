@@ -158,6 +158,7 @@ func Classify(err error) error {
 		shallow    *repo.ShallowError
 		history    *content.HistoryError
 		missing    *lineage.MissingLineageError
+		noNotes    *lineage.MissingNotesError
 		unrecorded *builder.UnrecordedVersionError
 		tampered   *builder.NotReproducedError
 		diverged   *remote.DivergedError
@@ -173,7 +174,7 @@ func Classify(err error) error {
 		errors.As(err, &shallow), errors.As(err, &history), errors.As(err, &tampered),
 		errors.As(err, &diverged), errors.As(err, &rejected), errors.As(err, &gitFailed):
 		return &ExitError{Code: ExitRepo, Err: err}
-	case errors.As(err, &missing), errors.As(err, &unrecorded):
+	case errors.As(err, &missing), errors.As(err, &unrecorded), errors.As(err, &noNotes):
 		return &ExitError{Code: ExitFindings, Err: err}
 	}
 	return Usage(err)
