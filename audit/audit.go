@@ -142,7 +142,7 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 	if len(chain) > 0 {
 		rep.From = chain[len(chain)-1].ID.String()
 	}
-	def, defTip := DefaultBranch(r)
+	def, defTips := DefaultBranch(r)
 	rep.DefaultBranch = def
 
 	vf, err := builder.NewVerifier(r)
@@ -195,7 +195,7 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 		}
 		builds[b.ID] = true
 	}
-	if err := rep.reachable(r, manifests, def, defTip); err != nil {
+	if err := rep.reachable(r, manifests, def, defTips); err != nil {
 		return nil, err
 	}
 	rep.Compliant = true
@@ -239,31 +239,39 @@ func (rep *Report) Findings() int {
 }
 
 // reachable checks that every manifest commit (oldest first) is reachable
-// from the default branch: each from the next, the newest from the tip.
-func (rep *Report) reachable(r *repo.Repository, manifests []repo.Hash, def string, tip repo.Hash) error {
-	if tip.IsZero() {
+// from the default branch (any of its tips): each from the next, the
+// newest from a tip.
+func (rep *Report) reachable(r *repo.Repository, manifests []repo.Hash, def string, tips []repo.Hash) error {
+	if len(tips) == 0 {
 		rep.Notes = append(rep.Notes, "no default branch found (no origin/HEAD, main, master or HEAD): the reachability of manifest commits was not checked")
 		return nil
 	}
 	for i, m := range manifests {
-		ok := false
 		if i+1 < len(manifests) {
-			if ok, _ = r.IsAncestor(m, manifests[i+1]); ok {
+			if ok, _ := r.IsAncestor(m, manifests[i+1]); ok {
 				continue
 			}
 		}
-		ok, err := r.IsAncestor(m, tip)
-		if err != nil {
-			var shallow *repo.ShallowError
-			if errors.As(err, &shallow) {
-				rep.Notes = append(rep.Notes, fmt.Sprintf("the history of %s is shallow: whether %s is reachable was not checked", def, m.Short()))
-				continue
+		found := false
+		for _, tip := range tips {
+			ok, err := r.IsAncestor(m, tip)
+			if err != nil {
+				var shallow *repo.ShallowError
+				if errors.As(err, &shallow) {
+					rep.Notes = append(rep.Notes, fmt.Sprintf("the history of %s is shallow: whether %s is reachable was not checked", def, m.Short()))
+					found = true
+					break
+				}
+				return err
 			}
-			return err
+			if ok {
+				found = true
+				break
+			}
 		}
-		if !ok {
+		if !found {
 			rep.add(Finding{Code: diag.CodeVerifyUnreachable, Build: "", Recorded: m.String(),
-				Message: fmt.Sprintf("manifest commit %s is not reachable from %s (%s): what was built is not what the default branch holds", m.Short(), def, tip.Short())})
+				Message: fmt.Sprintf("manifest commit %s is not reachable from %s: what was built is not what the default branch holds", m.Short(), def)})
 		}
 	}
 	return nil
@@ -271,20 +279,29 @@ func (rep *Report) reachable(r *repo.Repository, manifests []repo.Hash, def stri
 
 // DefaultBranch is the branch the content lives on: the remote's HEAD
 // (origin/HEAD), or else main, master, or the branch HEAD names. It
-// returns the branch's name and tip (ZeroHash when there is none).
-func DefaultBranch(r *repo.Repository) (string, repo.Hash) {
+// returns its name and its tips: the remote's and the local branch of the
+// same name, whichever exist (a commit made here and not yet pushed is on
+// the default branch of this clone); none when there is no such branch.
+func DefaultBranch(r *repo.Repository) (string, []repo.Hash) {
+	local := func(name string) []repo.Hash {
+		if h, _ := r.Ref(protocol.BranchRef(name)); !h.IsZero() {
+			return []repo.Hash{h}
+		}
+		return nil
+	}
 	if target, h := r.SymbolicRef("refs/remotes/origin/HEAD"); !h.IsZero() {
-		return strings.TrimPrefix(target, "refs/remotes/"), h
+		name := strings.TrimPrefix(target, "refs/remotes/")
+		return name, append([]repo.Hash{h}, local(strings.TrimPrefix(name, "origin/"))...)
 	}
 	for _, name := range []string{"main", "master"} {
-		if h, _ := r.Ref(protocol.BranchRef(name)); !h.IsZero() {
-			return name, h
+		if tips := local(name); tips != nil {
+			return name, tips
 		}
 	}
 	if target, h := r.SymbolicRef("HEAD"); !h.IsZero() {
-		return strings.TrimPrefix(target, "refs/heads/"), h
+		return strings.TrimPrefix(target, "refs/heads/"), []repo.Hash{h}
 	}
-	return "", repo.ZeroHash
+	return "", nil
 }
 
 // namesBuild reports whether rev (a full or abbreviated commit id) names one

@@ -22,6 +22,11 @@ const (
 	goalBuild       = 1.30
 	goalIncremental = 0.05
 	goalBuildMemMB  = 500
+	// small verify of the full build as a share of that build, and of each
+	// further one-manifest build, in seconds (issue: compliance you can check).
+	goalVerifyFull = 1.2
+	goalVerifyEach = 0.2
+	verifiedBuilds = 100 // one-manifest builds verified after the full one
 )
 
 // The build section works in copies of the corpus: the corpus itself stays
@@ -50,9 +55,11 @@ type buildReport struct {
 	full       timing
 	fastImport time.Duration
 	incr       timing
-	fixed      int   // manifests put back to their valid originals
-	artifacts  int   // files in the full build's tree
-	bytes      int64 // their size
+	verifyFull timing // small verify after the one full build
+	verifyMore timing // small verify --since the full build, of verifiedBuilds more
+	fixed      int    // manifests put back to their valid originals
+	artifacts  int    // files in the full build's tree
+	bytes      int64  // their size
 	profile    string
 	notes      []string
 }
@@ -183,6 +190,23 @@ func (b *bench) measureBuild(profile string) (*buildReport, error) {
 		}
 	}
 
+	// small verify rebuilds every build: here the one full build.
+	logf("build: timing small verify of the full build (best of %d)", b.runs)
+	for r := range b.runs {
+		o, err := runProc(built, nil, nil, b.small, "verify")
+		if err != nil {
+			return nil, err
+		}
+		if o.exit != 0 || !bytes.Contains(o.stdout, []byte("\nCompliant: ")) {
+			return nil, fmt.Errorf("small verify of the full build: exit %d, expected 0 and compliant:\n%s%s", o.exit, head10(o.stdout), head10(o.stderr))
+		}
+		rep.verifyFull.add(r, o)
+	}
+	fullBuild, err := git(built, nil, "rev-parse", "refs/heads/small/artifacts")
+	if err != nil {
+		return nil, err
+	}
+
 	// One-manifest builds, one after another in the built copy.
 	logf("build: timing small build after a one-manifest change (best of %d)", b.runs)
 	var articles []string
@@ -208,6 +232,30 @@ func (b *bench) measureBuild(profile string) (*buildReport, error) {
 			return nil, fmt.Errorf("small build after changing %s: exit %d, expected 0 and %q:\n%s%s", f, o.exit, one, head10(o.stdout), head10(o.stderr))
 		}
 		rep.incr.add(r, o)
+	}
+	logf("build: %d more one-manifest builds, then small verify --since the full build (best of %d)", verifiedBuilds-b.runs, b.runs)
+	for i := b.runs; i < verifiedBuilds; i++ {
+		f := articles[i*len(articles)/verifiedBuilds]
+		if err := changeArticle(filepath.Join(built, filepath.FromSlash(f)), 30+i%60); err != nil {
+			return nil, err
+		}
+		if _, err := git(built, nil, "commit", "-q", "-a", "-m", "Change "+f); err != nil {
+			return nil, err
+		}
+		if o, err := runProc(built, nil, nil, b.small, "build"); err != nil || o.exit != 0 {
+			return nil, fmt.Errorf("small build after changing %s: %v %s", f, err, head10(o.stderr))
+		}
+	}
+	for r := range b.runs {
+		o, err := runProc(built, nil, nil, b.small, "verify", "--since", fullBuild)
+		if err != nil {
+			return nil, err
+		}
+		want := fmt.Sprintf("(%d builds after %s", verifiedBuilds, fullBuild)
+		if o.exit != 0 || !bytes.Contains(o.stdout, []byte(want)) {
+			return nil, fmt.Errorf("small verify --since %s: exit %d, expected 0 and %q:\n%s%s", fullBuild, o.exit, want, head10(o.stdout), head10(o.stderr))
+		}
+		rep.verifyMore.add(r, o)
 	}
 
 	// The repository is sound and the build commit says what it is.
@@ -424,6 +472,12 @@ func (r *buildReport) print(w io.Writer, b *bench) {
 	line("small build (one manifest)", "%s  peak %d MB", secs(r.incr.wall), mb(r.incr.maxRSS))
 	ri := r.incr.wall.Seconds() / r.full.wall.Seconds()
 	line("ratio incremental / full", "%.2f  (goal <= %.2f)  %s", ri, goalIncremental, goal(ri <= goalIncremental))
+	rv := r.verifyFull.wall.Seconds() / r.full.wall.Seconds()
+	line("small verify (full build)", "%s  peak %d MB", secs(r.verifyFull.wall), mb(r.verifyFull.maxRSS))
+	line("ratio verify / full build", "%.2f  (goal <= %.2f)  %s", rv, goalVerifyFull, goal(rv <= goalVerifyFull))
+	each := r.verifyMore.wall.Seconds() / verifiedBuilds
+	line(fmt.Sprintf("small verify (%d more builds)", verifiedBuilds), "%s  peak %d MB", secs(r.verifyMore.wall), mb(r.verifyMore.maxRSS))
+	line("verify per one-manifest build", "%.3fs  (goal <= %.1fs)  %s", each, goalVerifyEach, goal(each <= goalVerifyEach))
 	peak := mb(max(r.full.maxRSS, r.incr.maxRSS))
 	line("build peak memory", "%d MB (goal <= %d MB) %s", peak, goalBuildMemMB, goal(peak <= goalBuildMemMB))
 	line("build checks", "git fsck --strict clean; the build commit has the %d Small-* trailers; fast-import made the same tree", len(trailers))

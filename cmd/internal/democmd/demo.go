@@ -181,6 +181,13 @@ is dropped, and a person publishes instead.`)
 	t.run(0, "build")
 	t.run(0, "status", "--kind", "Article")
 	t.run(0, "history", "Article/content-in-git")
+
+	t.step("11. Compliance you can check")
+	t.say(`Anyone (an auditor, a scheduled CI job, a fresh clone) gets a yes or no
+from the Git data alone: small verify rebuilds every build from its parent
+and the manifest commit it names, compares the bits and the notes, and
+checks every clause of the requirements.`)
+	t.run(0, "verify")
 }
 
 const (
