@@ -566,6 +566,15 @@ func Verified(r *repo.Repository, branch string, tip repo.Hash) bool {
 	return err == nil && r.VerifiedMark(branch) == now
 }
 
+// MarkVerified marks branch verified as it stands now.
+func MarkVerified(r *repo.Repository, branch string, tip repo.Hash) error {
+	now, err := CurrentMark(r, tip)
+	if err != nil {
+		return err
+	}
+	return r.SetVerifiedMark(branch, now)
+}
+
 // VerifyBuilt verifies the builds of branch this clone has not verified,
 // up to tip: those after the build verified last, or the tip alone when
 // no ancestor was verified here (or only the notes moved since). Each is

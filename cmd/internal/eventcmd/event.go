@@ -7,9 +7,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/protocol"
 )
 
 // NewCmdEvent returns the event command.
@@ -38,11 +40,26 @@ transitioned, rolledback) are refused.`,
 			if err != nil {
 				return cmdutil.Usage(err)
 			}
+			// Who is an agent is the policy of the build observed, as
+			// small verify will judge the line.
 			cfg, err := config.Load(r.WorkingTree())
+			if tip, err2 := r.ReadCommit(l.Tip()); err2 == nil {
+				if mc, err2 := r.Resolve(tip.Trailer(protocol.TrailerManifestCommit)); err2 == nil {
+					cfg, err = config.Load(r.Snapshot(mc))
+				}
+			}
 			agent := err == nil && cfg.IsAgent(who.Email)
+			verified := builder.Verified(r, l.Branch(), l.Tip())
 			ev, build, err := l.RecordEvent(args[0], lineage.Observation{Type: args[1], Message: message, Who: who, Agent: agent})
 			if err != nil {
 				return cmdutil.Classify(err)
+			}
+			if verified {
+				// A line written here, of the shape verify checks, on a
+				// verified branch leaves it verified.
+				if err := builder.MarkVerified(r, l.Branch(), l.Tip()); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(f.IO.Out, "recorded %s of %s in the lifecycle note of build %s\n", ev.Event, ev.Artifact, build.Short())
 			return nil
