@@ -211,7 +211,15 @@ func (r *Repository) DirAt(tree Hash, dir string) Hash {
 
 // TreeFiles lists the files below dir in a tree (all of it for ""), as
 // path to blob id; a missing dir gives an empty map.
-func (r *Repository) TreeFiles(tree Hash, dir string) (map[string]Hash, error) {
+func (r *Repository) TreeFiles(tree Hash, dir string) (out map[string]Hash, err error) {
+	err = r.again(func() (err error) {
+		out, err = r.treeFiles(tree, dir)
+		return err
+	})
+	return out, err
+}
+
+func (r *Repository) treeFiles(tree Hash, dir string) (map[string]Hash, error) {
 	t, err := r.tree(tree)
 	if err != nil {
 		return nil, fmt.Errorf("read tree %s: %w", tree, err)

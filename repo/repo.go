@@ -7,6 +7,7 @@ package repo
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,11 +38,12 @@ type Repository struct {
 }
 
 // again runs f, and once more after re-reading the list of packfiles when
-// an object is missing: another process (a concurrent build, git gc) may
-// have written or replaced packs since this one listed them.
+// an object or a packfile is missing: another process (a concurrent build,
+// git gc --auto, which git commit starts in the background) may have
+// written or replaced packs since this one listed them.
 func (r *Repository) again(f func() error) error {
 	err := f()
-	if errors.Is(err, plumbing.ErrObjectNotFound) && r.st != nil {
+	if (errors.Is(err, plumbing.ErrObjectNotFound) || errors.Is(err, fs.ErrNotExist)) && r.st != nil {
 		r.st.Reindex()
 		err = f()
 	}

@@ -182,7 +182,24 @@ func (t *treeSnapshot) tree() (*object.Tree, error) {
 	return t.root, nil
 }
 
-func (t *treeSnapshot) Files(dir string) ([]FileEntry, error) {
+// Files and Read read again, once, when git gc replaced a pack meanwhile.
+func (t *treeSnapshot) Files(dir string) (out []FileEntry, err error) {
+	err = t.r.again(func() (err error) {
+		out, err = t.files(dir)
+		return err
+	})
+	return out, err
+}
+
+func (t *treeSnapshot) Read(name string, max int64) (out []byte, err error) {
+	err = t.r.again(func() (err error) {
+		out, err = t.read(name, max)
+		return err
+	})
+	return out, err
+}
+
+func (t *treeSnapshot) files(dir string) ([]FileEntry, error) {
 	tree, err := t.tree()
 	if err != nil {
 		return nil, err
@@ -219,7 +236,7 @@ func (t *treeSnapshot) Files(dir string) ([]FileEntry, error) {
 	return out, nil
 }
 
-func (t *treeSnapshot) Read(name string, max int64) ([]byte, error) {
+func (t *treeSnapshot) read(name string, max int64) ([]byte, error) {
 	if h, ok := t.blobs[name]; ok {
 		return t.readBlob(h, max)
 	}
