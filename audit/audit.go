@@ -68,16 +68,19 @@ type Clause struct {
 
 // Report is small verify's verdict.
 type Report struct {
-	Protocol  string `json:"protocol"`
-	Branch    string `json:"branch"`
-	Verifier  string `json:"verifier"` // the small that verified: small/<version>
-	Since     string `json:"since,omitempty"`
-	From      string `json:"from,omitempty"` // the oldest build verified
-	To        string `json:"to,omitempty"`   // the newest: the tip
-	Builds    int    `json:"builds"`
-	Exact     int    `json:"exact"`  // reproduced bit for bit
-	Stable    int    `json:"stable"` // by another version: artifacts and facts reproduced
-	Compliant bool   `json:"compliant"`
+	Protocol string `json:"protocol"`
+	Branch   string `json:"branch"`
+	Verifier string `json:"verifier"` // the small that verified: small/<version>
+	Since    string `json:"since,omitempty"`
+	From     string `json:"from,omitempty"` // the oldest build verified
+	To       string `json:"to,omitempty"`   // the newest: the tip
+	Builds   int    `json:"builds"`
+	Exact    int    `json:"exact"`  // reproduced bit for bit
+	Stable   int    `json:"stable"` // by another version: artifacts and facts reproduced
+	// Unverified builds could not be rebuilt here (a shallow clone lacks
+	// their history): no verdict is compliant while any is.
+	Unverified int  `json:"unverified"`
+	Compliant  bool `json:"compliant"`
 	// DefaultBranch is the branch manifest commits must be reachable from.
 	DefaultBranch string   `json:"defaultBranch"`
 	Clauses       []Clause `json:"clauses"`
@@ -169,6 +172,7 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 		}
 		switch {
 		case v.Unverifiable != "":
+			rep.Unverified++
 			rep.Notes = append(rep.Notes, v.Unverifiable)
 		case v.Exact:
 			rep.Exact++
@@ -198,7 +202,8 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 	if err := rep.reachable(r, manifests, def, defTips); err != nil {
 		return nil, err
 	}
-	rep.Compliant = true
+	// Compliance is binary: every build verified, every clause held.
+	rep.Compliant = rep.Unverified == 0 && !shallow
 	for i := range rep.Clauses {
 		rep.Clauses[i].Pass = len(rep.Clauses[i].Findings) == 0
 		rep.Compliant = rep.Compliant && rep.Clauses[i].Pass
@@ -207,7 +212,7 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 	// verified; a branch that is not, is not (even where a build made here
 	// marked it).
 	mark := repo.Mark{}
-	if rep.Compliant && !shallow && rep.Exact+rep.Stable == rep.Builds {
+	if rep.Compliant && rep.Exact+rep.Stable == rep.Builds {
 		if mark, err = builder.CurrentMark(r, tip); err != nil {
 			return nil, err
 		}

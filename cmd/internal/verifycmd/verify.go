@@ -142,6 +142,10 @@ func writeText(w io.Writer, rep *audit.Report) {
 			failed++
 		}
 	}
+	if failed == 0 {
+		fmt.Fprintf(w, "Not verified: this clone lacks history to rebuild %s (see the notes); fetch it (git fetch --unshallow) and run small verify again.\n", plural(max(rep.Unverified, 1), "build"))
+		return
+	}
 	fmt.Fprintf(w, "Not compliant: %s under %d of %d clauses.\n", plural(rep.Findings(), "finding"), failed, len(rep.Clauses))
 }
 
