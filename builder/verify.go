@@ -283,22 +283,18 @@ func (v *Verification) compareArtifacts(r *repo.Repository, rec *prior, p *Plan)
 // compareNotes compares the lineage note and the build's own lines of the
 // lifecycle note with the rebuild's.
 func (v *Verification) compareNotes(hasLin bool, lin, wantLin []byte, hasLif bool, lif, wantLif []byte) {
+	v.compareNote(diag.CodeVerifyLineage, protocol.NotesLineage, "lineage", hasLin, lin, wantLin)
+	v.compareNote(diag.CodeVerifyLifecycle, protocol.NotesLifecycle, "lifecycle", hasLif, lif, wantLif)
+}
+
+func (v *Verification) compareNote(code, ref, name string, has bool, got, want []byte) {
 	short := v.Build.ID.Short()
-	switch {
-	case !hasLin:
-		v.mismatch(diag.CodeVerifyLineage, "", "", "", "%s has no lineage note (%s): fetch the notes (small pull) or rebuild them", short, protocol.NotesLineage)
-	default:
-		for _, d := range lineDiff(lin, wantLin) {
-			v.mismatch(diag.CodeVerifyLineage, d.path, d.recorded, d.rebuilt, "the lineage note of %s %s", short, d.what)
-		}
+	if !has {
+		v.mismatch(code, "", "", "", "%s has no %s note (%s): fetch the notes (small pull)", short, name, ref)
+		return
 	}
-	switch {
-	case !hasLif:
-		v.mismatch(diag.CodeVerifyLifecycle, "", "", "", "%s has no lifecycle note (%s): fetch the notes (small pull)", short, protocol.NotesLifecycle)
-	default:
-		for _, d := range lineDiff(lif, wantLif) {
-			v.mismatch(diag.CodeVerifyLifecycle, d.path, d.recorded, d.rebuilt, "the lifecycle note of %s %s", short, d.what)
-		}
+	for _, d := range lineDiff(got, want) {
+		v.mismatch(code, d.path, d.recorded, d.rebuilt, "the %s note of %s %s", name, short, d.what)
 	}
 }
 

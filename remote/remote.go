@@ -128,31 +128,54 @@ func Pull(r *repo.Repository, remoteName, branch string, opts Options) (*Result,
 	return res, err
 }
 
-// advance moves the local artifact branch to the remote's where that loses
-// nothing.
-func advance(r *repo.Repository, remoteName, branch, tracking string, opts Options) (string, error) {
-	theirs, err := r.Ref(tracking)
-	if err != nil || theirs.IsZero() {
-		return "unchanged", err
+// relation is how a local ref stands to its remote-tracking ref.
+type relation int
+
+const (
+	same      relation = iota // equal, or nothing there to take
+	missing                   // the local ref does not exist: create it
+	behind                    // the remote's contains ours: fast-forward
+	ahead                     // ours contains the remote's
+	divergent                 // both moved on
+)
+
+// relate reads ref and tracking and says how they stand.
+func relate(r *repo.Repository, ref, tracking string) (rel relation, ours, theirs repo.Hash, err error) {
+	if theirs, err = r.Ref(tracking); err != nil || theirs.IsZero() {
+		return same, ours, theirs, err
 	}
-	ours, err := r.Ref(branch)
-	if err != nil {
-		return "", err
+	if ours, err = r.Ref(ref); err != nil {
+		return same, ours, theirs, err
 	}
 	switch {
 	case ours == theirs:
-		return "unchanged", nil
+		return same, ours, theirs, nil
 	case ours.IsZero():
+		return missing, ours, theirs, nil
+	}
+	if ok, err := r.IsAncestor(theirs, ours); err != nil || ok {
+		return ahead, ours, theirs, err
+	}
+	if ok, err := r.IsAncestor(ours, theirs); err != nil || ok {
+		return behind, ours, theirs, err
+	}
+	return divergent, ours, theirs, nil
+}
+
+// advance moves the local artifact branch to the remote's where that loses
+// nothing.
+func advance(r *repo.Repository, remoteName, branch, tracking string, opts Options) (string, error) {
+	rel, ours, theirs, err := relate(r, branch, tracking)
+	switch {
+	case err != nil:
+		return "", err
+	case rel == same:
+		return "unchanged", nil
+	case rel == missing:
 		return "created", r.UpdateRef(branch, theirs, ours)
-	}
-	if ok, err := r.IsAncestor(ours, theirs); err != nil {
-		return "", err
-	} else if ok {
+	case rel == behind:
 		return "fast-forwarded", r.UpdateRef(branch, theirs, ours)
-	}
-	if ok, err := r.IsAncestor(theirs, ours); err != nil {
-		return "", err
-	} else if ok {
+	case rel == ahead:
 		return "ahead", nil
 	}
 	div, err := diverged(r, remoteName, branch, ours, theirs)
@@ -260,26 +283,15 @@ func mergeNotesRef(r *repo.Repository, ref, tracking string, who repo.Signature)
 }
 
 func mergeNotesOnce(r *repo.Repository, ref, tracking string, who repo.Signature) (string, error) {
-	theirs, err := r.Ref(tracking)
-	if err != nil || theirs.IsZero() {
-		return "unchanged", err
-	}
-	ours, err := r.Ref(ref)
-	if err != nil {
-		return "", err
-	}
+	rel, ours, theirs, err := relate(r, ref, tracking)
 	switch {
-	case ours == theirs:
-		return "unchanged", nil
-	case ours.IsZero():
-		return "created", r.UpdateRef(ref, theirs, ours)
-	}
-	if ok, err := r.IsAncestor(theirs, ours); err != nil || ok {
-		return "unchanged", err
-	}
-	if ok, err := r.IsAncestor(ours, theirs); err != nil {
+	case err != nil:
 		return "", err
-	} else if ok {
+	case rel == same, rel == ahead:
+		return "unchanged", nil
+	case rel == missing:
+		return "created", r.UpdateRef(ref, theirs, ours)
+	case rel == behind:
 		return "fast-forwarded", r.UpdateRef(ref, theirs, ours)
 	}
 	on, err := r.ReadNotes(ref)

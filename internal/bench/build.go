@@ -476,8 +476,8 @@ func (r *buildReport) print(w io.Writer, b *bench) {
 	line("small verify (full build)", "%s  peak %d MB", secs(r.verifyFull.wall), mb(r.verifyFull.maxRSS))
 	line("ratio verify / full build", "%.2f  (goal <= %.2f)  %s", rv, goalVerifyFull, goal(rv <= goalVerifyFull))
 	each := r.verifyMore.wall.Seconds() / verifiedBuilds
-	line(fmt.Sprintf("small verify (%d more builds)", verifiedBuilds), "%s  peak %d MB", secs(r.verifyMore.wall), mb(r.verifyMore.maxRSS))
-	line("verify per one-manifest build", "%.3fs  (goal <= %.1fs)  %s", each, goalVerifyEach, goal(each <= goalVerifyEach))
+	line(fmt.Sprintf("small verify --since (%d)", verifiedBuilds), "%s  peak %d MB  (%d one-manifest builds after the full one)", secs(r.verifyMore.wall), mb(r.verifyMore.maxRSS), verifiedBuilds)
+	line("verify per one-manifest build", "%.3fs (goal <= %.1fs)  %s", each, goalVerifyEach, goal(each <= goalVerifyEach))
 	peak := mb(max(r.full.maxRSS, r.incr.maxRSS))
 	line("build peak memory", "%d MB (goal <= %d MB) %s", peak, goalBuildMemMB, goal(peak <= goalBuildMemMB))
 	line("build checks", "git fsck --strict clean; the build commit has the %d Small-* trailers; fast-import made the same tree", len(trailers))
