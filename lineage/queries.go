@@ -10,8 +10,9 @@ import (
 	"github.com/smallhq/small/repo"
 )
 
-// dateFormat is how lineage and log show dates, as git log's --date=iso.
-const dateFormat = time.DateTime + " -0700"
+// utc is how every date small writes in JSON is written: RFC 3339 in UTC,
+// the same in lineage, log and the lifecycle events.
+func utc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // CommitRef is a commit as the queries show it.
 type CommitRef struct {
@@ -97,7 +98,7 @@ func (l *Log) Lineage(name string, all bool) (*LineageReport, error) {
 func (l *Log) info(v Version) VersionInfo {
 	b := v.Build
 	out := VersionInfo{Artifact: v.Record.Artifact, Action: v.Record.Action, Missing: v.Missing,
-		Build:   CommitRef{ID: b.ID.String(), Date: b.Committer.When.Format(dateFormat)},
+		Build:   CommitRef{ID: b.ID.String(), Date: utc(b.Committer.When)},
 		Builder: b.Trailer(protocol.TrailerBuilder)}
 	if !v.Found() {
 		return out
@@ -109,7 +110,7 @@ func (l *Log) info(v Version) VersionInfo {
 	m := &ManifestRef{Path: rec.Manifest, Blob: rec.ManifestBlob, Commit: CommitRef{ID: rec.ManifestCommit}}
 	if h, ok := repo.ParseHash(rec.ManifestCommit); ok {
 		if c, err := l.r.ReadCommit(h); err == nil {
-			m.Commit.Date = c.Author.When.Format(dateFormat)
+			m.Commit.Date = utc(c.Author.When)
 			m.Commit.Author = c.Author.Name + " <" + c.Author.Email + ">"
 			m.Commit.Subject = c.Subject()
 		}
@@ -226,7 +227,7 @@ func (l *Log) Builds(f Filter) (*LogReport, error) {
 		if len(kept) == 0 && (len(evs) > 0 || f.narrows()) {
 			return true, nil
 		}
-		rep.Builds = append(rep.Builds, BuildEntry{Build: c.ID.String(), Date: c.Committer.When.Format(dateFormat),
+		rep.Builds = append(rep.Builds, BuildEntry{Build: c.ID.String(), Date: utc(c.Committer.When),
 			ManifestCommit: c.Trailer(protocol.TrailerManifestCommit), Subject: c.Subject(), Events: kept})
 		events += len(kept)
 		switch {

@@ -236,9 +236,9 @@ func TestLineage(t *testing.T) {
 	v := rep.Versions[0]
 	want := VersionInfo{
 		Artifact: helloPath, Action: Updated, Blob: w.blobs[hello2].String(), SHA256: sha(hello2),
-		Build: CommitRef{ID: w.b(2).String(), Date: "2025-03-02 12:00:00 +0000"},
+		Build: CommitRef{ID: w.b(2).String(), Date: "2025-03-02T12:00:00Z"},
 		Manifest: &ManifestRef{Path: helloManifest, Blob: w.manifestBl[helloManifest+"@2"].String(),
-			Commit: CommitRef{ID: w.m(2).String(), Date: "2025-03-02 12:00:00 +0000", Author: "Drafter <drafter@bots.example.com>", Subject: "Polish hello"}},
+			Commit: CommitRef{ID: w.m(2).String(), Date: "2025-03-02T12:00:00Z", Author: "Drafter <drafter@bots.example.com>", Subject: "Polish hello"}},
 		Actor: &agentBot, SchemaDigest: schemaDigest, Builder: builderID,
 	}
 	if !reflect.DeepEqual(v, want) {
@@ -398,7 +398,7 @@ func TestBuilds(t *testing.T) {
 	}
 	rep, _ := l.Builds(Filter{MaxBuilds: 1})
 	b := rep.Builds[0]
-	if b.Build != w.b(5).String() || b.ManifestCommit != w.m(4).String() || b.Subject != "Rebuild index" || b.Date != "2025-03-05 12:00:00 +0000" || b.Events != nil && len(b.Events) != 0 {
+	if b.Build != w.b(5).String() || b.ManifestCommit != w.m(4).String() || b.Subject != "Rebuild index" || b.Date != "2025-03-05T12:00:00Z" || b.Events != nil && len(b.Events) != 0 {
 		t.Errorf("build entry = %+v", b)
 	}
 }
