@@ -96,7 +96,7 @@ func (l *Log) Provenance(name string) (*Statement, error) {
 				},
 			},
 			RunDetails: RunDetails{
-				Builder:  Builder{ID: v.Build.Trailer(protocol.TrailerBuilder)},
+				Builder:  Builder{ID: protocol.BuilderURI(v.Build.Trailer(protocol.TrailerBuilder))},
 				Metadata: Metadata{InvocationID: v.Build.ID.String(), StartedOn: when, FinishedOn: when},
 			},
 		},

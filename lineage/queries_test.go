@@ -431,7 +431,7 @@ func TestProvenance(t *testing.T) {
 		t.Errorf("dependencies =\n%+v\nwant\n%+v", bd.ResolvedDependencies, wantDeps)
 	}
 	rd := st.Predicate.RunDetails
-	if rd.Builder.ID != builderID || rd.Metadata.InvocationID != w.b(2).String() || rd.Metadata.StartedOn != rfc(2) || rd.Metadata.FinishedOn != rfc(2) {
+	if rd.Builder.ID != protocol.BuilderURI(builderID) || !strings.HasPrefix(rd.Builder.ID, "https://") || rd.Metadata.InvocationID != w.b(2).String() || rd.Metadata.StartedOn != rfc(2) || rd.Metadata.FinishedOn != rfc(2) {
 		t.Errorf("run details = %+v", rd)
 	}
 

@@ -6,6 +6,7 @@
 package protocol
 
 import (
+	"net/url"
 	"path"
 	"regexp"
 	"strings"
@@ -97,3 +98,14 @@ const (
 	ExitUsage    = 2 // usage or configuration error
 	ExitRepo     = 3 // repository state error, e.g. a ref moved underneath
 )
+
+// BuilderURI is the SLSA builder id (a URI) of a Small-Builder trailer
+// value: small/v1.2.3 is https://github.com/smallhq/small/cmd/small@v1.2.3,
+// the program and the version that built.
+func BuilderURI(builder string) string {
+	version, ok := strings.CutPrefix(builder, "small/")
+	if !ok || version == "" {
+		return "https://github.com/smallhq/small/cmd/small"
+	}
+	return "https://github.com/smallhq/small/cmd/small@" + url.PathEscape(version)
+}
