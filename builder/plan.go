@@ -204,7 +204,7 @@ func (p *Plan) compute(r *repo.Repository, in *inputs, prev *prior, force bool) 
 			return &NotDescendantError{Rev: in.rev, Commit: in.commit.ID, Built: prev.manifestCommit, Branch: p.Branch}
 		}
 	}
-	reuse := prev.restsOn(in, p.builder)
+	reuse := prev.restsOn(r, in, p.builder)
 	if reuse && prev.manifestCommit == in.commit.ID {
 		p.Manifests = prev.index.Count
 		p.Report.Manifests = p.Manifests
@@ -324,8 +324,23 @@ func previousBuild(r *repo.Repository, branch string, base *Plan, readTip bool) 
 // restsOn reports whether the previous build was made from the same schemas,
 // small.cue and builder as in: then its artifacts of unchanged manifests
 // stand, and only changed manifests need evaluating.
-func (pr *prior) restsOn(in *inputs, builder string) bool {
-	return pr.schemaDigest == in.schema.Digest && pr.builder == builder && pr.index.Config == in.configBlob
+func (pr *prior) restsOn(r *repo.Repository, in *inputs, builder string) bool {
+	if pr.schemaDigest != in.schema.Digest || pr.builder != builder {
+		return false
+	}
+	if pr.index.Config == in.configBlob {
+		return true
+	}
+	// small.cue changed: only what a build reads of it matters.
+	if pr.manifestCommit.IsZero() || !r.HasCommit(pr.manifestCommit) {
+		return false
+	}
+	mc, err := r.ReadCommit(pr.manifestCommit)
+	if err != nil {
+		return false
+	}
+	before, err := config.Load(r.Snapshot(mc))
+	return err == nil && before.BuildsLike(in.cfg)
 }
 
 // diffManifests finds the manifests to evaluate: those that changed since
@@ -537,9 +552,9 @@ func (p *Plan) walkSteps(r *repo.Repository, in *inputs, prev *prior, d *delta, 
 		return nil, false, err
 	}
 	// The previous build's policy is the current one when the build
-	// reuses it: same schemas, same small.cue.
+	// reuses it with the very same small.cue (and no signers file to read).
 	pol := &content.Policy{Config: in.cfg, Schema: in.schema}
-	if !reuse || in.cfg.HumanSigners != "" {
+	if !reuse || in.cfg.HumanSigners != "" || prev.index.Config != in.configBlob {
 		if pol, err = content.LoadPolicy(r, base, in.schema); err != nil {
 			return nil, false, err
 		}

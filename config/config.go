@@ -56,6 +56,16 @@ type Config struct {
 	} `json:"limits"`
 }
 
+// BuildsLike reports whether c and o build the same artifacts from the same
+// manifests: the same schemas and manifests directories, artifact branch,
+// builder identity and limits. Who is an agent, what agents may change and
+// who must sign are policy for judging changes, not inputs of a build: a
+// change to them alone rebuilds nothing.
+func (c *Config) BuildsLike(o *Config) bool {
+	return c.Schemas == o.Schemas && c.Manifests == o.Manifests && c.Artifacts == o.Artifacts &&
+		c.Builder == o.Builder && c.Limits == o.Limits
+}
+
 // EvalTimeout is the longest evaluating the schemas or one manifest may take.
 func (c *Config) EvalTimeout() time.Duration {
 	return time.Duration(c.Limits.EvalSeconds) * time.Second
