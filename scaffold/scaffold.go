@@ -20,7 +20,12 @@ var files embed.FS
 type Action struct {
 	Path    string // repository-relative
 	Created bool   // false: the file existed and was left as it was
+	Skipped string // why a file was not written though absent ("" otherwise)
 }
+
+// Skip says why an example file, named as in the example set (e.g.
+// "manifests/authors/ada.yaml"), should not be written; "" to write it.
+type Skip func(name string, data []byte) string
 
 // Dirs are where the schemas package and the manifests go.
 type Dirs struct{ Schemas, Manifests string }
@@ -33,8 +38,23 @@ var DefaultDirs = Dirs{Schemas: "schemas", Manifests: "manifests"}
 // starter kind is only added to a schemas package that has no .cue file yet,
 // and the manifests placeholder only to an empty manifests directory.
 func Init(root string, example bool, dirs Dirs) ([]Action, error) {
+	return InitExcept(root, example, dirs, nil)
+}
+
+// InitExcept is Init that leaves out the example files skip names.
+func InitExcept(root string, example bool, dirs Dirs, skip Skip) ([]Action, error) {
 	var acts []Action
 	write := func(set, name string) error {
+		if skip != nil {
+			data, err := files.ReadFile(path.Join("files", set, name))
+			if err != nil {
+				return err
+			}
+			if why := skip(name, data); why != "" {
+				acts = append(acts, Action{Path: name, Skipped: why})
+				return nil
+			}
+		}
 		a, err := writeFile(root, set, name, dirs)
 		if err == nil {
 			acts = append(acts, a)

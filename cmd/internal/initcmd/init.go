@@ -4,11 +4,15 @@ package initcmd
 import (
 	"errors"
 	"fmt"
+	"path"
+	"regexp"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/config"
+	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/remote"
 	"github.com/smallhq/small/scaffold"
@@ -70,7 +74,13 @@ func Run(opts *Options) error {
 	default:
 		return cmdutil.Usage(err)
 	}
-	acts, err := scaffold.Init(r.Root(), opts.Example, dirs)
+	var skip scaffold.Skip
+	if opts.Example && cfg != nil {
+		if res, err := content.Validate(r.WorkingTree(), cfg, content.Options{}); err == nil {
+			skip = existingEntries(res, cfg.Manifests)
+		}
+	}
+	acts, err := scaffold.InitExcept(r.Root(), opts.Example, dirs, skip)
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
@@ -99,7 +109,9 @@ func Run(opts *Options) error {
 	}
 	created := 0
 	for _, a := range acts {
-		if a.Created {
+		if a.Skipped != "" {
+			fmt.Fprintf(opts.IO.Out, "skipped %s (%s)\n", a.Path, a.Skipped)
+		} else if a.Created {
 			created++
 			fmt.Fprintf(opts.IO.Out, "created %s\n", a.Path)
 		} else {
@@ -110,6 +122,53 @@ func Run(opts *Options) error {
 		fmt.Fprintln(opts.IO.Out, "nothing to do: this repository is already set up")
 		return nil
 	}
-	fmt.Fprintln(opts.IO.Out, "\nNext: add manifests under manifests/, run small validate, and commit.")
+	// Say what comes next for what was just set up, not for a setup
+	// that was there already.
+	setUp := false
+	for _, a := range acts {
+		if a.Created && a.Path != scaffold.WorkflowPath {
+			setUp = true
+		}
+	}
+	switch {
+	case setUp:
+		fmt.Fprintf(opts.IO.Out, "\nNext: add manifests under %s/, run small validate, and commit.\n", dirs.Manifests)
+	case opts.CI:
+		fmt.Fprintf(opts.IO.Out, "\nNext: commit %s and push it; pull requests are then checked and main is built.\n", scaffold.WorkflowPath)
+	}
 	return nil
+}
+
+var (
+	kindField = regexp.MustCompile(`(?m)^\s*"?kind"?\s*:\s*"?([A-Za-z_][A-Za-z0-9_]*)`)
+	idField   = regexp.MustCompile(`(?m)^\s*"?id"?\s*:\s*"?([a-z0-9][a-z0-9._-]*)`)
+)
+
+// existingEntries skips an example manifest whose kind and id a manifest
+// of the repository already has: adding the example to an existing site
+// must not make two Author/ada.
+func existingEntries(res *content.Result, manifests string) scaffold.Skip {
+	have := map[string]string{}
+	for _, m := range res.Manifests {
+		have[m.Kind+"/"+m.ID] = m.Path
+	}
+	return func(name string, data []byte) string {
+		rest, ok := strings.CutPrefix(name, "manifests/")
+		if !ok {
+			return ""
+		}
+		k := kindField.FindSubmatch(data)
+		if k == nil {
+			return ""
+		}
+		id := strings.TrimSuffix(path.Base(rest), path.Ext(rest))
+		if m := idField.FindSubmatch(data); m != nil {
+			id = string(m[1])
+		}
+		key := string(k[1]) + "/" + id
+		if p, ok := have[key]; ok && p != path.Join(manifests, rest) {
+			return key + " is already " + p
+		}
+		return ""
+	}
 }
