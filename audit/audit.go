@@ -132,6 +132,9 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 		if c.Trailer(protocol.TrailerManifestCommit) == "" {
 			return nil, &SinceError{Rev: opts.Since, Branch: branch, Why: c.ID.Short() + " is not a build"}
 		}
+		if c.ID == tip {
+			return nil, &SinceError{Rev: opts.Since, Branch: branch, Why: c.ID.Short() + " is the newest build: nothing after it to verify"}
+		}
 		stop = c.ID
 	}
 	chain, shallow, err := firstParents(r, tip, stop)
@@ -212,7 +215,13 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 	// verified; a branch that is not, is not (even where a build made here
 	// marked it).
 	mark := repo.Mark{}
-	if rep.Compliant && rep.Exact+rep.Stable == rep.Builds {
+	// With --since, what came before was trusted, not verified: the
+	// branch is verified only if this clone had verified that much.
+	trusted := stop.IsZero()
+	if m := r.VerifiedMark(branch).Build; !trusted && !m.IsZero() {
+		trusted, _ = r.IsAncestor(stop, m)
+	}
+	if rep.Compliant && trusted && rep.Exact+rep.Stable == rep.Builds {
 		if mark, err = builder.CurrentMark(r, tip); err != nil {
 			return nil, err
 		}
@@ -252,7 +261,10 @@ func (rep *Report) reachable(r *repo.Repository, manifests []repo.Hash, def stri
 		return nil
 	}
 	for i, m := range manifests {
-		if i+1 < len(manifests) {
+		if !r.HasCommit(m) {
+			continue // a finding of its build already (verify.manifest-commit)
+		}
+		if i+1 < len(manifests) && r.HasCommit(manifests[i+1]) {
 			if ok, _ := r.IsAncestor(m, manifests[i+1]); ok {
 				continue
 			}
@@ -299,7 +311,11 @@ func DefaultBranch(r *repo.Repository) (string, []repo.Hash) {
 		return name, append([]repo.Hash{h}, local(strings.TrimPrefix(name, "origin/"))...)
 	}
 	for _, name := range []string{"main", "master"} {
-		if tips := local(name); tips != nil {
+		tips := local(name)
+		if h, _ := r.Ref("refs/remotes/origin/" + name); !h.IsZero() {
+			tips = append(tips, h)
+		}
+		if tips != nil {
 			return name, tips
 		}
 	}

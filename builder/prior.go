@@ -111,8 +111,20 @@ func readPrior(r *repo.Repository, c *repo.Commit) (*prior, error) {
 	}
 	idx, err := readIndexMeta(r, indexFiles)
 	if err != nil {
-		return nil, fmt.Errorf("the index of %s: %w", c.ID.Short(), err)
+		return nil, &badIndexError{Build: c.ID, Err: err}
 	}
 	return &prior{commit: c, manifestCommit: mc, schemaDigest: c.Trailer(protocol.TrailerSchemaDigest),
 		builder: c.Trailer(protocol.TrailerBuilder), files: files, index: idx, indexFiles: indexFiles}, nil
 }
+
+// badIndexError is a build whose index small cannot read: not a build
+// small made as it stands.
+type badIndexError struct {
+	Build repo.Hash
+	Err   error
+}
+
+func (e *badIndexError) Error() string {
+	return fmt.Sprintf("the index of %s: %v", e.Build.Short(), e.Err)
+}
+func (e *badIndexError) Unwrap() error { return e.Err }

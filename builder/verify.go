@@ -104,11 +104,15 @@ func (vf *Verifier) Verify(b *repo.Commit) (*Verification, error) {
 	v := &Verification{Build: b, Builder: b.Trailer(protocol.TrailerBuilder)}
 	rec, err := readPrior(vf.r, b)
 	var nb *NotABuildError
-	if errors.As(err, &nb) {
+	var bad *badIndexError
+	switch {
+	case errors.As(err, &nb):
 		v.mismatch(diag.CodeVerifyTrailer, "", "", "", "%s has no valid %s trailer: only small build writes the artifact branch", b.ID.Short(), protocol.TrailerManifestCommit)
 		return v, nil
-	}
-	if err != nil {
+	case errors.As(err, &bad):
+		v.mismatch(diag.CodeVerifyIndex, IndexMeta, "", "", "%v", err)
+		return v, nil
+	case err != nil:
 		return nil, err
 	}
 	v.prior = rec
@@ -130,8 +134,12 @@ func (vf *Verifier) Verify(b *repo.Commit) (*Verification, error) {
 				return nil, fmt.Errorf("the parent of build %s: %w", b.ID.Short(), err)
 			}
 			if parent, err = readPrior(vf.r, pc); err != nil {
-				if errors.As(err, &nb) {
+				switch {
+				case errors.As(err, &nb):
 					v.mismatch(diag.CodeVerifyTrailer, "", "", "", "the parent of %s, %s, has no valid %s trailer", b.ID.Short(), pc.ID.Short(), protocol.TrailerManifestCommit)
+					return v, nil
+				case errors.As(err, &bad):
+					v.mismatch(diag.CodeVerifyIndex, IndexMeta, "", "", "the parent of %s: %v", b.ID.Short(), err)
 					return v, nil
 				}
 				return nil, err
@@ -209,16 +217,30 @@ func (vf *Verifier) Verify(b *repo.Commit) (*Verification, error) {
 	if commit == b.ID && hasLin && bytes.Equal(linNote, wantLin) && bytes.Equal(ownLif, wantLif) {
 		v.Exact = true
 	} else if v.Builder != version.Builder() && commit != b.ID {
-		// Another version: its index and trailer may differ; the artifacts
-		// and the facts of the notes may not.
+		// Another version: the bytes of its index may differ; the
+		// artifacts, the facts the index holds, the message (rebuilt as
+		// that version's), the identity and the facts of the notes may
+		// not. (The Small-Builder trailer is the build's own claim: what
+		// it excuses is the index's encoding, nothing else.)
 		v.compareArtifacts(vf.r, rec, p)
+		if err := v.compareIndexFacts(vf.r, rec, p); err != nil {
+			return nil, err
+		}
+		if got, want := b.Message, p.Message(); got != want {
+			v.mismatch(diag.CodeVerifyMessage, "", firstDiff(got, want), firstDiff(want, got), "the commit message of %s differs from the rebuild's", b.ID.Short())
+		}
+		if sig := p.signature(); b.Committer.Name != sig.Name || b.Committer.Email != sig.Email || !b.Committer.When.Equal(sig.When) ||
+			b.Author.Name != sig.Name || b.Author.Email != sig.Email || !b.Author.When.Equal(sig.When) {
+			v.mismatch(diag.CodeVerifyCommit, "", fmt.Sprintf("%s <%s> %s", b.Author.Name, b.Author.Email, b.Author.When.UTC().Format(time.RFC3339)),
+				fmt.Sprintf("%s <%s> %s", sig.Name, sig.Email, sig.When.UTC().Format(time.RFC3339)), "the author or committer of %s is not the builder at the manifest commit's date", b.ID.Short())
+		}
 		v.compareNotes(hasLin, stableRecords(linNote), stableRecords(wantLin), hasLif || len(wantLif) == 0, ownLif, wantLif)
 		v.Stable = v.OK()
 	} else {
 		v.compareCommit(vf.r, rec, p, commit)
 		v.compareNotes(hasLin, linNote, wantLin, hasLif || len(wantLif) == 0, ownLif, wantLif)
 	}
-	v.checkObservations(in.cfg, rec, in.commit)
+	v.checkObservations(vf.r, in.cfg, rec)
 	return v, nil
 }
 
@@ -252,6 +274,55 @@ func (v *Verification) compareCommit(r *repo.Repository, rec *prior, p *Plan, re
 			fmt.Sprintf("%s <%s> %s", sig.Name, sig.Email, sig.When.UTC().Format(time.RFC3339)),
 			"%s is not the commit the rebuild makes (%s): its author, committer, dates or parents differ", v.Build.ID.Short(), rebuilt.Short())
 	}
+}
+
+// compareIndexFacts compares the index of the recorded build with the
+// rebuild's by what it says (each manifest's blob, kind, id, state,
+// commit, actor and artifacts; the count and small.cue), not by its bytes.
+func (v *Verification) compareIndexFacts(r *repo.Repository, rec *prior, p *Plan) error {
+	got, err := readShards(r, rec.indexFiles, nil)
+	if err != nil {
+		v.mismatch(diag.CodeVerifyIndex, IndexDir, "", "", "the index of %s cannot be read: %v", v.Build.ID.Short(), err)
+		return nil
+	}
+	want, err := readShards(r, p.out.keptIndex, nil)
+	if err != nil {
+		return err
+	}
+	for name, data := range p.out.indexFiles {
+		for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+			if line == "" {
+				continue
+			}
+			e, err := decodeEntry(line)
+			if err != nil {
+				return fmt.Errorf("rebuilt %s: %w", name, err)
+			}
+			want = append(want, e)
+		}
+	}
+	lines := func(es []IndexEntry) map[string]string {
+		m := map[string]string{}
+		for _, e := range es {
+			var b strings.Builder
+			encodeEntry(&b, e)
+			m[e.Path] = b.String()
+		}
+		return m
+	}
+	g, w := lines(got), lines(want)
+	for _, path := range slices.Sorted(maps.Keys(unionStrings(g, w))) {
+		if g[path] != w[path] {
+			v.mismatch(diag.CodeVerifyIndex, path, strings.TrimSpace(g[path]), strings.TrimSpace(w[path]), "the index of %s says of %s what the rebuild does not", v.Build.ID.Short(), path)
+		}
+	}
+	if rec.index.Config != p.out.index.Config || rec.index.Count != p.out.index.Count || rec.index.Protocol != p.out.index.Protocol {
+		meta := func(i *Index) string {
+			return fmt.Sprintf("protocol %s, small.cue %s, %d manifests", i.Protocol, i.Config, i.Count)
+		}
+		v.mismatch(diag.CodeVerifyIndex, IndexMeta, meta(rec.index), meta(&p.out.index), "the index metadata of %s differs from the rebuild's", v.Build.ID.Short())
+	}
+	return nil
 }
 
 // compareArtifacts lists the artifacts the recorded build and the rebuild
@@ -298,23 +369,37 @@ func (v *Verification) compareNote(code, ref, name string, has bool, got, want [
 	}
 }
 
+// clockSkew is how far an observation's time may stray from the dates it
+// is checked against: clocks of different machines disagree.
+const clockSkew = time.Hour
+
 // checkObservations judges the lines small event added: their shape, that
-// the actor is who the policy says, and that they follow the build.
-func (v *Verification) checkObservations(cfg *config.Config, rec *prior, m *repo.Commit) {
-	built := m.Committer.When
+// the actor is who the policy says, that the artifact is in the build, and
+// their order: not before the manifest commit of the version they observe,
+// not in the future.
+func (v *Verification) checkObservations(r *repo.Repository, cfg *config.Config, rec *prior) {
+	now := time.Now()
 	for _, e := range v.Observations {
 		line, _ := lineage.MarshalLine(e)
 		bad := func(format string, args ...any) {
 			v.mismatch(diag.CodeVerifyObservation, e.Artifact, string(line), "", "%s: %s", v.Build.ID.Short(), fmt.Sprintf(format, args...))
 		}
 		when, err := time.Parse(time.RFC3339, e.Time)
+		var made time.Time
+		if h, ok := repo.ParseHash(e.ManifestCommit); ok {
+			if c, err := r.ReadCommit(h); err == nil {
+				made = c.Committer.When
+			}
+		}
 		switch {
 		case lineage.CheckEventName(e.Event) != nil:
 			bad("%v", lineage.CheckEventName(e.Event))
 		case err != nil:
 			bad("the event's time %q is not RFC 3339", e.Time)
-		case when.Before(built.Truncate(time.Second)):
-			bad("a %s event at %s, before the build's manifest commit (%s)", e.Event, e.Time, built.UTC().Format(time.RFC3339))
+		case !made.IsZero() && when.Before(made.Add(-clockSkew)):
+			bad("a %s event at %s, before the version it observes was committed (%s)", e.Event, e.Time, made.UTC().Format(time.RFC3339))
+		case when.After(now.Add(clockSkew)):
+			bad("a %s event at %s, in the future", e.Event, e.Time)
 		case rec.files[e.Artifact].IsZero():
 			bad("a %s event on %s, which this build does not have", e.Event, e.Artifact)
 		case e.Kind != "" && protocol.ArtifactPath(e.Kind, e.ID) != e.Artifact:
@@ -352,7 +437,10 @@ func splitLifecycle(note []byte) (own []byte, observed []lineage.Event) {
 	if len(lines) == 0 {
 		return nil, observed
 	}
-	return lineage.SortLines(lines), observed
+	// Sorted as small writes them, duplicates kept: a line written twice
+	// is a difference.
+	slices.Sort(lines)
+	return []byte(strings.Join(lines, "\n") + "\n"), observed
 }
 
 // stableRecords is a lineage note less what a version of small may record
@@ -382,11 +470,12 @@ type lineChange struct {
 // that differ but speak of the same thing (the same artifact, event and
 // step) are paired, and the fields that differ named.
 func lineDiff(recorded, rebuilt []byte) []lineChange {
-	set := func(b []byte) map[string]bool {
-		m := map[string]bool{}
+	// Multisets: a line written twice is not the line written once.
+	set := func(b []byte) map[string]int {
+		m := map[string]int{}
 		for _, l := range strings.Split(string(b), "\n") {
 			if strings.TrimSpace(l) != "" {
-				m[l] = true
+				m[l]++
 			}
 		}
 		return m
@@ -405,18 +494,17 @@ func lineDiff(recorded, rebuilt []byte) []lineChange {
 	onlyGot, onlyWant := map[about][]string{}, map[about][]string{}
 	var out []lineChange
 	for _, l := range slices.Sorted(maps.Keys(got)) {
-		if want[l] {
-			continue
+		for range got[l] - want[l] {
+			k, ok := key(l)
+			if !ok {
+				out = append(out, lineChange{recorded: l, what: "has a line that is not JSON"})
+				continue
+			}
+			onlyGot[k] = append(onlyGot[k], l)
 		}
-		k, ok := key(l)
-		if !ok {
-			out = append(out, lineChange{recorded: l, what: "has a line that is not JSON"})
-			continue
-		}
-		onlyGot[k] = append(onlyGot[k], l)
 	}
 	for _, l := range slices.Sorted(maps.Keys(want)) {
-		if !got[l] {
+		for range want[l] - got[l] {
 			k, _ := key(l)
 			onlyWant[k] = append(onlyWant[k], l)
 		}
@@ -426,7 +514,11 @@ func lineDiff(recorded, rebuilt []byte) []lineChange {
 	}) {
 		g, w := onlyGot[k], onlyWant[k]
 		if len(g) == 1 && len(w) == 1 {
-			out = append(out, lineChange{path: k.Artifact, recorded: g[0], rebuilt: w[0], what: "differs from the rebuild's on " + k.Artifact + ": " + fieldDiff(g[0], w[0])})
+			what := fieldDiff(g[0], w[0])
+			if what == "" {
+				what = "the same facts, written differently"
+			}
+			out = append(out, lineChange{path: k.Artifact, recorded: g[0], rebuilt: w[0], what: "differs from the rebuild's on " + k.Artifact + ": " + what})
 			continue
 		}
 		for _, l := range g {
@@ -583,20 +675,54 @@ func VerifyBuilt(r *repo.Repository, branch string, tip *repo.Commit) (unverifie
 	if err != nil {
 		return "", err
 	}
-	done := r.VerifiedMark(branch).Build
-	if r.VerifiedMark(branch) == now {
+	mark := r.VerifiedMark(branch)
+	if mark == now {
 		return "", nil
 	}
+	// The builds since the one verified last (or the tip alone)...
 	chain := []*repo.Commit{tip}
-	if !done.IsZero() && done != tip.ID {
-		if ok, err := r.IsAncestor(done, tip.ID); err == nil && ok {
-			for c := tip; len(c.Parents) == 1 && c.Parents[0] != done; {
+	onChain := map[repo.Hash]bool{tip.ID: true}
+	covered := mark.Build == tip.ID
+	if !mark.Build.IsZero() && !covered {
+		if ok, err := r.IsAncestor(mark.Build, tip.ID); err == nil && ok {
+			covered = true
+			for c := tip; len(c.Parents) == 1 && c.Parents[0] != mark.Build; {
 				var err error
 				if c, err = r.ReadCommit(c.Parents[0]); err != nil {
 					return "", err
 				}
 				chain = append(chain, c)
+				onChain[c.ID] = true
 			}
+		}
+	}
+	// ... and, before them, the builds whose notes changed since: an edit
+	// to an old build's note is checked as much as a new build.
+	if covered {
+		var edited []repo.Hash
+		for _, refs := range [][2]repo.Hash{{mark.Lineage, now.Lineage}, {mark.Lifecycle, now.Lifecycle}} {
+			if refs[0] == refs[1] {
+				continue
+			}
+			hs, err := r.NotesChanged(refs[0], refs[1])
+			if err != nil {
+				return "", err
+			}
+			edited = append(edited, hs...)
+		}
+		for _, h := range edited {
+			if onChain[h] {
+				continue
+			}
+			if ok, err := r.IsAncestor(h, tip.ID); err != nil || !ok {
+				continue // a note on something that is not a build of the branch
+			}
+			c, err := r.ReadCommit(h)
+			if err != nil {
+				return "", err
+			}
+			chain = append(chain, c)
+			onChain[h] = true
 		}
 	}
 	vf, err := NewVerifier(r)

@@ -48,6 +48,19 @@ type Observation struct {
 	Agent bool
 }
 
+// ClockError is an observation dated before the version it observes was
+// committed: one of the two clocks is wrong.
+type ClockError struct {
+	When      time.Time
+	Commit    repo.Hash
+	Committed time.Time
+}
+
+func (e *ClockError) Error() string {
+	return fmt.Sprintf("the event would be dated %s, more than an hour before %s, the version it observes, was committed (%s): check this machine's clock (or GIT_AUTHOR_DATE)",
+		e.When.UTC().Format(time.RFC3339), e.Commit.Short(), e.Committed.UTC().Format(time.RFC3339))
+}
+
 // newEventID is 128 random bits in hex: unique without coordination
 // between clones.
 func newEventID() string {
@@ -84,6 +97,13 @@ func (l *Log) RecordEvent(name string, o Observation) (Event, repo.Hash, error) 
 	}
 	if len(vs) > 0 {
 		ev.Kind, ev.ID, ev.ManifestCommit = vs[0].Record.Kind, vs[0].Record.ID, vs[0].Record.ManifestCommit
+		// An observation of a version cannot come before the version: a
+		// clock behind the commit's would write a line small verify refuses.
+		if h, ok := repo.ParseHash(ev.ManifestCommit); ok {
+			if c, err := l.r.ReadCommit(h); err == nil && o.Who.When.Before(c.Committer.When.Add(-time.Hour)) {
+				return Event{}, repo.ZeroHash, &ClockError{When: o.Who.When, Commit: h, Committed: c.Committer.When}
+			}
+		}
 	}
 	line, err := MarshalLine(ev)
 	if err != nil {

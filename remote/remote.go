@@ -80,7 +80,11 @@ func (e *DivergedError) Error() string {
 	}
 	fmt.Fprintf(&s, "%s has diverged from %s/%s since %s: %d build(s) only here, %d only on %s", b, e.Remote, b, base, len(e.Ours), len(e.Theirs), e.Remote)
 	list := func(side string, cs []*repo.Commit) {
-		for _, c := range cs {
+		for i, c := range cs {
+			if i == 10 {
+				fmt.Fprintf(&s, "\n  %s … and %d more", side, len(cs)-10)
+				break
+			}
 			fmt.Fprintf(&s, "\n  %s %s (manifest commit %s)", side, c.ID.Short(), repo.ShortID(c.Trailer(protocol.TrailerManifestCommit)))
 		}
 	}
@@ -200,7 +204,7 @@ func diverged(r *repo.Repository, remoteName, branch string, ours, theirs repo.H
 	}
 	side := func(tip repo.Hash) ([]*repo.Commit, error) {
 		var out []*repo.Commit
-		for h := tip; !h.IsZero() && h != e.Base && len(out) < 50; {
+		for h := tip; !h.IsZero() && h != e.Base; {
 			c, err := r.ReadCommit(h)
 			if err != nil {
 				return out, nil
@@ -222,9 +226,15 @@ func diverged(r *repo.Repository, remoteName, branch string, ours, theirs repo.H
 
 // carryOver moves the observations recorded on the builds only here to the
 // remote's newest build, so that history shows them once the branch is
-// reset; the lines stay on the old builds too (notes are append-only).
+// reset; the lines stay on the old builds too (notes are append-only). An
+// observation of an artifact the remote's build does not have stays where
+// it is: there is no version of it there to observe.
 func carryOver(r *repo.Repository, div *DivergedError, to repo.Hash, who repo.Signature) error {
 	lif, err := r.LookupNotes(protocol.NotesLifecycle)
+	if err != nil {
+		return err
+	}
+	target, err := r.ReadCommit(to)
 	if err != nil {
 		return err
 	}
@@ -236,7 +246,7 @@ func carryOver(r *repo.Repository, div *DivergedError, to repo.Hash, who repo.Si
 		}
 		for _, l := range strings.Split(string(text), "\n") {
 			evs := lineage.ParseEvents([]byte(l))
-			if len(evs) == 1 && !slices.Contains(lineage.BuildEvents, evs[0].Event) {
+			if len(evs) == 1 && !slices.Contains(lineage.BuildEvents, evs[0].Event) && !r.FileAt(target.Tree, evs[0].Artifact).IsZero() {
 				lines = append(lines, l)
 			}
 		}

@@ -282,3 +282,41 @@ func (n *NotesLookup) Note(target Hash) ([]byte, bool, error) {
 	}
 	return nil, false, nil
 }
+
+// NotesChanged lists the objects whose note differs between two commits of
+// a notes ref (either may be ZeroHash): added, changed or removed.
+func (r *Repository) NotesChanged(old, new Hash) ([]Hash, error) {
+	treeOf := func(h Hash) (Hash, error) {
+		if h.IsZero() {
+			return ZeroHash, nil
+		}
+		c, err := r.ReadCommit(h)
+		if err != nil {
+			return ZeroHash, err
+		}
+		return c.Tree, nil
+	}
+	a, err := treeOf(old)
+	if err != nil {
+		return nil, err
+	}
+	b, err := treeOf(new)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[Hash]bool{}
+	var out []Hash
+	for _, pair := range [][2]Hash{{b, a}, {a, b}} {
+		files, err := r.DiffTrees(pair[0], pair[1], "")
+		if err != nil {
+			return nil, err
+		}
+		for name := range files {
+			if h, ok := ParseHash(strings.ReplaceAll(name, "/", "")); ok && !seen[h] {
+				seen[h] = true
+				out = append(out, h)
+			}
+		}
+	}
+	return out, nil
+}
