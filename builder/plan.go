@@ -211,6 +211,11 @@ func (p *Plan) compute(r *repo.Repository, in *inputs, prev *prior, force bool) 
 		p.out.index = *prev.index
 		return nil // up to date: nothing to read
 	}
+	if prev.index.Count > 0 && in.cfg.Manifests != "." && r.DirAt(in.commit.Tree, in.cfg.Manifests).IsZero() {
+		// Every artifact would be retracted because the manifests root is
+		// gone: far more often a mistyped small.cue than the intent.
+		return content.MissingRoot(in.snap, in.cfg)
+	}
 	p.Full = !reuse
 	// A build with new schemas, small.cue or builder is recorded even if no
 	// artifact changes: its commit names what the artifacts now rest on,

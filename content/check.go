@@ -102,6 +102,13 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		cfg = &limited
 		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths, Tree: snap, Platform: opts.Platform, HeadRoot: cfg.Manifests}
 	}
+	if ch == nil && len(opts.Paths) == 0 && cfg.Manifests != "." {
+		// Not a change, where deleting the last manifest is a change to
+		// judge: a root with nothing in it is a mistyped name.
+		if files, err := snap.Files(cfg.Manifests); err == nil && len(files) == 0 {
+			return nil, MissingRoot(snap, cfg)
+		}
+	}
 	res, err := Validate(snap, cfg, Options{Paths: opts.Paths})
 	if err != nil {
 		return nil, err

@@ -357,6 +357,40 @@ func duplicates(ms []Manifest) []diag.Diagnostic {
 	return ds
 }
 
+// MissingRoot is the configuration error of a manifests directory that
+// holds no file at all in snap: a mistyped name (manifests: "content"
+// for "contents") must not read as "0 manifests, all valid", nor make a
+// build retract every artifact. A repository with no manifests keeps a
+// file there (manifests/.gitkeep, as small init writes).
+func MissingRoot(snap repo.Snapshot, cfg *config.Config) error {
+	d := diag.Diagnostic{File: protocol.ConfigFile, Path: "manifests", Code: diag.CodeConfigInvalid, Severity: diag.Error,
+		Message: fmt.Sprintf("%q: no such directory in the %s, or nothing in it", cfg.Manifests, snap.Name())}
+	if data, err := snap.Read(protocol.ConfigFile, 1<<20); err == nil {
+		for i, line := range strings.Split(string(data), "\n") {
+			if col := strings.Index(line, "manifests:"); col >= 0 && strings.TrimSpace(line[:col]) == "" {
+				d.Line, d.Column = i+1, col+1
+				break
+			}
+		}
+	}
+	var dirs []string
+	if files, err := snap.Files(""); err == nil {
+		seen := map[string]bool{}
+		for _, f := range files {
+			if dir, _, ok := strings.Cut(f.Path, "/"); ok && !seen[dir] {
+				seen[dir] = true
+				dirs = append(dirs, dir)
+			}
+		}
+	}
+	if near := diag.Nearest(cfg.Manifests, dirs); near != "" {
+		d.Message += fmt.Sprintf(" (did you mean %q?)", near)
+	} else {
+		d.Message += fmt.Sprintf("; a repository without manifests keeps a file there (%s/.gitkeep)", cfg.Manifests)
+	}
+	return &config.Error{Diagnostics: []diag.Diagnostic{d}}
+}
+
 // manifestFiles lists the manifest files of the snapshot, narrowed to paths.
 func manifestFiles(snap repo.Snapshot, cfg *config.Config, paths []string) ([]repo.FileEntry, error) {
 	all, err := snap.Files(cfg.Manifests)
