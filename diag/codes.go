@@ -60,6 +60,9 @@ const (
 	CodeOutputPath    = "artifact.path-invalid"
 	CodeOutputClash   = "artifact.path-conflict"
 
+	// A commit message's Small-* trailers (the commit-msg hook).
+	CodeTrailer = "commit.trailer"
+
 	// Verifying the artifact branch (small verify, and small build of its
 	// predecessor): a recorded build against its rebuild.
 	CodeVerifyTrailer        = "verify.trailer"
@@ -126,6 +129,7 @@ var Codes = []Code{
 	{CodeOutputInvalid, "a kind's #outputs entry is not a concrete string, or the document cannot be rendered as JSON"},
 	{CodeOutputPath, "an artifact path is absolute, unclean, or has a .., .git or .small segment"},
 	{CodeOutputClash, "two manifests build the same artifact path; each names the other"},
+	{CodeTrailer, "a commit message's Small-* trailer is unknown, misspelt, has a value of the wrong shape, is one only small build writes, or is where git will not read it"},
 	{CodeVerifyTrailer, "a commit on the artifact branch (or the parent of one) has no valid Small-Manifest-Commit trailer: small build did not write it"},
 	{CodeVerifyCommit, "a build commit is not the commit rebuilding it makes: other parents, author, committer or dates, or a build that changes nothing"},
 	{CodeVerifyManifestCommit, "a build names a manifest commit this repository does not have (a forged trailer, or history not fetched)"},

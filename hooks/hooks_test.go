@@ -3,27 +3,35 @@ package hooks
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
 func TestInstallNeverTouchesAForeignHook(t *testing.T) {
 	dir := t.TempDir()
-	p, err := Install(dir, "/usr/local/bin/small")
+	paths, err := Install(dir, "/usr/local/bin/small")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := os.Stat(p); st.Mode()&0o111 == 0 {
-		t.Error("hook is not executable")
+	if len(paths) != len(All) {
+		t.Fatalf("installed %v, want every hook", paths)
+	}
+	for _, p := range paths {
+		if st, _ := os.Stat(p); st.Mode()&0o111 == 0 {
+			t.Errorf("%s is not executable", p)
+		}
 	}
 	if _, err := Install(dir, "/usr/local/bin/small"); err != nil {
-		t.Errorf("replacing our own hook: %v", err)
+		t.Errorf("replacing our own hooks: %v", err)
 	}
+	p := filepath.Join(dir, "commit-msg")
 	os.WriteFile(p, []byte("#!/bin/sh\nmake lint\n"), 0o755)
 	if _, err := Install(dir, "/usr/local/bin/small"); !errors.Is(err, ErrForeignHook) {
 		t.Errorf("over a foreign hook: %v, want ErrForeignHook", err)
 	}
-	if _, err := Uninstall(dir); !errors.Is(err, ErrForeignHook) {
-		t.Errorf("removing a foreign hook: %v, want ErrForeignHook", err)
+	removed, err := Uninstall(dir)
+	if !errors.Is(err, ErrForeignHook) || len(removed) != len(All)-1 {
+		t.Errorf("uninstall beside a foreign hook: removed %v, %v; want ours removed and ErrForeignHook", removed, err)
 	}
 	if b, _ := os.ReadFile(p); string(b) != "#!/bin/sh\nmake lint\n" {
 		t.Error("the foreign hook was changed")

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
+	"github.com/smallhq/small/content"
+	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/hooks"
 )
 
@@ -25,12 +27,22 @@ func NewCmdHooks(f *cmdutil.Factory) *cobra.Command {
 			}
 			return cmd.Help()
 		},
-		Short: "Install or remove the git pre-commit hook that runs small validate",
-		Long: `A pre-commit hook that runs small validate refuses a commit while a
-manifest in the working tree is invalid. It is installed where git looks
-for hooks (core.hooksPath, or .git/hooks). small never overwrites or
-removes a hook it did not write. git commit --no-verify skips hooks; CI
-(small init --ci) checks every pull request all the same.`,
+		Short: "Install or remove the git hooks that run small (pre-commit, commit-msg, pre-push)",
+		Long: `small hooks install puts small in three git hooks, where git looks for
+hooks (core.hooksPath, or .git/hooks):
+
+  pre-commit   small validate --staged: refuses a commit while a manifest,
+               as staged, is invalid (what is committed decides, not the
+               working tree; untracked drafts do not count)
+  commit-msg   small hooks commit-msg: refuses a message whose Small-*
+               trailers are unknown, misspelt, misplaced or small build's
+  pre-push     small check of each branch pushed, against what the remote
+               has (its merge base with the remote's branch or HEAD)
+
+The hooks run the small that installed them, so GUI git clients need no
+PATH. small never overwrites or removes a hook it did not write. git
+commit --no-verify and git push --no-verify skip them; CI (small init
+--ci) checks every pull request all the same.`,
 	}
 	run := func(install bool) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
@@ -40,35 +52,77 @@ removes a hook it did not write. git commit --no-verify skips hooks; CI
 			}
 			dir := r.HooksDir()
 			if install {
-				path, err := hooks.Install(dir, smallPath())
+				paths, err := hooks.Install(dir, smallPath())
 				if errors.Is(err, hooks.ErrForeignHook) {
 					return cmdutil.Usage(err)
 				}
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(f.IO.Out, "installed %s: commits now run small validate on what they commit\n", path)
+				for i, p := range paths {
+					fmt.Fprintf(f.IO.Out, "installed %s: %s\n", p, hooks.All[i].Does)
+				}
 				return nil
 			}
 			removed, err := hooks.Uninstall(dir)
+			for _, name := range removed {
+				fmt.Fprintf(f.IO.Out, "removed the %s hook small installed\n", name)
+			}
 			if errors.Is(err, hooks.ErrForeignHook) {
 				return cmdutil.Usage(err)
 			}
 			if err != nil {
 				return err
 			}
-			if removed {
-				fmt.Fprintln(f.IO.Out, "removed the pre-commit hook small installed")
-			} else {
-				fmt.Fprintln(f.IO.Out, "no pre-commit hook to remove")
+			if len(removed) == 0 {
+				fmt.Fprintln(f.IO.Out, "no hook of small's to remove")
 			}
 			return nil
 		}
 	}
+	var format string
+	commitMsg := &cobra.Command{
+		Use:   "commit-msg FILE",
+		Short: "Check the Small-* trailers of a commit message (what the commit-msg hook runs)",
+		Long: `Check the Small-* trailers of the commit message in FILE as git reads
+them (git interpret-trailers): Small-Agent names the agent, Small-Rollback-Of
+a build id; any other Small-* key is refused with the nearest, the trailers
+only small build writes (Small-Manifest-Commit, Small-Schema-Digest,
+Small-Builder, Small-Protocol) are refused in a content commit, and a
+Small-* line outside the last paragraph, which git would not read as a
+trailer, is named. Exit 1 on a finding.`,
+		Example: `  $ small hooks commit-msg .git/COMMIT_EDITMSG`,
+		Args:    cmdutil.ExactArgs(1, "the file holding the commit message"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.CheckFormat(format, diag.FormatText, diag.FormatJSON); err != nil {
+				return err
+			}
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return cmdutil.Usage(err)
+			}
+			rep := diag.Report{Command: "commit-msg", Diagnostics: content.CheckMessage(args[0], string(data))}
+			if format == diag.FormatJSON {
+				if err := rep.WriteJSON(f.IO.Out); err != nil {
+					return err
+				}
+			} else {
+				for _, d := range rep.Diagnostics {
+					fmt.Fprintln(f.IO.ErrOut, d.String())
+				}
+			}
+			if rep.Failed() {
+				return cmdutil.Findings
+			}
+			return nil
+		},
+	}
+	commitMsg.Flags().StringVar(&format, "format", diag.FormatText, "output `format`: text or json")
 	cmd.AddCommand(
-		&cobra.Command{Use: "install", Short: "Install the pre-commit hook", Args: cmdutil.NoArgs, RunE: run(true),
+		&cobra.Command{Use: "install", Short: "Install the pre-commit, commit-msg and pre-push hooks", Args: cmdutil.NoArgs, RunE: run(true),
 			Example: "  $ small hooks install"},
-		&cobra.Command{Use: "uninstall", Short: "Remove the pre-commit hook small installed", Args: cmdutil.NoArgs, RunE: run(false)},
+		&cobra.Command{Use: "uninstall", Short: "Remove the hooks small installed", Args: cmdutil.NoArgs, RunE: run(false)},
+		commitMsg,
 	)
 	return cmd
 }
