@@ -46,6 +46,7 @@ fuzz:
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzMatchGlob$$' -fuzztime 15s
 	$(GO) test ./repo -run '^$$' -fuzz '^FuzzParseTrailers$$' -fuzztime 15s
 	$(GO) test ./signers -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 15s
+	$(GO) test ./content -run '^$$' -fuzz '^FuzzCheckMessage$$' -fuzztime 15s
 
 ## demo: a guided tour of small in a throwaway repository
 demo: build
