@@ -1,7 +1,11 @@
 package builder
 
 import (
+	"errors"
+
+	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/content"
+	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
@@ -31,6 +35,22 @@ func (p *Plan) Summary(diffs bool) PlanReport {
 			c.Diff = UnifiedDiff(ch.Path, ch.Old, ch.New)
 		}
 		out.Changes = append(out.Changes, c)
+	}
+	return out
+}
+
+// Paths is the plan by action, as small check reports it.
+func (p *Plan) Paths() *diag.Plan {
+	out := &diag.Plan{Created: []string{}, Updated: []string{}, Retracted: []string{}}
+	for _, c := range p.Changes {
+		switch c.Action {
+		case lineage.Created:
+			out.Created = append(out.Created, c.Path)
+		case lineage.Updated:
+			out.Updated = append(out.Updated, c.Path)
+		case lineage.Retracted:
+			out.Retracted = append(out.Retracted, c.Path)
+		}
 	}
 	return out
 }
@@ -113,9 +133,61 @@ func PlanChange(r *repo.Repository, baseSpec, rev string) (base, p *Plan, err er
 	if err != nil {
 		return nil, nil, err
 	}
+	// Where the merge base has been built, as when a pull request starts
+	// from a built main, its build is the base: the change costs what it
+	// changed, not a fresh build of the base.
+	if built, err := buildOf(r, head, mb); err != nil {
+		return nil, nil, err
+	} else if built != nil {
+		in, err := readInputs(r, head.ID.String())
+		if err != nil {
+			return nil, nil, err
+		}
+		base = &Plan{ManifestCommit: mb, Previous: built.commit, Report: diag.Report{Command: "build"}, against: true}
+		p = newPlan(in, true)
+		if in.broken == nil {
+			err = p.compute(r, in, built, true)
+		}
+		return base, p, err
+	}
 	if base, err = PrepareFresh(r, mb.ID.String()); err != nil || base.Report.Failed() {
 		return base, nil, err
 	}
 	p, err = PrepareAgainst(r, head.ID.String(), base)
 	return base, p, err
+}
+
+// maxBuildSearch bounds how far back buildOf looks on the artifact branch.
+const maxBuildSearch = 1000
+
+// buildOf finds the build of manifest commit m on the artifact branch that
+// small.cue at head names, among its newest builds; nil when there is none.
+func buildOf(r *repo.Repository, head, m *repo.Commit) (*prior, error) {
+	cfg, err := config.Load(r.Snapshot(head))
+	if err != nil {
+		return nil, nil // the plan's own reading will say what is wrong
+	}
+	tip, err := r.Ref(protocol.BranchRef(cfg.Artifacts.Branch))
+	if err != nil || tip.IsZero() {
+		return nil, err
+	}
+	for h, n := tip, 0; !h.IsZero() && n < maxBuildSearch; n++ {
+		c, err := r.ReadCommit(h)
+		if err != nil {
+			return nil, nil // a shallow clone's end: plan from scratch
+		}
+		if c.Trailer(protocol.TrailerManifestCommit) == m.ID.String() {
+			pr, err := readPrior(r, c)
+			var nb *NotABuildError
+			if errors.As(err, &nb) {
+				return nil, nil
+			}
+			return pr, err
+		}
+		if len(c.Parents) == 0 {
+			break
+		}
+		h = c.Parents[0]
+	}
+	return nil, nil
 }

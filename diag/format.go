@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 
 	"github.com/smallhq/small/protocol"
@@ -24,6 +25,48 @@ type Report struct {
 	// Stopped, when set, says why no manifest could be checked (e.g. the
 	// schemas do not compile); it replaces the usual summary.
 	Stopped string
+	// Plan, when set, is what merging the change would build (small check).
+	Plan *Plan
+}
+
+// Plan is what a build would do to the artifacts, by artifact path.
+type Plan struct {
+	Created   []string `json:"created"`
+	Updated   []string `json:"updated"`
+	Retracted []string `json:"retracted"`
+}
+
+// Line is the plan in one line: "1 created, 2 updated, 0 retracted".
+func (p *Plan) Line() string {
+	return fmt.Sprintf("%d created, %d updated, %d retracted", len(p.Created), len(p.Updated), len(p.Retracted))
+}
+
+// each calls fn with every change of the plan, by action then path.
+func (p *Plan) each(fn func(action, path string)) {
+	for _, c := range []struct {
+		action string
+		paths  []string
+	}{{"created", p.Created}, {"updated", p.Updated}, {"retracted", p.Retracted}} {
+		for _, path := range c.paths {
+			fn(c.action, path)
+		}
+	}
+}
+
+// Kinds counts the findings by what they are about: manifests, the schemas
+// package, and policy (lifecycle and agent boundary).
+func (r *Report) Kinds() (manifest, schema, policy int) {
+	for _, d := range r.Diagnostics {
+		switch {
+		case strings.HasPrefix(d.Code, "lifecycle.") || strings.HasPrefix(d.Code, "policy."):
+			policy++
+		case d.Code == CodeSchemaSyntax || d.Code == CodeSchemaInvalid || d.Code == CodeSchemaEmpty:
+			schema++
+		default:
+			manifest++
+		}
+	}
+	return
 }
 
 // Invalid counts the manifests with at least one error; none when the run
@@ -61,6 +104,10 @@ func (r *Report) WriteText(w, summary io.Writer) error {
 			return err
 		}
 	}
+	if r.Plan != nil {
+		fmt.Fprintf(w, "Merging builds: %s\n", r.Plan.Line())
+		r.Plan.each(func(action, path string) { fmt.Fprintf(w, "  %-9s %s\n", action, path) })
+	}
 	_, err := fmt.Fprintln(summary, r.Summary())
 	return err
 }
@@ -73,6 +120,7 @@ type jsonReport struct {
 	Invalid     int          `json:"invalid"`
 	Stopped     string       `json:"stopped,omitempty"`
 	Diagnostics []Diagnostic `json:"diagnostics"`
+	Plan        *Plan        `json:"plan,omitempty"`
 }
 
 // WriteJSON writes the report as one small/v1 JSON object.
@@ -86,7 +134,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc.SetEscapeHTML(false)
 	return enc.Encode(jsonReport{
 		Protocol: protocol.Version, Command: r.Command, Valid: !r.Failed(),
-		Manifests: r.Manifests, Invalid: r.Invalid(), Stopped: r.Stopped, Diagnostics: ds,
+		Manifests: r.Manifests, Invalid: r.Invalid(), Stopped: r.Stopped, Diagnostics: ds, Plan: r.Plan,
 	})
 }
 
@@ -106,14 +154,24 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 			}
 			break
 		}
-		props := "file=" + escapeProperty(d.File)
-		if d.Line > 0 {
-			props += fmt.Sprintf(",line=%d,col=%d", d.Line, d.Column)
+		// An annotation points at a file, never a directory (the schemas
+		// package): a finding with no line and no file name is annotated
+		// on the run, with its path in the message.
+		props := ""
+		if d.Line > 0 || strings.Contains(path.Base(d.File), ".") {
+			props = "file=" + escapeProperty(d.File)
+			if d.Line > 0 {
+				props += fmt.Sprintf(",line=%d,col=%d", d.Line, d.Column)
+			}
+			props += ","
 		}
-		props += ",title=" + escapeProperty(d.Code)
+		props += "title=" + escapeProperty(d.Code)
 		msg := d.Message
 		if d.Path != "" {
 			msg = d.Path + ": " + msg
+		}
+		if !strings.HasPrefix(props, "file=") && d.File != "" {
+			msg = d.File + ": " + msg
 		}
 		if _, err := fmt.Fprintf(w, "::%s %s::%s\n", d.severity(), props, escapeData(msg)); err != nil {
 			return err
@@ -138,6 +196,15 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		mark = "❌"
 	}
 	fmt.Fprintf(&b, "### %s small %s: %s\n\n", mark, r.Command, r.Summary())
+	if len(r.Diagnostics) > 0 {
+		m, sc, po := r.Kinds()
+		fmt.Fprintf(&b, "Findings: %d about manifests, %d about the schemas, %d of policy (lifecycle, agent boundary).\n\n", m, sc, po)
+	}
+	if r.Plan != nil {
+		fmt.Fprintf(&b, "**Merging builds:** %s\n\n", r.Plan.Line())
+		r.Plan.each(func(action, p string) { fmt.Fprintf(&b, "- %s `%s`\n", action, p) })
+		b.WriteString("\n")
+	}
 	if len(r.Diagnostics) > 0 {
 		b.WriteString("| file | line | path | code | message |\n| --- | --- | --- | --- | --- |\n")
 		for _, d := range r.Diagnostics {

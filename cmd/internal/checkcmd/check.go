@@ -2,8 +2,11 @@
 package checkcmd
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 
+	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
@@ -45,7 +48,10 @@ contents are the change's.
   - an agent's commit changes only small.cue's agentPaths (the manifests,
     by default), and no symbolic link or submodule.
 
-Each refusal names the file and line, the commit, and the rule. This is
+Each refusal names the file and line, the commit, and the rule. When the
+change passes, check says what merging it would build (created, updated,
+retracted artifacts), from the build of the merge base where there is
+one. This is
 the check to run on pull requests, with --base the target branch;
 --base A...B names the merge base of A and B. See docs/security.md for
 what it needs from branch protection.`,
@@ -80,6 +86,17 @@ func run(opts *Options) error {
 	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Command: "check", Platform: platform})
 	if err != nil {
 		return cmdutil.Classify(err)
+	}
+	if !res.Report.Failed() {
+		// What merging would build: from the base's build where there is
+		// one, so it costs what the change changed.
+		_, p, err := builder.PlanChange(r, opts.Base, opts.Rev)
+		switch {
+		case err != nil:
+			fmt.Fprintf(opts.IO.ErrOut, "small check: no plan of what merging builds: %v\n", err)
+		case p != nil && !p.Report.Failed():
+			res.Report.Plan = p.Paths()
+		}
 	}
 	return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
 }
