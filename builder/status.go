@@ -165,3 +165,30 @@ func checkFilter(kinds *schema.Schema, f StatusFilter) error {
 	}
 	return nil
 }
+
+// ArtifactsOfManifest lists the artifacts the manifest at path (as HEAD
+// has it) builds in the latest build of branch, whatever path the build
+// knew it by: a manifest renamed with git mv, its content unchanged, builds
+// what it built. None when it builds nothing.
+func ArtifactsOfManifest(r *repo.Repository, branch, path string) ([]string, error) {
+	entries, _, err := Current(r, branch)
+	if err != nil {
+		return nil, err
+	}
+	blob := ""
+	if head, err := r.Resolve("HEAD"); err == nil {
+		if h := r.FileAt(head.Tree, path); !h.IsZero() {
+			blob = h.String()
+		}
+	}
+	var byBlob []string
+	for _, e := range entries {
+		if e.Path == path {
+			return e.Artifacts, nil
+		}
+		if blob != "" && e.Blob == blob {
+			byBlob = append(byBlob, e.Artifacts...)
+		}
+	}
+	return byBlob, nil
+}

@@ -2,14 +2,18 @@
 package lineagecmd
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/protocol"
 )
 
 // Options are the inputs of small lineage.
@@ -65,6 +69,16 @@ func run(opts *Options) error {
 	}
 	opts.Factory.NoteUnverified(r, l)
 	rep, err := l.Lineage(opts.Target, opts.All)
+	var nf *lineage.NotFoundError
+	if errors.As(err, &nf) && protocol.IsManifestFile(opts.Target) {
+		// A manifest renamed (git mv) without a change to what it builds
+		// has no record under its new path: the latest build's index says
+		// what it builds now.
+		if arts, _ := builder.ArtifactsOfManifest(r, l.Branch(), opts.Target); len(arts) > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "%s builds %s (recorded under an earlier path of the manifest)\n", opts.Target, strings.Join(arts, ", "))
+			rep, err = l.Lineage(arts[0], opts.All)
+		}
+	}
 	if err != nil {
 		return cmdutil.Classify(err)
 	}
