@@ -3,11 +3,14 @@ package cmdutil
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/smallhq/small/builder"
+	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
 )
 
@@ -86,4 +89,56 @@ func CheckName(what, name string, known []string) error {
 		msg += fmt.Sprintf("; known: %s", strings.Join(known, ", "))
 	}
 	return Usage(fmt.Errorf("%s", msg))
+}
+
+// CompleteArtifacts completes the first argument with what the latest
+// build holds: Kind/id of every manifest, and artifact paths, matched
+// case-insensitively, so that `small show Art<TAB>` offers Article/….
+func (f *Factory) CompleteArtifacts(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	r, l, err := f.OpenLog()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	entries, _, err := builder.Current(r, l.Branch())
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	want := strings.ToLower(toComplete)
+	var out []cobra.Completion
+	add := func(s string) {
+		if strings.HasPrefix(strings.ToLower(s), want) {
+			out = append(out, s)
+		}
+	}
+	for _, e := range entries {
+		add(e.Kind + "/" + e.ID)
+		for _, a := range e.Artifacts {
+			add(a)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), cobra.ShellCompDirectiveNoFileComp
+}
+
+// CompleteKinds completes a --kind flag with the kinds of the schemas in
+// the working tree.
+func (f *Factory) CompleteKinds(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	r, err := f.Repository()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	s, err := content.SchemaAt(r, "")
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, k := range s.Kinds {
+		if strings.HasPrefix(strings.ToLower(k), strings.ToLower(toComplete)) {
+			out = append(out, k)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }

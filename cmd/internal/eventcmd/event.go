@@ -27,7 +27,8 @@ manifests. The names small build records (created, updated, retracted,
 transitioned, rolledback) are refused.`,
 		Example: `  $ small event Article/hello-world deployed --message "to production"
   $ small history Article/hello-world`,
-		Args: cmdutil.ExactArgs(2, "an artifact and an event type, e.g. Article/hello-world deployed"),
+		ValidArgsFunction: f.CompleteArtifacts,
+		Args:              cmdutil.ExactArgs(2, "an artifact and an event type, e.g. Article/hello-world deployed"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := lineage.CheckEventName(args[1]); err != nil {
 				return cmdutil.Usage(err)

@@ -22,8 +22,9 @@ func NewCmdHistory(f *cmdutil.Factory) *cobra.Command {
 transitioned (with the states it moved between), rolled back, retracted,
 and observations recorded with small event; each with its time, actor and
 manifest commit.`,
-		Example: `  $ small history Article/hello-world`,
-		Args:    cmdutil.ExactArgs(1, "an artifact: its path or Kind/id"),
+		Example:           `  $ small history Article/hello-world`,
+		ValidArgsFunction: f.CompleteArtifacts,
+		Args:              cmdutil.ExactArgs(1, "an artifact: its path or Kind/id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.CheckFormat(format, diag.FormatText, diag.FormatJSON); err != nil {
 				return err

@@ -48,7 +48,8 @@ notes in refs/notes/small/lineage.`,
   $ small lineage Article/hello-world --all
   $ small lineage manifests/articles/hello-world.yaml
   $ small lineage Article/hello-world --format json | jq .versions[0].actor`,
-		Args: cmdutil.ExactArgs(1, "an artifact (its path, or Kind/id) or a manifest path"),
+		ValidArgsFunction: f.CompleteArtifacts,
+		Args:              cmdutil.ExactArgs(1, "an artifact (its path, or Kind/id) or a manifest path"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
 				return err

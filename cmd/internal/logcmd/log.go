@@ -55,6 +55,7 @@ terminal the output goes through $PAGER (less -FRX by default), as git log's.`,
 	}
 	cmd.Flags().IntVarP(&opts.N, "max-count", "n", 0, "show at most `N` builds (with --oneline, N events)")
 	cmd.Flags().StringVar(&opts.Kind, "kind", "", "only events of artifacts of `kind`")
+	_ = cmd.RegisterFlagCompletionFunc("kind", opts.Factory.CompleteKinds)
 	cmd.Flags().StringVar(&opts.ID, "id", "", "only events of artifacts with manifest `id`")
 	cmd.Flags().StringVar(&opts.Actor, "actor", "", "only events caused by a human or an agent")
 	cmd.Flags().StringVar(&opts.Since, "since", "", "only events at or after `date` (2026-01-15, RFC 3339, yesterday, 2.weeks.ago)")

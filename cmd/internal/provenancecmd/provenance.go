@@ -24,8 +24,9 @@ that built (https://github.com/smallhq/small/cmd/small@<version>); the
 invocation is the build commit. It is unsigned: sign it with your
 supply-chain tooling. The statement is JSON: --format json, the default,
 is the only format.`,
-		Example: `  $ small provenance article/hello-world.json > hello.intoto.json`,
-		Args:    cmdutil.ExactArgs(1, "an artifact: its path or Kind/id"),
+		Example:           `  $ small provenance article/hello-world.json > hello.intoto.json`,
+		ValidArgsFunction: f.CompleteArtifacts,
+		Args:              cmdutil.ExactArgs(1, "an artifact: its path or Kind/id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.CheckFormat(format, diag.FormatJSON); err != nil {
 				return err

@@ -29,7 +29,8 @@ N steps back from the current one (--to 1 is the previous version). The
 lifecycle rules apply to the rolled-back status as to any change.`,
 		Example: `  $ small rollback Article/hello-world --to 1 > msg.txt
   $ git commit -F msg.txt`,
-		Args: cmdutil.ExactArgs(1, "an artifact: its path or Kind/id"),
+		ValidArgsFunction: f.CompleteArtifacts,
+		Args:              cmdutil.ExactArgs(1, "an artifact: its path or Kind/id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to == "" {
 				return cmdutil.Usagef("--to is required: a build commit, or N versions back (--to 1)")

@@ -17,7 +17,8 @@ holds it. Name it by its path (article/hello-world.json) or by kind and id
 (Article/hello-world).`,
 		Example: `  $ small show article/hello-world.json
   $ small show Article/hello-world | jq .title`,
-		Args: cmdutil.ExactArgs(1, "an artifact: its path (article/hello-world.json) or Kind/id (Article/hello-world)"),
+		ValidArgsFunction: f.CompleteArtifacts,
+		Args:              cmdutil.ExactArgs(1, "an artifact: its path (article/hello-world.json) or Kind/id (Article/hello-world)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, l, err := f.OpenLog()
 			if err != nil {

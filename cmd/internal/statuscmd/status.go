@@ -45,6 +45,7 @@ through manifests: edit status, open a pull request, and build.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Kind, "kind", "", "only artifacts of `kind`")
+	_ = cmd.RegisterFlagCompletionFunc("kind", opts.Factory.CompleteKinds)
 	cmd.Flags().StringVar(&opts.State, "state", "", "only artifacts in `state`")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text or json")
 	return cmd
