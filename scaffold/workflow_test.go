@@ -1,9 +1,14 @@
 package scaffold
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // TestWorkflowPassesActionlint checks the workflow with actionlint, the
@@ -36,5 +41,52 @@ func TestDocExamplesPassActionlint(t *testing.T) {
 	cmd := exec.Command(bin, files...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("actionlint: %v\n%s", err, out)
+	}
+}
+
+// TestActionScripts checks the repository's composite action: it parses,
+// it is composite, and every run script is valid bash (bash -n) once the
+// ${{ }} expressions GitHub fills in are replaced.
+func TestActionScripts(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var action struct {
+		Inputs map[string]any `yaml:"inputs"`
+		Runs   struct {
+			Using string `yaml:"using"`
+			Steps []struct {
+				Name  string `yaml:"name"`
+				Uses  string `yaml:"uses"`
+				Run   string `yaml:"run"`
+				Shell string `yaml:"shell"`
+			} `yaml:"steps"`
+		} `yaml:"runs"`
+	}
+	if err := yaml.Unmarshal(data, &action); err != nil {
+		t.Fatal(err)
+	}
+	if action.Runs.Using != "composite" || len(action.Runs.Steps) == 0 {
+		t.Fatalf("action.yml runs %q with %d steps, want a composite action", action.Runs.Using, len(action.Runs.Steps))
+	}
+	for _, in := range regexp.MustCompile(`inputs\.([a-z-]+)`).FindAllStringSubmatch(string(data), -1) {
+		if _, ok := action.Inputs[in[1]]; !ok {
+			t.Errorf("action.yml uses inputs.%s, which it does not declare", in[1])
+		}
+	}
+	expr := regexp.MustCompile(`\$\{\{[^}]*\}\}`)
+	for _, s := range action.Runs.Steps {
+		if s.Run == "" {
+			continue
+		}
+		if s.Shell != "bash" {
+			t.Errorf("step %q: shell %q, want bash (a composite step must name its shell)", s.Name, s.Shell)
+		}
+		cmd := exec.Command("bash", "-n")
+		cmd.Stdin = strings.NewReader(expr.ReplaceAllString(s.Run, "x"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("step %q: bash -n: %v\n%s", s.Name, err, out)
+		}
 	}
 }
