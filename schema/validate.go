@@ -370,6 +370,11 @@ func (e *explainer) fieldNames(sel []string) []string {
 func (e *explainer) notOneOf(sel []string) string {
 	v := e.schemaAt(sel)
 	op, alts := v.Expr()
+	if op != cue.OrOp {
+		// A field whose values are a definition's (lang: _#Lang): the
+		// alternatives are the definition's.
+		op, alts = cue.Dereference(v).Expr()
+	}
 	if op != cue.OrOp || len(alts) == 0 {
 		return fmt.Sprintf("%s matches none of the allowed values: expected %s", e.given(sel), e.expected(sel))
 	}

@@ -131,3 +131,26 @@ func TestLifecycles(t *testing.T) {
 		}
 	}
 }
+
+// TestEnumInAHelperDefinition: an enum written once in a helper definition
+// is explained as clearly as one written inline.
+func TestEnumInAHelperDefinition(t *testing.T) {
+	s, err := Load("schemas", []File{{Path: "schemas/a.cue", Data: []byte(`package schemas
+_#Lang: *"en" | "de" | "fr"
+#Page: {
+	lang: _#Lang
+	size: *"s" | "m" | "l"
+}
+`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := validate(t, s, "manifests/p.yaml", "kind: Page\nlang: es\nsize: xl\n")
+	want := []string{
+		`manifests/p.yaml:2:7: lang: "es" is not one of "en", "de", "fr" [schema.violation]`,
+		`manifests/p.yaml:3:7: size: "xl" is not one of "s", "m", "l" [schema.violation]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
