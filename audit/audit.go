@@ -205,6 +205,15 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 	if err := rep.reachable(r, manifests, def, defTips); err != nil {
 		return nil, err
 	}
+	for _, ref := range []string{protocol.NotesLineage, protocol.NotesLifecycle} {
+		fs, err := appendOnly(r, ref)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			rep.add(f)
+		}
+	}
 	// Compliance is binary: every build verified, every clause held.
 	rep.Compliant = rep.Unverified == 0 && !shallow
 	for i := range rep.Clauses {

@@ -248,13 +248,18 @@ func (r *Repository) LookupNotes(ref string) (*NotesLookup, error) {
 	if err != nil || h.IsZero() {
 		return &NotesLookup{r: r}, err
 	}
+	return r.LookupNotesAt(h)
+}
+
+// LookupNotesAt opens one commit of a notes ref's history for lookups.
+func (r *Repository) LookupNotesAt(h Hash) (*NotesLookup, error) {
 	var c *object.Commit
 	if err := r.again(func() (err error) { c, err = r.git.CommitObject(h.plumbing()); return err }); err != nil {
-		return nil, fmt.Errorf("read %s: %w", ref, err)
+		return nil, fmt.Errorf("read notes commit %s: %w", h.Short(), err)
 	}
 	t, err := c.Tree()
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", ref, err)
+		return nil, fmt.Errorf("read notes commit %s: %w", h.Short(), err)
 	}
 	return &NotesLookup{r: r, root: t}, nil
 }
