@@ -26,7 +26,8 @@ const (
 	// further one-manifest build, in seconds (issue: compliance you can check).
 	goalVerifyFull = 1.2
 	goalVerifyEach = 0.2
-	verifiedBuilds = 100 // one-manifest builds verified after the full one
+	goalCheck      = 0.10 // small check of a 10-manifest change / small validate --rev
+	verifiedBuilds = 100  // one-manifest builds verified after the full one
 )
 
 // The build section works in copies of the corpus: the corpus itself stays
@@ -57,6 +58,7 @@ type buildReport struct {
 	incr       timing
 	verifyFull timing // small verify after the one full build
 	verifyMore timing // small verify --since the full build, of verifiedBuilds more
+	check      timing // small check of a 10-manifest change, plan included
 	fixed      int    // manifests put back to their valid originals
 	artifacts  int    // files in the full build's tree
 	bytes      int64  // their size
@@ -256,6 +258,40 @@ func (b *bench) measureBuild(profile string) (*buildReport, error) {
 			return nil, fmt.Errorf("small verify --since %s: exit %d, expected 0 and %q:\n%s%s", fullBuild, o.exit, want, head10(o.stdout), head10(o.stderr))
 		}
 		rep.verifyMore.add(r, o)
+	}
+
+	// A pull request: a branch off the built tip changing 10 articles,
+	// checked against it (issue: small check, plan included).
+	logf("build: timing small check of a 10-manifest change against the built branch (best of %d)", b.runs)
+	if _, err := git(built, nil, "branch", "-f", "built", "HEAD"); err != nil {
+		return nil, err
+	}
+	if _, err := git(built, nil, "checkout", "-q", "-b", "pr"); err != nil {
+		return nil, err
+	}
+	for i := range 10 {
+		f := articles[(i*7919+13)%len(articles)]
+		if err := changeArticle(filepath.Join(built, filepath.FromSlash(f)), 5+i); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := git(built, nil, "commit", "-q", "-a", "-m", "Change 10 articles"); err != nil {
+		return nil, err
+	}
+	for r := range b.runs {
+		o, err := runProc(built, nil, nil, b.small, "check", "--base", "built")
+		if err != nil {
+			return nil, err
+		}
+		if o.exit != 0 || !bytes.Contains(o.stdout, []byte("Merging builds: 0 created, 10 updated, 0 retracted")) {
+			return nil, fmt.Errorf("small check of 10 changed articles: exit %d, expected 0 and a plan of 10 updates:\n%s%s", o.exit, head10(o.stdout), head10(o.stderr))
+		}
+		rep.check.add(r, o)
+	}
+	if _, err := git(built, nil, "checkout", "-q", "main"); err != nil {
+		if _, err := git(built, nil, "checkout", "-q", "-"); err != nil {
+			return nil, err
+		}
 	}
 
 	// The repository is sound and the build commit says what it is.
@@ -477,7 +513,10 @@ func (r *buildReport) print(w io.Writer, b *bench) {
 	line("ratio verify / full build", "%.2f  (goal <= %.2f)  %s", rv, goalVerifyFull, goal(rv <= goalVerifyFull))
 	each := r.verifyMore.wall.Seconds() / verifiedBuilds
 	line(fmt.Sprintf("small verify --since (%d)", verifiedBuilds), "%s  peak %d MB  (%d one-manifest builds after the full one)", secs(r.verifyMore.wall), mb(r.verifyMore.maxRSS), verifiedBuilds)
-	line("verify per one-manifest build", "%.3fs (goal <= %.1fs)  %s", each, goalVerifyEach, goal(each <= goalVerifyEach))
+	line("verify per further build", "%.3fs  (goal <= %.1fs)  %s", each, goalVerifyEach, goal(each <= goalVerifyEach))
+	rc := r.check.wall.Seconds() / r.validate.wall.Seconds()
+	line("small check (10 changed)", "%s  peak %d MB  (plan included)", secs(r.check.wall), mb(r.check.maxRSS))
+	line("ratio check / validate", "%.2f  (goal <= %.2f)  %s", rc, goalCheck, goal(rc <= goalCheck))
 	peak := mb(max(r.full.maxRSS, r.incr.maxRSS))
 	line("build peak memory", "%d MB (goal <= %d MB) %s", peak, goalBuildMemMB, goal(peak <= goalBuildMemMB))
 	line("build checks", "git fsck --strict clean; the build commit has the %d Small-* trailers; fast-import made the same tree", len(trailers))
