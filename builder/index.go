@@ -161,18 +161,29 @@ func readShards(r *repo.Repository, files map[string]repo.Hash, shards map[strin
 		if err != nil {
 			return nil, err
 		}
-		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
-			if line == "" {
-				continue
-			}
-			e, err := decodeEntry(line)
-			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", name, err)
-			}
-			out = append(out, e)
+		es, err := parseShard(name, b)
+		if err != nil {
+			return nil, fmt.Errorf("read %w", err)
 		}
+		out = append(out, es...)
 	}
 	slices.SortFunc(out, func(a, b IndexEntry) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
+}
+
+// parseShard reads the entries of one index shard (name is for errors).
+func parseShard(name string, data []byte) ([]IndexEntry, error) {
+	var out []IndexEntry
+	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		e, err := decodeEntry(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out = append(out, e)
+	}
 	return out, nil
 }
 

@@ -222,36 +222,62 @@ func (vf *Verifier) Verify(b *repo.Commit) (*Verification, error) {
 		// that version's), the identity and the facts of the notes may
 		// not. (The Small-Builder trailer is the build's own claim: what
 		// it excuses is the index's encoding, nothing else.)
-		v.compareArtifacts(vf.r, rec, p)
-		if err := v.compareIndexFacts(vf.r, rec, p); err != nil {
+		if err := v.compareCommit(vf.r, rec, p, commit, true); err != nil {
 			return nil, err
-		}
-		if got, want := b.Message, p.Message(); got != want {
-			v.mismatch(diag.CodeVerifyMessage, "", firstDiff(got, want), firstDiff(want, got), "the commit message of %s differs from the rebuild's", b.ID.Short())
-		}
-		if sig := p.signature(); b.Committer.Name != sig.Name || b.Committer.Email != sig.Email || !b.Committer.When.Equal(sig.When) ||
-			b.Author.Name != sig.Name || b.Author.Email != sig.Email || !b.Author.When.Equal(sig.When) {
-			v.mismatch(diag.CodeVerifyCommit, "", fmt.Sprintf("%s <%s> %s", b.Author.Name, b.Author.Email, b.Author.When.UTC().Format(time.RFC3339)),
-				fmt.Sprintf("%s <%s> %s", sig.Name, sig.Email, sig.When.UTC().Format(time.RFC3339)), "the author or committer of %s is not the builder at the manifest commit's date", b.ID.Short())
 		}
 		v.compareNotes(hasLin, stableRecords(linNote), stableRecords(wantLin), hasLif || len(wantLif) == 0, ownLif, wantLif)
 		v.Stable = v.OK()
 	} else {
-		v.compareCommit(vf.r, rec, p, commit)
+		if err := v.compareCommit(vf.r, rec, p, commit, false); err != nil {
+			return nil, err
+		}
 		v.compareNotes(hasLin, linNote, wantLin, hasLif || len(wantLif) == 0, ownLif, wantLif)
 	}
 	v.checkObservations(vf.r, in.cfg, rec)
 	return v, nil
 }
 
-// compareCommit says how the recorded commit differs from the rebuilt one.
-func (v *Verification) compareCommit(r *repo.Repository, rec *prior, p *Plan, rebuilt repo.Hash) {
+// compareCommit says how the recorded commit differs from the rebuilt one:
+// its artifacts, its index (byte for byte, or, for a build by another
+// version, by the facts it holds), its message and its identity. A commit
+// that differs in none of them differs in its parents.
+func (v *Verification) compareCommit(r *repo.Repository, rec *prior, p *Plan, rebuilt repo.Hash, byFacts bool) error {
 	if rebuilt == v.Build.ID {
-		return
+		return nil
 	}
 	before := len(v.Mismatches)
 	v.compareArtifacts(r, rec, p)
-	// The index: small's bookkeeping, as much part of the build as the rest.
+	if byFacts {
+		if err := v.compareIndexFacts(r, rec, p); err != nil {
+			return err
+		}
+	} else {
+		v.compareIndexBytes(r, rec, p)
+	}
+	b := v.Build
+	if got, want := b.Message, p.Message(); got != want {
+		v.mismatch(diag.CodeVerifyMessage, "", firstDiff(got, want), firstDiff(want, got), "the commit message of %s differs from the rebuild's", b.ID.Short())
+	}
+	ident := func(s repo.Signature) string {
+		return fmt.Sprintf("%s <%s> %s", s.Name, s.Email, s.When.UTC().Format(time.RFC3339))
+	}
+	sig := p.signature()
+	for _, who := range []repo.Signature{b.Author, b.Committer} {
+		if who.Name != sig.Name || who.Email != sig.Email || !who.When.Equal(sig.When) {
+			v.mismatch(diag.CodeVerifyCommit, "", ident(who), ident(sig), "the author or committer of %s is not the builder at the manifest commit's date", b.ID.Short())
+			break
+		}
+	}
+	if len(v.Mismatches) == before && !byFacts {
+		v.mismatch(diag.CodeVerifyCommit, "", b.ID.String(), rebuilt.String(), "%s is not the commit the rebuild makes (%s): its parents differ", b.ID.Short(), rebuilt.Short())
+	}
+	return nil
+}
+
+// compareIndexBytes compares the index files of the recorded build with
+// the rebuild's, blob by blob: small's bookkeeping, as much part of the
+// build as the rest.
+func (v *Verification) compareIndexBytes(r *repo.Repository, rec *prior, p *Plan) {
 	want := map[string]repo.Hash{}
 	w := r.NewObjectWriter()
 	meta, _ := indexMetaBytes(p.out.index)
@@ -264,15 +290,6 @@ func (v *Verification) compareCommit(r *repo.Repository, rec *prior, p *Plan, re
 		if rec.indexFiles[name] != want[name] {
 			v.mismatch(diag.CodeVerifyIndex, name, blobOrNone(rec.indexFiles[name]), blobOrNone(want[name]), "the build index file %s differs from the rebuild's", name)
 		}
-	}
-	if got, wantMsg := v.Build.Message, p.Message(); got != wantMsg {
-		v.mismatch(diag.CodeVerifyMessage, "", firstDiff(got, wantMsg), firstDiff(wantMsg, got), "the commit message of %s differs from the rebuild's", v.Build.ID.Short())
-	}
-	if len(v.Mismatches) == before {
-		sig := p.signature()
-		v.mismatch(diag.CodeVerifyCommit, "", fmt.Sprintf("%s <%s> %s", v.Build.Committer.Name, v.Build.Committer.Email, v.Build.Committer.When.UTC().Format(time.RFC3339)),
-			fmt.Sprintf("%s <%s> %s", sig.Name, sig.Email, sig.When.UTC().Format(time.RFC3339)),
-			"%s is not the commit the rebuild makes (%s): its author, committer, dates or parents differ", v.Build.ID.Short(), rebuilt.Short())
 	}
 }
 
@@ -290,16 +307,11 @@ func (v *Verification) compareIndexFacts(r *repo.Repository, rec *prior, p *Plan
 		return err
 	}
 	for name, data := range p.out.indexFiles {
-		for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-			if line == "" {
-				continue
-			}
-			e, err := decodeEntry(line)
-			if err != nil {
-				return fmt.Errorf("rebuilt %s: %w", name, err)
-			}
-			want = append(want, e)
+		es, err := parseShard(name, data)
+		if err != nil {
+			return fmt.Errorf("rebuilt %w", err)
 		}
+		want = append(want, es...)
 	}
 	lines := func(es []IndexEntry) map[string]string {
 		m := map[string]string{}
@@ -311,7 +323,7 @@ func (v *Verification) compareIndexFacts(r *repo.Repository, rec *prior, p *Plan
 		return m
 	}
 	g, w := lines(got), lines(want)
-	for _, path := range slices.Sorted(maps.Keys(unionStrings(g, w))) {
+	for _, path := range slices.Sorted(maps.Keys(union(g, w))) {
 		if g[path] != w[path] {
 			v.mismatch(diag.CodeVerifyIndex, path, strings.TrimSpace(g[path]), strings.TrimSpace(w[path]), "the index of %s says of %s what the rebuild does not", v.Build.ID.Short(), path)
 		}
@@ -509,7 +521,7 @@ func lineDiff(recorded, rebuilt []byte) []lineChange {
 			onlyWant[k] = append(onlyWant[k], l)
 		}
 	}
-	for _, k := range slices.SortedFunc(maps.Keys(union2(onlyGot, onlyWant)), func(a, b about) int {
+	for _, k := range slices.SortedFunc(maps.Keys(union(onlyGot, onlyWant)), func(a, b about) int {
 		return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 	}) {
 		g, w := onlyGot[k], onlyWant[k]
@@ -554,7 +566,7 @@ func fieldDiff(recorded, rebuilt string) string {
 	}
 	g, w := flat(recorded), flat(rebuilt)
 	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(unionStrings(g, w))) {
+	for _, k := range slices.Sorted(maps.Keys(union(g, w))) {
 		gv, gok := g[k]
 		wv, wok := w[k]
 		switch {
@@ -570,19 +582,11 @@ func fieldDiff(recorded, rebuilt string) string {
 	return strings.Join(parts, "; ")
 }
 
-func union2[K comparable, V any](a, b map[K]V) map[K]V {
-	out := maps.Clone(a)
-	maps.Copy(out, b)
-	return out
-}
-
-func unionStrings(a, b map[string]string) map[string]string { return union2(a, b) }
-
-func union(a, b map[string]repo.Hash) map[string]repo.Hash {
-	out := maps.Clone(a)
-	if out == nil {
-		out = map[string]repo.Hash{}
-	}
+// union is the keys of two maps with the values of either (b's where both
+// have one): what the two sides being compared hold between them.
+func union[K comparable, V any](a, b map[K]V) map[K]V {
+	out := make(map[K]V, len(a)+len(b))
+	maps.Copy(out, a)
 	maps.Copy(out, b)
 	return out
 }
