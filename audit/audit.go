@@ -137,10 +137,28 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 		}
 		stop = c.ID
 	}
-	chain, shallow, err := firstParents(r, tip, stop)
+	// The builds to verify, newest first, down to --since; the trusted
+	// ones before it are earlier builds a rollback may name.
+	l, err := lineage.Open(r, branch)
 	if err != nil {
 		return nil, err
 	}
+	var chain []*repo.Commit
+	builds := map[repo.Hash]bool{}
+	trusting := false
+	err = l.Walk(func(c *repo.Commit) (bool, error) {
+		trusting = trusting || c.ID == stop
+		if trusting {
+			builds[c.ID] = true
+		} else {
+			chain = append(chain, c)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	shallow := l.Shallow
 	if shallow {
 		rep.Notes = append(rep.Notes, "this clone's history of "+protocol.BranchName(branch)+" is shallow: only the builds it has were verified (git fetch --unshallow)")
 	}
@@ -154,17 +172,6 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 	vf, err := builder.NewVerifier(r)
 	if err != nil {
 		return nil, err
-	}
-	builds := map[repo.Hash]bool{}
-	if !stop.IsZero() {
-		// The trusted builds are earlier builds a rollback may name.
-		before, _, err := firstParents(r, stop, repo.ZeroHash)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range before {
-			builds[c.ID] = true
-		}
 	}
 	var manifests []repo.Hash
 	for i := len(chain) - 1; i >= 0; i-- {
@@ -347,28 +354,4 @@ func namesBuild(builds map[repo.Hash]bool, rev string) bool {
 		}
 	}
 	return false
-}
-
-// firstParents lists the builds from tip back along first parents, newest
-// first, down to (not including) stop, or to the first build. shallow is
-// set when a shallow clone's history ended first.
-func firstParents(r *repo.Repository, tip, stop repo.Hash) (chain []*repo.Commit, shallow bool, err error) {
-	for h := tip; !h.IsZero() && h != stop; {
-		c, err := r.ReadCommit(h)
-		if err != nil {
-			if r.Shallow() {
-				return chain, true, nil
-			}
-			return nil, false, err
-		}
-		chain = append(chain, c)
-		if len(c.Parents) == 0 {
-			break
-		}
-		if r.IsShallowBoundary(h) {
-			return chain, true, nil
-		}
-		h = c.Parents[0]
-	}
-	return chain, false, nil
 }
