@@ -3,6 +3,7 @@
 package repo
 
 import (
+	"bytes"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -15,13 +16,11 @@ import (
 // user.name and user.email settings at every scope exactly as git commit
 // does (go-git reads only some of them).
 func (r *Repository) UserIdentity() (Signature, error) {
-	cmd := exec.Command("git", "var", "GIT_AUTHOR_IDENT")
-	cmd.Dir = r.root
-	out, err := cmd.Output()
+	out, err := r.runGit("var", "GIT_AUTHOR_IDENT")
 	if err != nil {
 		return Signature{}, fmt.Errorf("who are you? git var GIT_AUTHOR_IDENT failed: set user.name and user.email (git config)")
 	}
-	line := strings.TrimSpace(string(out))
+	line := strings.TrimSpace(out)
 	lt, gt := strings.Index(line, "<"), strings.Index(line, ">")
 	if lt < 0 || gt < lt {
 		return Signature{}, fmt.Errorf("git var GIT_AUTHOR_IDENT: unexpected %q", line)
@@ -41,12 +40,8 @@ func (r *Repository) UserIdentity() (Signature, error) {
 // Stage adds a working-tree file to the index with git add: git keeps the
 // index's extensions (split index, untracked cache) that go-git may drop.
 func (r *Repository) Stage(path string) error {
-	cmd := exec.Command("git", "add", "--", path)
-	cmd.Dir = r.root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("git add %s: %v: %s", path, err, strings.TrimSpace(string(out)))
-	}
-	return nil
+	_, err := r.runGit("add", "--", path)
+	return err
 }
 
 // StagedTree writes the index as a tree, with git write-tree, and returns
@@ -54,19 +49,46 @@ func (r *Repository) Stage(path string) error {
 // git commit -a and git commit PATH point at a temporary index while
 // their hooks run.
 func (r *Repository) StagedTree() (Hash, error) {
-	cmd := exec.Command("git", "write-tree")
-	cmd.Dir = r.root
-	out, err := cmd.Output()
+	out, err := r.runGit("write-tree")
 	if err != nil {
-		msg := err.Error()
-		if ee, ok := err.(*exec.ExitError); ok && len(ee.Stderr) > 0 {
-			msg = strings.TrimSpace(string(ee.Stderr))
-		}
-		return ZeroHash, fmt.Errorf("git write-tree: %s", msg)
+		return ZeroHash, err
 	}
-	h, ok := ParseHash(strings.TrimSpace(string(out)))
+	h, ok := ParseHash(strings.TrimSpace(out))
 	if !ok {
-		return ZeroHash, fmt.Errorf("git write-tree: unexpected %q", strings.TrimSpace(string(out)))
+		return ZeroHash, fmt.Errorf("git write-tree: unexpected %q", strings.TrimSpace(out))
 	}
 	return h, nil
+}
+
+// GitError is a git command that failed, with what it said.
+type GitError struct {
+	Args   []string
+	Stderr string
+}
+
+func (e *GitError) Error() string {
+	msg := strings.TrimSpace(e.Stderr)
+	if i := strings.LastIndex(msg, "\n"); i >= 0 && strings.HasPrefix(msg[i+1:], "fatal:") {
+		msg = msg[i+1:]
+	}
+	return fmt.Sprintf("git %s: %s", strings.Join(e.Args, " "), msg)
+}
+
+// runGit runs the git CLI in the repository and returns its standard
+// output; a failure is a *GitError with what git said.
+func (r *Repository) runGit(args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = r.root
+	if r.root == "" {
+		cmd.Dir = r.commonDir
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
+		}
+		return out.String(), &GitError{Args: args, Stderr: errb.String()}
+	}
+	return out.String(), nil
 }

@@ -5,43 +5,8 @@
 package repo
 
 import (
-	"bytes"
-	"fmt"
-	"os/exec"
 	"strings"
 )
-
-// GitError is a git command that failed, with what it said.
-type GitError struct {
-	Args   []string
-	Stderr string
-}
-
-func (e *GitError) Error() string {
-	msg := strings.TrimSpace(e.Stderr)
-	if i := strings.LastIndex(msg, "\n"); i >= 0 && strings.HasPrefix(msg[i+1:], "fatal:") {
-		msg = msg[i+1:]
-	}
-	return fmt.Sprintf("git %s: %s", strings.Join(e.Args, " "), msg)
-}
-
-// git runs the git CLI in the repository and returns its standard output.
-func (r *Repository) runGit(args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = r.root
-	if r.root == "" {
-		cmd.Dir = r.commonDir
-	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		if _, ok := err.(*exec.ExitError); !ok {
-			return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
-		}
-		return out.String(), &GitError{Args: args, Stderr: errb.String()}
-	}
-	return out.String(), nil
-}
 
 // Remotes lists the repository's remotes.
 func (r *Repository) Remotes() ([]string, error) {
