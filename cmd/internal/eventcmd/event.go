@@ -43,12 +43,13 @@ transitioned, rolledback) are refused.`,
 			}
 			// Who is an agent is the policy of the build observed, as
 			// small verify will judge the line.
-			cfg, err := config.Load(r.WorkingTree())
-			if tip, err2 := r.ReadCommit(l.Tip()); err2 == nil {
-				if mc, err2 := r.Resolve(tip.Trailer(protocol.TrailerManifestCommit)); err2 == nil {
-					cfg, err = config.Load(r.Snapshot(mc))
+			snap := r.WorkingTree() // where the build's commit is not at hand
+			if tip, err := r.ReadCommit(l.Tip()); err == nil {
+				if mc, err := r.Resolve(tip.Trailer(protocol.TrailerManifestCommit)); err == nil {
+					snap = r.Snapshot(mc)
 				}
 			}
+			cfg, err := config.Load(snap)
 			agent := err == nil && cfg.IsAgent(who.Email)
 			verified := builder.Verified(r, l.Branch(), l.Tip())
 			ev, build, err := l.RecordEvent(args[0], lineage.Observation{Type: args[1], Message: message, Who: who, Agent: agent})
