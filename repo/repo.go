@@ -1,7 +1,8 @@
 // Package repo is small's only door to Git: it opens repositories as real CI
 // checkouts leave them, reads commits, trees and blobs, writes objects as
-// packfiles, and moves refs and notes with compare-and-swap. It is the only
-// package that imports go-git, and none of go-git's types leave it.
+// packfiles, moves refs and notes with compare-and-swap, and runs the git
+// CLI where go-git falls short (identity, the index, fetch and push). It is
+// the only package that imports go-git, and none of go-git's types leave it.
 package repo
 
 import (
