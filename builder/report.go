@@ -2,6 +2,7 @@ package builder
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/content"
@@ -133,12 +134,18 @@ func PlanChange(r *repo.Repository, baseSpec, rev string) (base, p *Plan, err er
 	if err != nil {
 		return nil, nil, err
 	}
-	// Where the merge base has been built, as when a pull request starts
-	// from a built main, its build is the base: the change costs what it
-	// changed, not a fresh build of the base.
-	if built, err := buildOf(r, head, mb); err != nil {
+	built, err := buildOf(r, head, mb)
+	if err != nil {
 		return nil, nil, err
-	} else if built != nil {
+	}
+	return planChange(r, head, mb, built)
+}
+
+// planChange is PlanChange from the build of the merge base mb where
+// there is one (built), as when a pull request starts from a built main:
+// the change then costs what it changed, not a fresh build of the base.
+func planChange(r *repo.Repository, head, mb *repo.Commit, built *prior) (base, p *Plan, err error) {
+	if built != nil {
 		in, err := readInputs(r, head.ID.String())
 		if err != nil {
 			return nil, nil, err
@@ -155,6 +162,56 @@ func PlanChange(r *repo.Repository, baseSpec, rev string) (base, p *Plan, err er
 	}
 	p, err = PrepareAgainst(r, head.ID.String(), base)
 	return base, p, err
+}
+
+// Check is small check: content.Check told what the build of the
+// change's merge base knows, where there is one, so that it evaluates only
+// what the change touched (see content.Built); then, when the change
+// passes, the plan of what merging it builds, from that build too. A
+// change that passes without a plan has planErr saying why.
+func Check(r *repo.Repository, opts content.CheckOptions) (res *content.Result, planErr, err error) {
+	var head, mb *repo.Commit
+	var built *prior
+	if opts.Rev != "" && opts.Base != "" && !opts.Staged {
+		// What cannot be read here is content.Check's to report.
+		if head, err = r.Resolve(opts.Rev); err == nil {
+			if _, mb, err = content.ResolveBase(r, opts.Base, head); err == nil {
+				if built, err = buildOf(r, head, mb); err == nil && built != nil {
+					opts.Built, err = built.asBuilt(r)
+				}
+			}
+		}
+		if err != nil {
+			head, built, opts.Built = nil, nil, nil
+		}
+	}
+	res, err = content.Check(r, opts)
+	if err != nil || res.Report.Failed() || head == nil {
+		return res, nil, err
+	}
+	_, p, planErr := planChange(r, head, mb, built)
+	if planErr == nil && p != nil && !p.Report.Failed() {
+		res.Report.Plan = p.Paths()
+	}
+	return res, planErr, nil
+}
+
+// asBuilt says what the build says of its manifests, for content.Check.
+func (pr *prior) asBuilt(r *repo.Repository) (*content.Built, error) {
+	idx, err := pr.fullIndex(r)
+	if err != nil {
+		return nil, err
+	}
+	b := &content.Built{ManifestCommit: pr.manifestCommit, SchemaDigest: pr.schemaDigest, Config: idx.Config, Builder: pr.builder,
+		Manifests: make([]content.Known, 0, len(idx.Manifests))}
+	for _, e := range idx.Manifests {
+		blob, ok := repo.ParseHash(e.Blob)
+		if !ok {
+			return nil, &badIndexError{Build: pr.commit.ID, Err: fmt.Errorf("%s: blob %q is not an object id", e.Path, e.Blob)}
+		}
+		b.Manifests = append(b.Manifests, content.Known{Kind: e.Kind, ID: e.ID, Path: e.Path, State: e.Status, Blob: blob})
+	}
+	return b, nil
 }
 
 // maxBuildSearch bounds how far back buildOf looks on the artifact branch.

@@ -3,12 +3,15 @@ package content
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/schema"
+	"github.com/smallhq/small/version"
 )
 
 // CheckOptions say what Check reads and which rules it applies.
@@ -30,6 +33,25 @@ type CheckOptions struct {
 	// Platform is who the hosting platform says opened the change (see
 	// GitHubPlatform); nil where there is none.
 	Platform *Platform
+	// Built, when set, is a build of the change's merge base (see Built):
+	// where it was made under the schemas, small.cue and version of small
+	// that judge the change, Check evaluates only the manifests the change
+	// touched and takes the others' verdicts and states from it, with the
+	// same findings a full evaluation gives.
+	Built *Built
+}
+
+// Built is what a build says of the manifest commit it built: every
+// manifest there was valid, with the kind, id and state its index records,
+// under the schemas, small.cue and version of small its trailers name.
+// It is as trustworthy as the artifact branch; small verify and the next
+// small build check that the branch is what small would have written.
+type Built struct {
+	ManifestCommit repo.Hash
+	SchemaDigest   string
+	Config         string // blob id of small.cue
+	Builder        string // Small-Builder
+	Manifests      []Known
 }
 
 // HistoryError is history a check needs and cannot read: a repository
@@ -68,6 +90,7 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		return nil, err
 	}
 	var ch *Change
+	var known map[string]Known
 	if opts.Base != "" {
 		tip := head
 		if tip == nil {
@@ -101,6 +124,7 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		limited.Limits = pol.Config.Limits
 		cfg = &limited
 		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths, Tree: snap, Platform: opts.Platform, HeadRoot: cfg.Manifests}
+		known = reusable(r, ch, opts, headSchema)
 	}
 	if ch == nil && len(opts.Paths) == 0 && cfg.Manifests != "." {
 		// Not a change, where deleting the last manifest is a change to
@@ -109,7 +133,7 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 			return nil, MissingRoot(snap, cfg)
 		}
 	}
-	res, err := Validate(snap, cfg, Options{Paths: opts.Paths})
+	res, err := Validate(snap, cfg, Options{Paths: opts.Paths, Known: known})
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +151,61 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 	res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
 	diag.Sort(res.Report.Diagnostics)
 	return res, nil
+}
+
+// reusable returns the verdicts of opts.Built that hold for the change's
+// head, by path, and makes them the base's states for the gate; nil when
+// the build cannot stand in for an evaluation: it is not of the merge
+// base, or its schemas, small.cue or version of small are not those that
+// judge the change (the head's and the target's). Every manifest a commit
+// of the change touched, on any side of it, is read again: its findings
+// carry its lines. History it cannot read means no reuse: the full
+// evaluation and the gate say what is missing.
+func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *schema.Schema) map[string]Known {
+	b := opts.Built
+	if b == nil || ch.Head == nil || len(opts.Paths) > 0 || opts.Staged ||
+		b.ManifestCommit != ch.Base.ID || b.Builder != version.Builder() ||
+		headSchema == nil || ch.Policy.Schema == nil ||
+		headSchema.Digest != b.SchemaDigest || ch.Policy.Schema.Digest != b.SchemaDigest {
+		return nil
+	}
+	for _, c := range []*repo.Commit{ch.Head, ch.Target, ch.Base} {
+		if r.FileAt(c.Tree, protocol.ConfigFile).String() != b.Config {
+			return nil
+		}
+	}
+	root := ch.Policy.Config.Manifests
+	touched, err := r.DiffTrees(r.DirAt(ch.Head.Tree, root), r.DirAt(ch.Base.Tree, root), root)
+	if err != nil {
+		return nil
+	}
+	commits, err := r.Range(ch.Target.ID, ch.Head.ID)
+	if err != nil {
+		return nil
+	}
+	for _, c := range commits {
+		for _, parent := range c.Parents {
+			pc, err := r.ReadCommit(parent)
+			if err != nil {
+				return nil
+			}
+			for _, pair := range [][2]repo.Hash{{c.Tree, pc.Tree}, {pc.Tree, c.Tree}} {
+				changed, err := r.DiffTrees(r.DirAt(pair[0], root), r.DirAt(pair[1], root), root)
+				if err != nil {
+					return nil
+				}
+				maps.Copy(touched, changed)
+			}
+		}
+	}
+	known := make(map[string]Known, len(b.Manifests))
+	for _, k := range b.Manifests {
+		if _, ok := touched[k.Path]; !ok {
+			known[k.Path] = k
+		}
+	}
+	ch.Known = b.Manifests
+	return known
 }
 
 // ResolveBase resolves what --base names against the head of a change, as

@@ -47,6 +47,9 @@ type Result struct {
 	Schema    *schema.Schema // nil when the schemas package is broken
 	Manifests []Manifest     // in path order
 	Report    diag.Report
+	// Reused is how many manifests' verdicts came from Options.Known
+	// rather than an evaluation.
+	Reused int
 }
 
 // Options narrow a validation.
@@ -58,6 +61,14 @@ type Options struct {
 	Workers int
 	// Artifacts renders each valid manifest's artifacts too.
 	Artifacts bool
+	// Known are manifests whose verdict the caller already has, by path:
+	// valid, with the kind, id and state given. Validate does not read
+	// them, except to place a finding that another file shares the id.
+	// The caller vouches that the snapshot holds, at each path, the bytes
+	// that were judged there, under the same schemas, small.cue limits and
+	// version of small, and that no rule relates one manifest's verdict to
+	// another's but the id's uniqueness. A symbolic link is always read.
+	Known map[string]Known
 }
 
 // PathError is a path given to validate that holds no manifest.
@@ -139,15 +150,101 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 	// evaluation may still finish, and res is the caller's by then.
 	mans := make([]Manifest, len(entries))
 	diags := make([][]diag.Diagnostic, len(entries))
+	var todo []int
+	for i, e := range entries {
+		if k, ok := opts.Known[e.Path]; ok && !e.Symlink {
+			mans[i] = Manifest{Path: e.Path, Identity: manifest.Identity{Kind: k.Kind, ID: k.ID, Status: k.State}, State: k.State, Valid: true}
+			continue
+		}
+		todo = append(todo, i)
+	}
+	ev := &evaluation{snap: snap, cfg: cfg, kinds: kinds, entries: entries, workers: opts.Workers, render: opts.Artifacts, mans: mans, diags: diags}
+	stopped, err := ev.run(todo)
+	if err == nil && stopped == nil && len(todo) < len(entries) {
+		// A finding that two files share an id is placed at each one's
+		// id: read the known ones that share one.
+		again := sharing(mans, todo)
+		stopped, err = ev.run(again)
+		res.Reused = len(entries) - len(todo) - len(again)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if stopped != nil {
+		res.Report.Diagnostics = append(res.Report.Diagnostics, stopped...)
+		res.Report.Stopped = fmt.Sprintf("evaluation made small hold more than limits.evalMemory (%d MiB): stopped, not every manifest was checked", cfg.Limits.EvalMemory)
+		diag.Sort(res.Report.Diagnostics)
+		return res, nil
+	}
+	res.Manifests = mans
+	for _, ds := range diags {
+		res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
+	}
+	res.Report.Diagnostics = append(res.Report.Diagnostics, duplicates(res.Manifests)...)
+	diag.Sort(res.Report.Diagnostics)
+	return res, nil
+}
+
+// sharing lists the manifests not in read whose kind and id another
+// manifest also has.
+func sharing(ms []Manifest, read []int) []int {
+	wasRead := make(map[int]bool, len(read))
+	for _, i := range read {
+		wasRead[i] = true
+	}
+	byKey := map[[2]string][]int{}
+	for i, m := range ms {
+		if m.Kind != "" {
+			k := [2]string{m.Kind, m.ID}
+			byKey[k] = append(byKey[k], i)
+		}
+	}
+	var out []int
+	for _, idx := range byKey {
+		if len(idx) < 2 {
+			continue
+		}
+		for _, i := range idx {
+			if !wasRead[i] {
+				out = append(out, i)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// evaluation validates manifest files on all cores, each within the
+// limits of small.cue, writing each one's outcome at its index.
+type evaluation struct {
+	snap    repo.Snapshot
+	cfg     *config.Config
+	kinds   *schema.Schema
+	entries []repo.FileEntry
+	workers int
+	render  bool
+	mans    []Manifest
+	diags   [][]diag.Diagnostic
+}
+
+// run evaluates the entries at the given indexes. When evaluation goes
+// over limits.evalMemory it stops and returns the findings that say which
+// files were running; the outcomes are then incomplete.
+func (ev *evaluation) run(todo []int) (stopped []diag.Diagnostic, err error) {
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	cfg, kinds, entries, mans, diags := ev.cfg, ev.kinds, ev.entries, ev.mans, ev.diags
 	type job struct {
 		i    int
 		data []byte
 		err  error
 	}
-	workers := opts.Workers
+	workers := ev.workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	workers = min(workers, len(todo))
 	g := watch(cfg.EvalMemoryBytes())
 	defer g.done()
 	var mu sync.Mutex
@@ -179,7 +276,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 				inflight[w] = p
 				mu.Unlock()
 				c, how := boundedRun(cfg.EvalTimeout(), g, func() checked {
-					m, ds := check(mine, p, j.data, j.err, lim, opts.Artifacts)
+					m, ds := check(mine, p, j.data, j.err, lim, ev.render)
 					return checked{m, ds}
 				})
 				if how == overMemory {
@@ -214,8 +311,8 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 	// for concurrent use. It runs ahead of the workers through the channel.
 	max := cfg.Limits.ManifestBytes
 feed:
-	for i, e := range entries {
-		data, err := snap.Read(e.Path, max)
+	for _, i := range todo {
+		data, err := ev.snap.Read(entries[i].Path, max)
 		select {
 		case jobs <- job{i: i, data: data, err: err}:
 		case <-g.over:
@@ -235,23 +332,15 @@ feed:
 			running = append(running, p)
 		}
 		for _, p := range running {
-			res.Report.Diagnostics = append(res.Report.Diagnostics, diag.Diagnostic{File: p, Code: diag.CodeSchemaMemory, Severity: diag.Error,
+			stopped = append(stopped, diag.Diagnostic{File: p, Code: diag.CodeSchemaMemory, Severity: diag.Error,
 				Message: fmt.Sprintf("evaluating it made small hold more than limits.evalMemory (%d MiB): expected a manifest that evaluates in bounded memory", cfg.Limits.EvalMemory)})
 		}
-		res.Report.Stopped = fmt.Sprintf("evaluation made small hold more than limits.evalMemory (%d MiB): stopped, not every manifest was checked", cfg.Limits.EvalMemory)
-		diag.Sort(res.Report.Diagnostics)
-		return res, nil
+		if stopped == nil {
+			stopped = []diag.Diagnostic{}
+		}
+		return stopped, nil
 	}
-	if setupErr != nil {
-		return nil, setupErr
-	}
-	res.Manifests = mans
-	for _, ds := range diags {
-		res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
-	}
-	res.Report.Diagnostics = append(res.Report.Diagnostics, duplicates(res.Manifests)...)
-	diag.Sort(res.Report.Diagnostics)
-	return res, nil
+	return nil, setupErr
 }
 
 // check decodes and validates one manifest file.

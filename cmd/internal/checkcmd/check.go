@@ -83,20 +83,12 @@ func run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Command: "check", Platform: platform})
+	res, planErr, err := builder.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Command: "check", Platform: platform})
 	if err != nil {
 		return cmdutil.Classify(err)
 	}
-	if !res.Report.Failed() {
-		// What merging would build: from the base's build where there is
-		// one, so it costs what the change changed.
-		_, p, err := builder.PlanChange(r, opts.Base, opts.Rev)
-		switch {
-		case err != nil:
-			fmt.Fprintf(opts.IO.ErrOut, "small check: no plan of what merging builds: %v\n", err)
-		case p != nil && !p.Report.Failed():
-			res.Report.Plan = p.Paths()
-		}
+	if planErr != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "small check: no plan of what merging builds: %v\n", planErr)
 	}
 	return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
 }
