@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -180,4 +181,19 @@ func (r *Repository) SymbolicRef(name string) (string, Hash) {
 		return "", ZeroHash
 	}
 	return ref.Target().String(), h
+}
+
+// DefaultBranch names the branch a repository's content lives on, as a
+// workflow's branches: filter needs it: the branch origin/HEAD points at,
+// else the branch HEAD is on (unborn, in a new repository, included);
+// "" when HEAD is detached and there is no origin/HEAD.
+func (r *Repository) DefaultBranch() string {
+	if target, h := r.SymbolicRef("refs/remotes/origin/HEAD"); !h.IsZero() {
+		return strings.TrimPrefix(target, "refs/remotes/origin/")
+	}
+	ref, err := r.git.Storer.Reference(plumbing.HEAD)
+	if err != nil || ref.Type() != plumbing.SymbolicReference || !ref.Target().IsBranch() {
+		return ""
+	}
+	return ref.Target().Short()
 }

@@ -4,13 +4,16 @@
 package scaffold
 
 import (
+	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"text/template"
 )
 
 //go:embed all:files
@@ -135,19 +138,60 @@ func dirHas(dir string, match func(string) bool) bool {
 	return false
 }
 
-// Workflow is the GitHub Actions workflow small init --ci writes: changes
-// checked on pull requests with small check (validity and lifecycle rules,
-// as annotations; the artifact plan in the job summary), and built on main,
-// with the artifact branch and notes pushed back.
+// workflowTemplate is the GitHub Actions workflow small init --ci writes
+// (see Workflow).
 //
 //go:embed workflow.yml
-var Workflow []byte
+var workflowTemplate string
+
+var workflow = template.Must(template.New("workflow").Parse(workflowTemplate))
 
 // WorkflowPath is where the workflow goes in a repository.
 const WorkflowPath = ".github/workflows/small.yml"
 
+// ActionRepository is the repository of small's GitHub Action.
+const ActionRepository = "smallhq/small"
+
+// WorkflowSettings fill in the workflow small init --ci writes.
+type WorkflowSettings struct {
+	// Branch is the repository's default branch: pull requests into it are
+	// checked, pushes to it are built.
+	Branch string
+	// Version is the version of small writing the workflow.
+	Version string
+	// Ref is the ref of ActionRepository the workflow pins (a release tag
+	// or a commit id), "" when this small is a development build that no
+	// ref names: then the workflow follows the action's main branch and
+	// says so.
+	Ref string
+}
+
+// Workflow renders the workflow: small's action, pinned to the version
+// that wrote it, checking pull requests in the pull_request_target mode
+// (the base's workflow, the change read as data) and building on pushes
+// to the default branch.
+func Workflow(s WorkflowSettings) []byte {
+	branch, _ := json.Marshal(s.Branch) // a JSON string is a YAML flow scalar
+	data := struct {
+		WorkflowSettings
+		BranchYAML, Uses, UsesComment string
+	}{WorkflowSettings: s, BranchYAML: string(branch), Uses: ActionRepository + "@" + s.Ref}
+	switch {
+	case s.Ref == "":
+		data.Uses = ActionRepository + "@main"
+		data.UsesComment = " # NOT PINNED: written by a development build of small; pin a release tag"
+	case s.Ref != s.Version:
+		data.UsesComment = " # small " + s.Version
+	}
+	var b bytes.Buffer
+	if err := workflow.Execute(&b, data); err != nil {
+		panic(err) // the template is part of the binary, its data plain strings
+	}
+	return b.Bytes()
+}
+
 // WriteWorkflow writes the workflow at root unless a file is already there.
-func WriteWorkflow(root string) (bool, error) {
+func WriteWorkflow(root string, s WorkflowSettings) (bool, error) {
 	path := filepath.Join(root, filepath.FromSlash(WorkflowPath))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return false, err
@@ -159,7 +203,7 @@ func WriteWorkflow(root string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if _, err := f.Write(Workflow); err != nil {
+	if _, err := f.Write(Workflow(s)); err != nil {
 		f.Close()
 		return false, err
 	}

@@ -11,20 +11,53 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// TestWorkflowPassesActionlint checks the workflow with actionlint, the
-// linter GitHub workflow authors use (make tools installs it).
+// TestWorkflowPassesActionlint checks the workflows init --ci writes with
+// actionlint, the linter GitHub workflow authors use (make tools installs
+// it), for a release, a commit and a development build of small, and
+// default branches of every shape.
 func TestWorkflowPassesActionlint(t *testing.T) {
 	bin, err := exec.LookPath("actionlint")
 	if err != nil {
 		t.Skip("actionlint is not installed: run make tools (it installs it into .tools/bin)")
 	}
-	dir := t.TempDir()
-	if _, err := WriteWorkflow(dir); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, filepath.Join(dir, WorkflowPath))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("actionlint: %v\n%s", err, out)
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	for _, c := range []struct {
+		s    WorkflowSettings
+		uses string
+	}{
+		{WorkflowSettings{Branch: "main", Version: "v1.2.3", Ref: "v1.2.3"}, "uses: smallhq/small@v1.2.3\n"},
+		{WorkflowSettings{Branch: "master", Version: "v0.0.0-20261127140515-0123456789ab", Ref: sha}, "uses: smallhq/small@" + sha + " # small v0.0.0-20261127140515-0123456789ab\n"},
+		{WorkflowSettings{Branch: "release/2026: \"q4\" #1", Version: "0.1.0-dev"}, "uses: smallhq/small@main # NOT PINNED"},
+	} {
+		dir := t.TempDir()
+		if _, err := WriteWorkflow(dir, c.s); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, WorkflowPath)
+		cmd := exec.Command(bin, path)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("actionlint on the workflow for %+v: %v\n%s", c.s, err, out)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wf struct {
+			On map[string]struct {
+				Branches []string `yaml:"branches"`
+			} `yaml:"on"`
+		}
+		if err := yaml.Unmarshal(data, &wf); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range []string{"pull_request_target", "push"} {
+			if b := wf.On[ev].Branches; len(b) != 1 || b[0] != c.s.Branch {
+				t.Errorf("%s runs on branches %q, want [%q]", ev, b, c.s.Branch)
+			}
+		}
+		if n := strings.Count(string(data), c.uses); n != 2 {
+			t.Errorf("the workflow has %q %d times, want in both jobs:\n%s", c.uses, n, data)
+		}
 	}
 }
 

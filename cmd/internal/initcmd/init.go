@@ -16,6 +16,7 @@ import (
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/remote"
 	"github.com/smallhq/small/scaffold"
+	"github.com/smallhq/small/version"
 )
 
 // Options are the inputs of small init.
@@ -39,6 +40,14 @@ current Git repository.
 With --example, write example kinds (Author, Article) and manifests instead
 of the starter kind.
 
+With --ci, write .github/workflows/small.yml: small's GitHub Action,
+pinned to the version of small running init, checks pull requests into
+the repository's default branch (origin/HEAD, else the current branch) and
+builds pushes to it. Pull requests are checked with pull_request_target:
+the workflow runs as the default branch has it, so a pull request that
+edits the workflow cannot switch its own check off, and the pull request's
+commits are read as Git data only. See docs/ci.md.
+
 init never overwrites a file: run it again and it only adds what is missing.`,
 		Example: `  $ git init blog && cd blog
   $ small init --example --ci
@@ -53,7 +62,7 @@ init never overwrites a file: run it again and it only adds what is missing.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Example, "example", false, "add example kinds and manifests")
-	cmd.Flags().BoolVar(&opts.CI, "ci", false, "add a GitHub Actions workflow: check pull requests, build on main")
+	cmd.Flags().BoolVar(&opts.CI, "ci", false, "add a GitHub Actions workflow: check pull requests, build the default branch")
 	return cmd
 }
 
@@ -84,12 +93,21 @@ func Run(opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
+	branch := r.DefaultBranch()
+	if branch == "" {
+		branch = "main"
+	}
 	if opts.CI {
-		wrote, err := scaffold.WriteWorkflow(r.Root())
+		ref, pinned := version.Ref()
+		wrote, err := scaffold.WriteWorkflow(r.Root(), scaffold.WorkflowSettings{Branch: branch, Version: version.Current(), Ref: ref})
 		if err != nil {
 			return fmt.Errorf("init: %w", err)
 		}
 		acts = append(acts, scaffold.Action{Path: scaffold.WorkflowPath, Created: wrote})
+		if wrote && !pinned {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: this small (%s) is a development build that no release names: %s uses %s@main, unpinned; pin it to a release (uses: %s@vX.Y.Z) before relying on it, or a new release changes Small-Builder and the build ids\n",
+				version.Current(), scaffold.WorkflowPath, scaffold.ActionRepository, scaffold.ActionRepository)
+		}
 	}
 	// Remotes fetch small's notes to tracking refs beside this clone's own,
 	// where small pull merges them: a plain git fetch then never fails on
@@ -124,17 +142,26 @@ func Run(opts *Options) error {
 	}
 	// Say what comes next for what was just set up, not for a setup
 	// that was there already.
-	setUp := false
+	setUp, workflow := false, false
 	for _, a := range acts {
-		if a.Created && a.Path != scaffold.WorkflowPath {
-			setUp = true
+		if a.Created {
+			if a.Path == scaffold.WorkflowPath {
+				workflow = true
+			} else {
+				setUp = true
+			}
 		}
 	}
-	switch {
-	case setUp:
+	next := "Next:"
+	if setUp {
 		fmt.Fprintf(opts.IO.Out, "\nNext: add manifests under %s/, run small validate, and commit.\n", dirs.Manifests)
-	case opts.CI:
-		fmt.Fprintf(opts.IO.Out, "\nNext: commit %s and push it; pull requests are then checked and main is built.\n", scaffold.WorkflowPath)
+		next = "Then:"
+	}
+	if workflow {
+		if !setUp {
+			fmt.Fprintln(opts.IO.Out)
+		}
+		fmt.Fprintf(opts.IO.Out, "%s commit %s and push it to %s; pull requests into %s are then checked, and %s is built.\n", next, scaffold.WorkflowPath, branch, branch, branch)
 	}
 	return nil
 }
