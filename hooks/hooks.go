@@ -168,3 +168,45 @@ func Uninstall(hooksDir string) ([]string, error) {
 	}
 	return removed, nil
 }
+
+// Installed is what a clone has at one of small's hooks.
+type Installed struct {
+	Hook
+	Path   string // where git looks for it
+	Exists bool
+	Ours   bool   // small wrote it
+	Small  string // the small it runs, for one small wrote
+}
+
+// Inspect says, for each of small's hooks, what hooksDir holds there.
+func Inspect(hooksDir string) ([]Installed, error) {
+	var out []Installed
+	for _, h := range All {
+		in := Installed{Hook: h, Path: filepath.Join(hooksDir, h.Name)}
+		b, err := os.ReadFile(in.Path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return nil, err
+		default:
+			in.Exists, in.Ours = true, strings.Contains(string(b), marker)
+			if in.Ours {
+				in.Small = smallOf(string(b))
+			}
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// smallOf reads back the path Script recorded (small='...').
+func smallOf(script string) string {
+	for _, line := range strings.Split(script, "\n") {
+		q, ok := strings.CutPrefix(line, "small='")
+		if !ok || !strings.HasSuffix(q, "'") {
+			continue
+		}
+		return strings.ReplaceAll(strings.TrimSuffix(q, "'"), `'\''`, "'")
+	}
+	return ""
+}

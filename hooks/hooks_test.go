@@ -37,3 +37,26 @@ func TestInstallNeverTouchesAForeignHook(t *testing.T) {
 		t.Error("the foreign hook was changed")
 	}
 }
+
+func TestInspectReadsBackTheInstalledPath(t *testing.T) {
+	dir := t.TempDir()
+	const small = "/opt/it's here/small"
+	if _, err := Install(dir, small); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pre-push"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Inspect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range got {
+		switch {
+		case in.Name == "pre-push" && (!in.Exists || in.Ours || in.Small != ""):
+			t.Errorf("pre-push: %+v, want someone else's hook", in)
+		case in.Name != "pre-push" && (!in.Ours || in.Small != small):
+			t.Errorf("%s: %+v, want small's, running %q", in.Name, in, small)
+		}
+	}
+}

@@ -45,6 +45,26 @@ func EnsureFetchRefspec(r *repo.Repository, remote string) (bool, error) {
 	return true, r.AddFetchRefspec(remote, FetchRefspec(remote))
 }
 
+// FetchesNotes says how remote's fetch configuration brings small's notes:
+// ok when it has FetchRefspec; otherwise other is a refspec of its own that
+// fetches them elsewhere (refs/notes/* straight over the local notes), or "".
+func FetchesNotes(r *repo.Repository, remote string) (ok bool, other string, err error) {
+	specs, err := r.FetchRefspecs(remote)
+	if err != nil {
+		return false, "", err
+	}
+	for _, s := range specs {
+		if s == FetchRefspec(remote) {
+			return true, "", nil
+		}
+		src, _, _ := strings.Cut(strings.TrimPrefix(s, "+"), ":")
+		if src == "refs/notes/*" || strings.HasPrefix(src, "refs/notes/small/") || src == "refs/*" {
+			other = s
+		}
+	}
+	return false, other, nil
+}
+
 // Result says what a pull or push did.
 type Result struct {
 	Remote string `json:"remote"`

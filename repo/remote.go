@@ -5,7 +5,13 @@
 package repo
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"strings"
+	"time"
 )
 
 // Remotes lists the repository's remotes.
@@ -71,4 +77,40 @@ func (r *Repository) FetchRefspecs(remote string) ([]string, error) {
 func (r *Repository) AddFetchRefspec(remote, spec string) error {
 	_, err := r.runGit("config", "--add", "remote."+remote+".fetch", spec)
 	return err
+}
+
+// RemoteRefs lists the refs a remote (a name or a URL) has that match
+// pattern (as git ls-remote matches them), by name, with git ls-remote:
+// the user's credentials and url.<base>.insteadOf apply. It never prompts
+// and gives up after timeout.
+func (r *Repository) RemoteRefs(remote, pattern string, timeout time.Duration) (map[string]Hash, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "git", "ls-remote", "--", remote, pattern)
+	cmd.Dir = r.root
+	if r.root == "" {
+		cmd.Dir = r.commonDir
+	}
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("git ls-remote %s: no answer within %s", remote, timeout)
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return nil, &GitError{Args: []string{"ls-remote", remote, pattern}, Stderr: errb.String()}
+	}
+	if err != nil {
+		return nil, err
+	}
+	refs := map[string]Hash{}
+	for _, line := range strings.Split(string(out), "\n") {
+		id, name, ok := strings.Cut(line, "\t")
+		if h, valid := ParseHash(id); ok && valid {
+			refs[name] = h
+		}
+	}
+	return refs, nil
 }

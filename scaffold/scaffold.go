@@ -171,7 +171,10 @@ type WorkflowSettings struct {
 // (the base's workflow, the change read as data) and building on pushes
 // to the default branch.
 func Workflow(s WorkflowSettings) []byte {
-	branch, _ := json.Marshal(s.Branch) // a JSON string is a YAML flow scalar
+	// A branch filter is a glob: the characters it gives a meaning (git
+	// allows ! and + in branch names) are escaped with a backslash; a JSON
+	// string is a YAML flow scalar, quoted.
+	branch, _ := json.Marshal(filterEscaper.Replace(s.Branch))
 	data := struct {
 		WorkflowSettings
 		BranchYAML, Uses, UsesComment string
@@ -189,6 +192,8 @@ func Workflow(s WorkflowSettings) []byte {
 	}
 	return b.Bytes()
 }
+
+var filterEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `+`, `\+`, `[`, `\[`, `]`, `\]`, `!`, `\!`)
 
 // WriteWorkflow writes the workflow at root unless a file is already there.
 func WriteWorkflow(root string, s WorkflowSettings) (bool, error) {

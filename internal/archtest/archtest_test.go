@@ -71,6 +71,7 @@ var commands = []string{
 	"cmd/internal/buildcmd",
 	"cmd/internal/checkcmd",
 	"cmd/internal/democmd",
+	"cmd/internal/doctorcmd",
 	"cmd/internal/eventcmd",
 	"cmd/internal/historycmd",
 	"cmd/internal/hookscmd",
@@ -119,13 +120,15 @@ var allowed = map[string]rule{
 	"builder": {build, []string{"config", "content", "diag", "lineage", "manifest", "protocol", "repo", "schema", "version"}},
 
 	// audit
-	"audit": {audit, []string{"builder", "diag", "lineage", "protocol", "repo", "version"}},
+	"audit":  {audit, []string{"builder", "diag", "lineage", "protocol", "repo", "version"}},
+	"doctor": {audit, []string{"config", "content", "hooks", "protocol", "remote", "repo", "scaffold", "schema", "version"}},
 
 	// front ends
 	"cmd/internal/cmdutil":       {frontShared, []string{"builder", "config", "content", "diag", "lineage", "protocol", "remote", "repo", "schema"}},
 	"cmd/internal/buildcmd":      commandRule(),
 	"cmd/internal/checkcmd":      commandRule(),
 	"cmd/internal/democmd":       commandRule(),
+	"cmd/internal/doctorcmd":     commandRule("doctor"),
 	"cmd/internal/eventcmd":      commandRule(),
 	"cmd/internal/historycmd":    commandRule(),
 	"cmd/internal/hookscmd":      commandRule("hooks"),

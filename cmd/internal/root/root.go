@@ -12,6 +12,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/checkcmd"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/cmd/internal/democmd"
+	"github.com/smallhq/small/cmd/internal/doctorcmd"
 	"github.com/smallhq/small/cmd/internal/eventcmd"
 	"github.com/smallhq/small/cmd/internal/historycmd"
 	"github.com/smallhq/small/cmd/internal/hookscmd"
@@ -69,6 +70,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 		statuscmd.NewCmdStatus(f),
 		historycmd.NewCmdHistory(f),
 		verifycmd.NewCmdVerify(f),
+		doctorcmd.NewCmdDoctor(f),
 		remotecmd.NewCmdPull(f),
 		remotecmd.NewCmdPush(f),
 		remotecmd.NewCmdSync(f),
