@@ -15,6 +15,18 @@ func Nearest(name string, candidates []string) string {
 	return best
 }
 
+// NearestWithin is the candidate closest to name by edits, if at most
+// max edits away; "" otherwise.
+func NearestWithin(name string, candidates []string, max int) string {
+	best, bestD := "", max+1
+	for _, c := range candidates {
+		if d := distance(strings.ToLower(name), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
 // distance is the Levenshtein distance of two strings, byte by byte.
 func distance(a, b string) int {
 	prev := make([]int, len(b)+1)

@@ -494,6 +494,9 @@ func TestArtifact(t *testing.T) {
 		{"hello", "", "", []string{helloPath}}, // a near match
 		{".small/index.json", "", "", nil},     // bookkeeping, not an artifact
 		{"Article/../hello", "", "", []string{helloPath}},
+		{"Article/helo", "", "", []string{helloPath}}, // a typo: by edits
+		{"Artcle/hello", "", "", []string{helloPath}}, // in the kind too
+		{"article/farewell.json", "", "", nil},        // nothing close
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

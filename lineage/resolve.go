@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/protocol"
 )
 
@@ -159,6 +160,19 @@ func Near(name string, paths []string) []string {
 		}
 		return cs[i].path < cs[j].path
 	})
+	if len(cs) == 0 {
+		// A typo matches by nothing it contains: the path closest by
+		// edits, with Kind/id read as the artifact path it names.
+		target := name
+		if p, ok := kindIDPath(name); ok {
+			target = p
+		}
+		// A few edits of the name's last part, not of the whole path,
+		// whose common prefix would make anything near.
+		if near := diag.NearestWithin(target, paths, max(2, len(base)/3)); near != "" {
+			return []string{near}
+		}
+	}
 	if len(cs) > 5 {
 		cs = cs[:5]
 	}

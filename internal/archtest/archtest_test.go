@@ -109,7 +109,7 @@ var allowed = map[string]rule{
 	// domain
 	"config":  {domain, []string{"diag", "manifest", "protocol", "repo"}},
 	"schema":  {domain, []string{"diag", "manifest", "protocol"}},
-	"lineage": {domain, []string{"protocol", "repo"}},
+	"lineage": {domain, []string{"diag", "protocol", "repo"}},
 	"signers": {domain, nil},
 	"remote":  {domain, []string{"lineage", "protocol", "repo"}},
 
