@@ -166,6 +166,7 @@ type Filter struct {
 	ID    string    // manifest id
 	Actor string    // "human" or "agent"
 	Since time.Time // events at or after
+	Until time.Time // events at or before
 	// MaxBuilds and MaxEvents stop the walk once that many builds, or
 	// events, are kept; 0 means no limit.
 	MaxBuilds, MaxEvents int
@@ -184,8 +185,8 @@ func (f Filter) Match(e Event) bool {
 	if f.Actor != "" && e.Actor.Type != f.Actor {
 		return false
 	}
-	if !f.Since.IsZero() {
-		if t, err := time.Parse(time.RFC3339, e.Time); err == nil && t.Before(f.Since) {
+	if !f.Since.IsZero() || !f.Until.IsZero() {
+		if t, err := time.Parse(time.RFC3339, e.Time); err == nil && (t.Before(f.Since) || !f.Until.IsZero() && t.After(f.Until)) {
 			return false
 		}
 	}
@@ -217,6 +218,9 @@ func (l *Log) Builds(f Filter) (*LogReport, error) {
 	err := l.WalkEvents(func(c *repo.Commit, evs []Event) (bool, error) {
 		if !f.Since.IsZero() && c.Committer.When.Before(f.Since) {
 			return false, nil
+		}
+		if !f.Until.IsZero() && c.Committer.When.After(f.Until) {
+			return true, nil // newer than asked: older ones follow
 		}
 		var kept []Event
 		for _, e := range evs {

@@ -23,6 +23,7 @@ type Options struct {
 	ID      string
 	Actor   string
 	Since   string
+	Until   string
 	Oneline bool
 	Format  string
 }
@@ -31,7 +32,7 @@ type Options struct {
 func NewCmdLog(f *cmdutil.Factory) *cobra.Command {
 	opts := &Options{IO: f.IO, Factory: f}
 	cmd := &cobra.Command{
-		Use:   "log [-n N] [--kind K] [--id ID] [--actor human|agent] [--since DATE] [--oneline]",
+		Use:   "log [-n N] [--kind K] [--id ID] [--actor human|agent] [--since DATE] [--until DATE] [--oneline]",
 		Short: "History of builds and lifecycle events, newest first",
 		Long: `Show the builds on the artifact branch, newest first, each with the
 lifecycle events it recorded: which artifacts were created, updated or
@@ -59,6 +60,7 @@ terminal the output goes through $PAGER (less -FRX by default), as git log's.`,
 	cmd.Flags().StringVar(&opts.ID, "id", "", "only events of artifacts with manifest `id`")
 	cmd.Flags().StringVar(&opts.Actor, "actor", "", "only events caused by a human or an agent")
 	cmd.Flags().StringVar(&opts.Since, "since", "", "only events at or after `date` (2026-01-15, RFC 3339, yesterday, 2.weeks.ago)")
+	cmd.Flags().StringVar(&opts.Until, "until", "", "only events at or before `date` (as --since)")
 	cmd.Flags().BoolVar(&opts.Oneline, "oneline", false, "one line per event")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text or json")
 	return cmd
@@ -70,6 +72,12 @@ func run(opts *Options) error {
 		var err error
 		if f.Since, err = lineage.ParseSince(opts.Since, time.Now().UTC()); err != nil {
 			return cmdutil.Usagef("--since %v", err)
+		}
+	}
+	if opts.Until != "" {
+		var err error
+		if f.Until, err = lineage.ParseSince(opts.Until, time.Now().UTC()); err != nil {
+			return cmdutil.Usagef("--until %v", err)
 		}
 	}
 	if opts.Oneline {
