@@ -227,6 +227,9 @@ type evaluation struct {
 	diags   [][]diag.Diagnostic
 }
 
+// minPerWorker is how many files make another worker worth its compile.
+const minPerWorker = 16
+
 // run evaluates the entries at the given indexes. When evaluation goes
 // over limits.evalMemory it stops and returns the findings that say which
 // files were running; the outcomes are then incomplete.
@@ -244,7 +247,9 @@ func (ev *evaluation) run(todo []int) (stopped []diag.Diagnostic, err error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, len(todo))
+	// Each worker compiles the schemas first (milliseconds): a few files
+	// are done sooner by fewer workers.
+	workers = min(workers, (len(todo)+minPerWorker-1)/minPerWorker)
 	g := watch(cfg.EvalMemoryBytes())
 	defer g.done()
 	var mu sync.Mutex

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"
@@ -68,10 +69,51 @@ func Digest(files []File) string {
 // Load builds the schemas package from its files and lists its kinds: the
 // regular definitions at the top level (#Article). Hidden definitions
 // (_#Base) are helpers, not kinds. Errors are an *Error with diagnostics.
+//
+// A Schema is never changed once loaded: loading the same files again (as a
+// check does at the head, the target and the base, which mostly agree)
+// returns the same one.
 func Load(dir string, files []File) (*Schema, error) {
 	files = slices.Clone(files)
 	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	s := &Schema{Dir: dir, Files: files, Digest: Digest(files)}
+	digest := Digest(files)
+	if s := loaded.get(dir, digest); s != nil {
+		return s, nil
+	}
+	s, err := load(dir, files, digest)
+	if err == nil {
+		loaded.put(dir, digest, s)
+	}
+	return s, err
+}
+
+// loaded remembers the schemas this process loaded, a few at a time.
+var loaded = &memo{m: map[[2]string]*Schema{}}
+
+type memo struct {
+	mu sync.Mutex
+	m  map[[2]string]*Schema
+}
+
+const memoSize = 8
+
+func (m *memo) get(dir, digest string) *Schema {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.m[[2]string{dir, digest}]
+}
+
+func (m *memo) put(dir, digest string, s *Schema) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.m) >= memoSize {
+		clear(m.m)
+	}
+	m.m[[2]string{dir, digest}] = s
+}
+
+func load(dir string, files []File, digest string) (*Schema, error) {
+	s := &Schema{Dir: dir, Files: files, Digest: digest}
 	if len(files) == 0 {
 		return nil, &Error{[]diag.Diagnostic{{File: dir, Code: diag.CodeSchemaEmpty, Severity: diag.Error,
 			Message: "no .cue files: expected a CUE package with one definition per kind (run small init)"}}}
