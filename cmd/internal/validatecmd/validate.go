@@ -3,6 +3,7 @@
 package validatecmd
 
 import (
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,9 @@ type Options struct {
 	Format  string
 	Staged  bool
 	Verbose bool
+	// Path is where a manifest read from standard input (validate -)
+	// would live.
+	Path string
 }
 
 // NewCmdValidate returns the validate command; runF replaces the run
@@ -29,7 +33,7 @@ type Options struct {
 func NewCmdValidate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Factory: f}
 	cmd := &cobra.Command{
-		Use:   "validate [path...]",
+		Use:   "validate [path... | - --path PATH]",
 		Short: "Check manifests against their kinds' schemas",
 		Long: `Check every manifest (or those under the given paths) against the CUE
 definition of its kind, and report every problem at file:line:col.
@@ -39,6 +43,12 @@ With --rev, schemas and manifests are read from that commit, as a build
 would read them. With --staged, they are read as the index holds them:
 what git commit would commit, untracked files left out.
 
+With -, the manifest is read from standard input, as the file --path names
+would hold it (its findings name that path, its id defaults from that
+file name, and .json reads it as JSON): a draft checked before it is
+written, under the schemas of the working tree, --rev or --staged. Like
+small validate FILE, it judges that one manifest.
+
 Each finding names the offending value, what was given and what was
 expected, and carries a stable code (schema.violation, manifest.parse, ...;
 see docs/protocol.md). Exit status: 0 all valid, 1 findings, 2 usage or
@@ -46,6 +56,7 @@ configuration error.`,
 		Example: `  $ small validate
   $ small validate manifests/articles/hello.yaml
   $ small validate --rev origin/main --format json
+  $ cat draft.yaml | small validate - --path manifests/articles/draft.yaml
   # in GitHub Actions: annotations on the diff and a job summary
   $ small validate --format github`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -64,6 +75,7 @@ configuration error.`,
 	cmd.Flags().StringVar(&opts.Base, "base", "", "also judge the change from the merge base of `base` and the head (see small check)")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text, json or github")
 	cmd.Flags().BoolVar(&opts.Verbose, "verbose", false, "log timings to standard error")
+	cmd.Flags().StringVar(&opts.Path, "path", "", "with -, where the manifest read from standard input would live (e.g. manifests/articles/new.yaml)")
 	return cmd
 }
 
@@ -75,7 +87,10 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	paths, err := cmdutil.RepoPaths(r.Root(), opts.Factory.Dir, opts.Paths)
+	var paths []string
+	if !slices.Contains(opts.Paths, "-") {
+		paths, err = cmdutil.RepoPaths(r.Root(), opts.Factory.Dir, opts.Paths)
+	}
 	if err != nil {
 		return err
 	}
@@ -86,6 +101,28 @@ func Run(opts *Options) error {
 	if opts.Staged && opts.Rev != "" {
 		return cmdutil.Usagef("--staged and --rev name different contents: give one")
 	}
+	if slices.Contains(opts.Paths, "-") {
+		switch {
+		case len(opts.Paths) > 1:
+			return cmdutil.Usagef("- reads one manifest from standard input: give no other path")
+		case opts.Base != "":
+			return cmdutil.Usagef("--base judges commits: validate - judges a manifest not yet committed")
+		case opts.Path == "":
+			return cmdutil.Usagef("- needs --path: where the manifest would live (its id defaults from the file name), e.g. --path manifests/articles/new.yaml")
+		}
+		p, err := cmdutil.RepoPaths(r.Root(), opts.Factory.Dir, []string{opts.Path})
+		if err != nil {
+			return err
+		}
+		res, err := content.ValidateInput(r, content.InputOptions{Rev: opts.Rev, Staged: opts.Staged, Path: p[0], Input: opts.IO.In})
+		if err != nil {
+			return cmdutil.Classify(err)
+		}
+		return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
+	}
+	if opts.Path != "" {
+		return cmdutil.Usagef("--path says where a manifest read from standard input would live: give - as the path to read one")
+	}
 	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Staged: opts.Staged, Command: "validate", Platform: platform})
 	if err != nil {
 		return cmdutil.Classify(err)
@@ -93,3 +130,4 @@ func Run(opts *Options) error {
 	log.Debug("validated", "manifests", res.Report.Manifests, "elapsed", time.Since(start).Round(time.Millisecond))
 	return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
 }
+
