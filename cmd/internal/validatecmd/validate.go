@@ -130,4 +130,3 @@ func Run(opts *Options) error {
 	log.Debug("validated", "manifests", res.Report.Manifests, "elapsed", time.Since(start).Round(time.Millisecond))
 	return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
 }
-
