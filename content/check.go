@@ -3,7 +3,6 @@ package content
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
 
 	"github.com/smallhq/small/config"
@@ -154,13 +153,19 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 }
 
 // reusable returns the verdicts of opts.Built that hold for the change's
-// head, by path, and makes them the base's states for the gate; nil when
-// the build cannot stand in for an evaluation: it is not of the merge
-// base, or its schemas, small.cue or version of small are not those that
-// judge the change (the head's and the target's). Every manifest a commit
-// of the change touched, on any side of it, is read again: its findings
-// carry its lines. History it cannot read means no reuse: the full
-// evaluation and the gate say what is missing.
+// head, by path, and makes the build's states the base's for the gate; nil
+// when the build cannot stand in for an evaluation: it is not of the merge
+// base, its schemas, small.cue or version of small are not those that
+// judge the change (the head's and the target's), or its index does not
+// list exactly the manifest files the merge base has, blob for blob.
+//
+// Every manifest a commit of the change touched, on any side of it (a
+// commit without parents against nothing), is evaluated again, so its
+// findings carry its lines, and its state at the base is read from the
+// base, not taken from the index. A symbolic link is never taken from the
+// index: its bytes are a path, and its verdict is its target's. History it
+// cannot read means no reuse: the full evaluation and the gate say what is
+// missing.
 func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *schema.Schema) map[string]Known {
 	b := opts.Built
 	if b == nil || ch.Head == nil || len(opts.Paths) > 0 || opts.Staged ||
@@ -175,8 +180,15 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 		}
 	}
 	root := ch.Policy.Config.Manifests
-	touched, err := r.DiffTrees(r.DirAt(ch.Head.Tree, root), r.DirAt(ch.Base.Tree, root), root)
-	if err != nil {
+	touched := map[string]bool{}
+	diff := func(a, b repo.Hash) bool {
+		changed, err := r.DiffTrees(r.DirAt(a, root), r.DirAt(b, root), root)
+		for p := range changed {
+			touched[p] = true
+		}
+		return err == nil
+	}
+	if !diff(ch.Head.Tree, ch.Base.Tree) {
 		return nil
 	}
 	commits, err := r.Range(ch.Target.ID, ch.Head.ID)
@@ -184,27 +196,71 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 		return nil
 	}
 	for _, c := range commits {
-		for _, parent := range c.Parents {
-			pc, err := r.ReadCommit(parent)
-			if err != nil {
-				return nil
-			}
-			for _, pair := range [][2]repo.Hash{{c.Tree, pc.Tree}, {pc.Tree, c.Tree}} {
-				changed, err := r.DiffTrees(r.DirAt(pair[0], root), r.DirAt(pair[1], root), root)
+		parents := []repo.Hash{repo.ZeroHash} // a root commit adds all it has
+		if len(c.Parents) > 0 {
+			parents = parents[:0]
+			for _, h := range c.Parents {
+				pc, err := r.ReadCommit(h)
 				if err != nil {
 					return nil
 				}
-				maps.Copy(touched, changed)
+				parents = append(parents, pc.Tree)
+			}
+		}
+		for _, pt := range parents {
+			if !diff(c.Tree, pt) || !diff(pt, c.Tree) {
+				return nil
 			}
 		}
 	}
+	// The index must be the base's manifests: a shard lost or an entry
+	// for a blob the base does not have means the build is not of it.
+	files, err := r.RegularFiles(ch.Base.Tree, root)
+	if err != nil {
+		return nil
+	}
+	listed := 0
 	known := make(map[string]Known, len(b.Manifests))
+	var states []Known
 	for _, k := range b.Manifests {
-		if _, ok := touched[k.Path]; !ok {
-			known[k.Path] = k
+		blob, regular := files[k.Path]
+		switch {
+		case regular && blob == k.Blob:
+			listed++
+		case !regular && !r.FileAt(ch.Base.Tree, k.Path).IsZero():
+			continue // a link (or a submodule) at the base: never reused
+		default:
+			return nil
+		}
+		if touched[k.Path] {
+			continue
+		}
+		known[k.Path] = k
+		states = append(states, k)
+	}
+	for p := range files {
+		if protocol.IsManifestFile(p) {
+			listed--
 		}
 	}
-	ch.Known = b.Manifests
+	if listed != 0 {
+		return nil
+	}
+	// What the change touched is judged from the base's own bytes.
+	for p := range touched {
+		blob, ok := files[p]
+		if !ok || !protocol.IsManifestFile(p) {
+			continue
+		}
+		d, err := ch.Policy.decode(r, p, blob)
+		if err != nil {
+			return nil
+		}
+		if d.ok {
+			states = append(states, Known{Kind: d.key[0], ID: d.key[1], Path: p, State: d.state, Blob: blob})
+		}
+	}
+	ch.Known = states
 	return known
 }
 

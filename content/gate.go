@@ -305,25 +305,35 @@ func (g *gate) decode(p string, blob repo.Hash) (decoded, error) {
 	if d, ok := g.decoded[ck]; ok {
 		return d, nil
 	}
-	var d decoded
-	data, err := g.r.ReadBlob(blob)
+	d, err := g.pol.decode(g.r, p, blob)
 	if err != nil {
 		return d, err
 	}
-	lim := g.pol.Config.ManifestLimits()
+	g.decoded[ck] = d
+	return d, nil
+}
+
+// decode reads the identity and state of a manifest version under the
+// policy's kinds and lifecycles, as the gate sees it.
+func (pol *Policy) decode(r *repo.Repository, p string, blob repo.Hash) (decoded, error) {
+	var d decoded
+	data, err := r.ReadBlob(blob)
+	if err != nil {
+		return d, err
+	}
+	lim := pol.Config.ManifestLimits()
 	if int64(len(data)) <= lim.MaxBytes {
 		if doc, err := manifest.Decode(p, data, lim); err == nil {
-			if id, err := doc.Identity(); err == nil && g.pol.knows(id.Kind) {
+			if id, err := doc.Identity(); err == nil && pol.knows(id.Kind) {
 				d = decoded{key: key{id.Kind, id.ID}, state: id.Status, ok: true}
 				if d.state == "" {
-					d.state = g.pol.Lifecycle(id.Kind).Initial
+					d.state = pol.Lifecycle(id.Kind).Initial
 				}
 			} else if err == nil {
 				d.status = id.Status
 			}
 		}
 	}
-	g.decoded[ck] = d
 	return d, nil
 }
 

@@ -122,7 +122,8 @@ func (r *Repository) filesBelow(t Hash, dir string) (map[string]Hash, error) {
 }
 
 // DiffTrees returns the files of tree a (at prefix) whose blob differs from
-// tree b's, or that b lacks, descending only into subtrees that differ.
+// tree b's, that are a symbolic link on one side only, or that b lacks,
+// descending only into subtrees that differ.
 // Either tree may be ZeroHash (empty).
 func (r *Repository) DiffTrees(a, b Hash, prefix string) (map[string]Hash, error) {
 	out := map[string]Hash{}
@@ -137,6 +138,7 @@ func (r *Repository) DiffTrees(a, b Hash, prefix string) (map[string]Hash, error
 		}
 		bEntries := map[string]Hash{}
 		bDirs := map[string]bool{}
+		bModes := map[string]filemode.FileMode{}
 		if !b.IsZero() {
 			tb, err := r.tree(b)
 			if err != nil {
@@ -145,6 +147,7 @@ func (r *Repository) DiffTrees(a, b Hash, prefix string) (map[string]Hash, error
 			for _, e := range tb.Entries {
 				bEntries[e.Name] = fromPlumbing(e.Hash)
 				bDirs[e.Name] = e.Mode == filemode.Dir
+				bModes[e.Name] = e.Mode
 			}
 		}
 		for _, e := range ta.Entries {
@@ -163,7 +166,9 @@ func (r *Repository) DiffTrees(a, b Hash, prefix string) (map[string]Hash, error
 				}
 			case e.Mode == filemode.Submodule:
 			default:
-				if h, ok := bEntries[e.Name]; !ok || h != fromPlumbing(e.Hash) || bDirs[e.Name] {
+				// A link and a file with the same bytes are not the same
+				// entry: the link's bytes are a path.
+				if h, ok := bEntries[e.Name]; !ok || h != fromPlumbing(e.Hash) || bDirs[e.Name] || (bModes[e.Name] == filemode.Symlink) != (e.Mode == filemode.Symlink) {
 					out[p] = fromPlumbing(e.Hash)
 				}
 			}

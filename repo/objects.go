@@ -249,6 +249,34 @@ func (r *Repository) treeFiles(tree Hash, dir string) (map[string]Hash, error) {
 	return out, nil
 }
 
+// RegularFiles lists the regular files below dir in a tree (executable or
+// not; no symbolic link, no submodule), as path to blob id.
+func (r *Repository) RegularFiles(tree Hash, dir string) (out map[string]Hash, err error) {
+	err = r.again(func() error {
+		t, err := r.tree(tree)
+		if err != nil {
+			return fmt.Errorf("read tree %s: %w", tree, err)
+		}
+		prefix := ""
+		if dir != "" && dir != "." {
+			prefix = dir
+			if t, err = t.Tree(dir); errors.Is(err, object.ErrDirectoryNotFound) {
+				out = map[string]Hash{}
+				return nil
+			} else if err != nil {
+				return fmt.Errorf("read %s in tree %s: %w", dir, tree, err)
+			}
+		}
+		out = map[string]Hash{}
+		return r.walkFiles(t, prefix, func(p string, e object.TreeEntry) {
+			if k := kindOf(e.Mode); k == File || k == Executable {
+				out[p] = fromPlumbing(e.Hash)
+			}
+		})
+	})
+	return out, err
+}
+
 // walkFiles calls fn with every entry below t that is not a directory, by
 // its path under prefix. Unlike go-git's walker it takes names as git
 // stores them, control characters included: validation reports such a

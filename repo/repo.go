@@ -182,9 +182,21 @@ func (s *storage) Config() (*config.Config, error) {
 }
 
 // HooksDir is where git looks for hooks: core.hooksPath (relative to the
-// top of the working tree) when set, else the hooks directory of the git
-// directory shared by all worktrees.
+// top of the working tree) when set in any of git's configuration files
+// (a global one included), else the hooks directory of the git directory
+// shared by all worktrees. git itself answers; without it, the
+// repository's own configuration does.
 func (r *Repository) HooksDir() string {
+	if r.root != "" {
+		if out, err := r.runGit("rev-parse", "--git-path", "hooks"); err == nil {
+			if p := strings.TrimRight(out, "\n"); p != "" {
+				if !filepath.IsAbs(p) {
+					p = filepath.Join(r.root, p)
+				}
+				return p
+			}
+		}
+	}
 	if cfg, err := r.git.Config(); err == nil && cfg.Raw != nil {
 		if p := cfg.Raw.Section("core").Option("hooksPath"); p != "" {
 			if strings.HasPrefix(p, "~/") {
