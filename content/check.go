@@ -300,13 +300,9 @@ func ResolveBase(r *repo.Repository, spec string, head *repo.Commit) (target, ba
 // tree), as small.cue there names it. Schemas that do not compile are a
 // *schema.Error with their diagnostics.
 func SchemaAt(r *repo.Repository, rev string) (*schema.Schema, error) {
-	snap := r.WorkingTree()
-	if rev != "" {
-		c, err := r.Resolve(rev)
-		if err != nil {
-			return nil, err
-		}
-		snap = r.Snapshot(c)
+	snap, err := snapshotOf(r, rev, false)
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := config.Load(snap)
 	if err != nil {

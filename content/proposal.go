@@ -54,20 +54,9 @@ type InputOptions struct {
 // opts.Input (never more than limits.manifestBytes and one byte) and the
 // schemas of the working tree, the index or a commit.
 func ValidateInput(r *repo.Repository, opts InputOptions) (*Result, error) {
-	snap := r.WorkingTree()
-	switch {
-	case opts.Staged:
-		tree, err := r.StagedTree()
-		if err != nil {
-			return nil, err
-		}
-		snap = r.TreeSnapshot(tree, "index")
-	case opts.Rev != "":
-		c, err := r.Resolve(opts.Rev)
-		if err != nil {
-			return nil, err
-		}
-		snap = r.Snapshot(c)
+	snap, err := snapshotOf(r, opts.Rev, opts.Staged)
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := config.Load(snap)
 	if err != nil {
@@ -78,6 +67,26 @@ func ValidateInput(r *repo.Repository, opts InputOptions) (*Result, error) {
 		return nil, fmt.Errorf("read standard input: %w", err)
 	}
 	return ValidateProposal(snap, cfg, opts.Path, data)
+}
+
+// snapshotOf is what small reads: the working tree, the index (staged) or
+// a commit (rev).
+func snapshotOf(r *repo.Repository, rev string, staged bool) (repo.Snapshot, error) {
+	switch {
+	case staged:
+		tree, err := r.StagedTree()
+		if err != nil {
+			return nil, err
+		}
+		return r.TreeSnapshot(tree, "index"), nil
+	case rev != "":
+		c, err := r.Resolve(rev)
+		if err != nil {
+			return nil, err
+		}
+		return r.Snapshot(c), nil
+	}
+	return r.WorkingTree(), nil
 }
 
 // overlay is a snapshot with one file's bytes given.
