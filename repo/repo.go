@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/go-git/go-billy/v5"
 	"github.com/go-git/go-billy/v5/osfs"
@@ -38,17 +39,30 @@ type Repository struct {
 	marksMem map[string]Mark
 }
 
-// again runs f, and once more after re-reading the list of packfiles when
-// an object or a packfile is missing: another process (a concurrent build,
+// again runs f, and again after re-reading the list of packfiles when an
+// object or a packfile is missing: another process (a concurrent build,
 // git gc --auto, which git commit starts in the background) may have
-// written or replaced packs since this one listed them.
+// written or replaced packs since this one listed them. git writes a new
+// pack before it deletes those it replaces, so a fresh listing finds the
+// object; a gc deleting several packs one by one may need a few.
 func (r *Repository) again(f func() error) error {
 	err := f()
-	if (errors.Is(err, plumbing.ErrObjectNotFound) || errors.Is(err, fs.ErrNotExist)) && r.st != nil {
+	for attempt := 0; attempt < maxRelists && r.st != nil && missing(err); attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 20 * time.Millisecond)
+		}
 		r.st.Reindex()
 		err = f()
 	}
 	return err
+}
+
+// maxRelists bounds how often again lists the packfiles anew.
+const maxRelists = 3
+
+// missing reports whether err is an object or packfile that was not there.
+func missing(err error) bool {
+	return errors.Is(err, plumbing.ErrObjectNotFound) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, dotgit.ErrPackfileNotFound)
 }
 
 // Open finds the repository that contains dir, as git does: it walks up to
