@@ -181,14 +181,21 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 	}
 	root := ch.Policy.Config.Manifests
 	touched := map[string]bool{}
+	seen := map[[2]repo.Hash]bool{}
 	diff := func(a, b repo.Hash) bool {
-		changed, err := r.DiffTrees(r.DirAt(a, root), r.DirAt(b, root), root)
-		for p := range changed {
-			touched[p] = true
+		if seen[[2]repo.Hash{a, b}] || seen[[2]repo.Hash{b, a}] {
+			return true
+		}
+		seen[[2]repo.Hash{a, b}] = true
+		changes, err := r.Changes(a, b)
+		for _, c := range changes {
+			if strings.HasPrefix(c.Path, root+"/") {
+				touched[c.Path] = true
+			}
 		}
 		return err == nil
 	}
-	if !diff(ch.Head.Tree, ch.Base.Tree) {
+	if !diff(ch.Base.Tree, ch.Head.Tree) {
 		return nil
 	}
 	commits, err := r.Range(ch.Target.ID, ch.Head.ID)
@@ -208,7 +215,7 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 			}
 		}
 		for _, pt := range parents {
-			if !diff(c.Tree, pt) || !diff(pt, c.Tree) {
+			if !diff(pt, c.Tree) {
 				return nil
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -166,12 +167,46 @@ func (r *Repository) ReadBlob(h Hash) ([]byte, error) {
 }
 
 func (r *Repository) tree(h Hash) (*object.Tree, error) {
+	if t := r.trees.get(h); t != nil {
+		return t, nil
+	}
 	var t *object.Tree
 	err := r.again(func() (err error) {
 		t, err = r.git.TreeObject(h.plumbing())
 		return err
 	})
+	if err == nil {
+		r.trees.put(h, t)
+	}
 	return t, err
+}
+
+// treeCache keeps decoded trees by id: a check lists the head, the base and
+// the build, whose trees are mostly the same objects, and a tree of 5,000
+// entries takes longer to decode than to look up. A tree never changes.
+type treeCache struct {
+	mu      sync.Mutex
+	m       map[Hash]*object.Tree
+	entries int
+}
+
+// maxCachedEntries bounds the cache by the entries of the trees it holds.
+const maxCachedEntries = 1 << 20
+
+func (c *treeCache) get(h Hash) *object.Tree {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[h]
+}
+
+func (c *treeCache) put(h Hash, t *object.Tree) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.entries+len(t.Entries) > maxCachedEntries {
+		c.m, c.entries = map[Hash]*object.Tree{}, 0
+	}
+	c.m[h] = t
+	c.entries += len(t.Entries)
 }
 
 // Lookup finds what path names within tree: a file's blob or a directory's

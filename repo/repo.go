@@ -37,6 +37,7 @@ type Repository struct {
 	// marksMem stands in for the verified-builds file of an in-memory
 	// repository.
 	marksMem map[string]Mark
+	trees    treeCache
 }
 
 // again runs f, and again after re-reading the list of packfiles when an
