@@ -191,7 +191,7 @@ type treeCache struct {
 }
 
 // maxCachedEntries bounds the cache by the entries of the trees it holds.
-const maxCachedEntries = 1 << 20
+const maxCachedEntries = 1 << 16
 
 func (c *treeCache) get(h Hash) *object.Tree {
 	c.mu.Lock()
