@@ -192,15 +192,8 @@ func sharing(ms []Manifest, read []int) []int {
 	for _, i := range read {
 		wasRead[i] = true
 	}
-	byKey := map[[2]string][]int{}
-	for i, m := range ms {
-		if m.Kind != "" {
-			k := [2]string{m.Kind, m.ID}
-			byKey[k] = append(byKey[k], i)
-		}
-	}
 	var out []int
-	for _, idx := range byKey {
+	for _, idx := range byKey(ms) {
 		if len(idx) < 2 {
 			continue
 		}
@@ -420,18 +413,24 @@ func check(v *schema.Validator, p string, data []byte, readErr error, lim manife
 	return m, ds
 }
 
-// duplicates reports every manifest whose (kind, id) another one also has,
-// naming the other file.
-func duplicates(ms []Manifest) []diag.Diagnostic {
-	byKey := map[[2]string][]int{}
+// byKey groups the manifests that have a kind by their kind and id, as
+// indexes into ms.
+func byKey(ms []Manifest) map[[2]string][]int {
+	groups := map[[2]string][]int{}
 	for i, m := range ms {
 		if m.Kind != "" {
 			k := [2]string{m.Kind, m.ID}
-			byKey[k] = append(byKey[k], i)
+			groups[k] = append(groups[k], i)
 		}
 	}
+	return groups
+}
+
+// duplicates reports every manifest whose (kind, id) another one also has,
+// naming the other file.
+func duplicates(ms []Manifest) []diag.Diagnostic {
 	var ds []diag.Diagnostic
-	for k, idx := range byKey {
+	for k, idx := range byKey(ms) {
 		if len(idx) < 2 {
 			continue
 		}
