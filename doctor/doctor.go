@@ -219,11 +219,6 @@ func checkRemotes(r *repo.Repository, rep *Report) {
 // small with go install.
 var usesSmall = regexp.MustCompile(`(?m)^\s*(?:-\s+)?(?:uses:\s*["']?` + regexp.QuoteMeta(scaffold.ActionRepository) + `@([^\s"'#]+)|run:.*go install github\.com/smallhq/small/cmd/small@([^\s"'#]+))`)
 
-var (
-	releaseTag = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
-	commitID   = regexp.MustCompile(`^[0-9a-f]{40}$`)
-)
-
 func checkWorkflows(r *repo.Repository, rep *Report, opts Options) {
 	dir := filepath.Join(r.Root(), ".github", "workflows")
 	entries, err := os.ReadDir(dir)
@@ -262,9 +257,9 @@ func checkWorkflows(r *repo.Repository, rep *Report, opts Options) {
 func checkPin(r *repo.Repository, rep *Report, file, ref string, opts Options) {
 	name := "workflow " + file
 	switch {
-	case commitID.MatchString(ref):
+	case version.IsCommit(ref):
 		rep.add(name, OK, "runs small pinned to commit %s", ref)
-	case releaseTag.MatchString(ref):
+	case version.IsRelease(ref):
 		if !opts.Offline {
 			url := "https://github.com/" + scaffold.ActionRepository
 			refs, err := r.RemoteRefs(url, "refs/tags/"+ref, opts.Timeout)
@@ -277,7 +272,7 @@ func checkPin(r *repo.Repository, rep *Report, file, ref string, opts Options) {
 				return
 			}
 		}
-		if cur := version.Current(); releaseTag.MatchString(cur) && cur != ref {
+		if cur := version.Current(); version.IsRelease(cur) && cur != ref {
 			rep.add(name, Warn, "runs small %s, and this is %s: builds by the two differ in Small-Builder and build ids; pin one version for both", ref, cur)
 			return
 		}

@@ -24,11 +24,18 @@ func Ref() (ref string, ok bool) {
 	return refOf(Current(), revision())
 }
 
+// IsRelease reports whether v names a release: a tag vMAJOR.MINOR.PATCH
+// (with an optional pre-release), not a pseudo-version.
+func IsRelease(v string) bool { return release.MatchString(v) && !pseudo.MatchString(v) }
+
+// IsCommit reports whether v is a full commit id.
+func IsCommit(v string) bool { return commit.MatchString(v) }
+
 func refOf(v, rev string) (string, bool) {
 	switch {
-	case release.MatchString(v) && !pseudo.MatchString(v):
+	case IsRelease(v):
 		return v, true
-	case commit.MatchString(v):
+	case IsCommit(v):
 		return v, true // the action stamps the commit it was pinned to
 	case rev != "":
 		return rev, true
