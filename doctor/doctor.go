@@ -103,10 +103,10 @@ func Run(r *repo.Repository, opts Options) *Report {
 	rep.add("git-config", OK, "go-git reads this repository's configuration")
 	cfg := checkConfig(r, rep)
 	checkHooks(r, rep, opts)
-	checkRemotes(r, rep)
+	remotes := checkRemotes(r, rep)
 	checkWorkflows(r, rep, opts)
 	if cfg != nil {
-		checkArtifacts(r, rep, cfg, opts)
+		checkArtifacts(r, rep, cfg, remotes, opts)
 	}
 	return rep
 }
@@ -190,15 +190,16 @@ func sameFile(a, b string) bool {
 	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }
 
-func checkRemotes(r *repo.Repository, rep *Report) {
+// checkRemotes checks each remote's notes refspec and returns the remotes.
+func checkRemotes(r *repo.Repository, rep *Report) []string {
 	names, err := r.Remotes()
 	if err != nil {
 		rep.add("remotes", Fail, "%v", err)
-		return
+		return nil
 	}
 	if len(names) == 0 {
 		rep.add("remotes", Info, "no remote: small pull and small push need one (git remote add origin URL, then small init)")
-		return
+		return nil
 	}
 	for _, name := range names {
 		ok, other, err := remote.FetchesNotes(r, name)
@@ -213,6 +214,7 @@ func checkRemotes(r *repo.Repository, rep *Report) {
 			rep.add("remote "+name, Fail, "does not fetch small's notes, so lineage and lifecycle stay behind: run small init, or git config --add remote.%s.fetch '%s'", name, remote.FetchRefspec(name))
 		}
 	}
+	return names
 }
 
 // usesSmall finds a workflow step that runs small's action, or installs
@@ -282,14 +284,13 @@ func checkPin(r *repo.Repository, rep *Report, file, ref string, opts Options) {
 	}
 }
 
-func checkArtifacts(r *repo.Repository, rep *Report, cfg *config.Config, opts Options) {
+func checkArtifacts(r *repo.Repository, rep *Report, cfg *config.Config, remotes []string, opts Options) {
 	branch := cfg.Artifacts.Branch
 	name := "artifacts"
 	if h, err := r.Ref(protocol.BranchRef(branch)); err == nil && !h.IsZero() {
 		rep.add(name, OK, "%s is here (tip %s)", branch, h.Short())
 		return
 	}
-	remotes, _ := r.Remotes()
 	for _, rem := range remotes {
 		if h, err := r.Ref("refs/remotes/" + rem + "/" + branch); err == nil && !h.IsZero() {
 			rep.add(name, Warn, "%s is on %s (tip %s), not here: run small pull %s", branch, rem, h.Short(), rem)
