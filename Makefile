@@ -3,6 +3,7 @@
 
 GO    ?= go
 TOOLS := $(CURDIR)/.tools/bin
+NODE_DIR := $(CURDIR)/.tools/node
 # The cue CLI (the oracle for validity) at the version small is built with.
 CUE_VERSION = $(shell $(GO) list -m -f '{{.Version}}' cuelang.org/go)
 GOBIN_DIR   = $(shell $(GO) env GOBIN)
@@ -26,8 +27,22 @@ test: tools
 	$(GO) test ./...
 
 ## tools: install the peers the tests check small against into .tools/bin:
-## the cue CLI (validity) and actionlint (the GitHub workflow small writes)
-tools: $(TOOLS)/cue $(TOOLS)/actionlint
+## the cue CLI (validity), actionlint (the GitHub workflow small writes),
+## ajv (JSON Schema 2020-12, for the exported schemas) and the official MCP
+## Inspector (small mcp). The Node.js peers come from npm at the versions
+## internal/peers pins; without npm the tests that need them skip and say why.
+tools: $(TOOLS)/cue $(TOOLS)/actionlint $(TOOLS)/.node
+
+$(TOOLS)/.node: internal/peers/package.json internal/peers/package-lock.json
+	@mkdir -p $(NODE_DIR) $(TOOLS)
+	@cp internal/peers/package.json internal/peers/package-lock.json $(NODE_DIR)/
+	@if (cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error >npm.log 2>&1); then \
+		ln -sf ../node/node_modules/.bin/ajv $(TOOLS)/ajv; \
+		ln -sf ../node/node_modules/.bin/mcp-inspector $(TOOLS)/mcp-inspector; \
+		touch $@; \
+	else \
+		echo "make: npm could not install internal/peers (see $(NODE_DIR)/npm.log): the ajv and MCP Inspector tests will skip"; \
+	fi
 
 $(TOOLS)/cue: go.mod
 	GOBIN=$(TOOLS) $(GO) install cuelang.org/go/cmd/cue@$(CUE_VERSION)
