@@ -86,8 +86,18 @@ func unescape(s string) string {
 
 const entryFields = 9 // before the artifacts
 
+// withHuman marks an actor type followed by two more fields, the name and
+// e-mail of the person the agent worked with (lineage.Actor.Human), before
+// the artifacts. Indexes written before it existed never have it.
+const withHuman = "+"
+
 func encodeEntry(b *strings.Builder, e IndexEntry) {
-	for i, f := range []string{e.Path, e.Blob, e.Kind, e.ID, e.Status, e.Commit, e.Actor.Type, e.Actor.Name, e.Actor.Email} {
+	fields := []string{e.Path, e.Blob, e.Kind, e.ID, e.Status, e.Commit, e.Actor.Type, e.Actor.Name, e.Actor.Email}
+	if h := e.Actor.Human; h != (lineage.Person{}) {
+		fields[6] += withHuman
+		fields = append(fields, h.Name, h.Email)
+	}
+	for i, f := range fields {
 		if i > 0 {
 			b.WriteByte('\t')
 		}
@@ -108,8 +118,16 @@ func decodeEntry(line string) (IndexEntry, error) {
 	for i := range f {
 		f[i] = unescape(f[i])
 	}
-	return IndexEntry{Path: f[0], Blob: f[1], Kind: f[2], ID: f[3], Status: f[4], Commit: f[5],
-		Actor: lineage.Actor{Type: f[6], Name: f[7], Email: f[8]}, Artifacts: f[entryFields:]}, nil
+	e := IndexEntry{Path: f[0], Blob: f[1], Kind: f[2], ID: f[3], Status: f[4], Commit: f[5],
+		Actor: lineage.Actor{Type: f[6], Name: f[7], Email: f[8]}, Artifacts: f[entryFields:]}
+	if t, ok := strings.CutSuffix(e.Actor.Type, withHuman); ok {
+		if len(f) < entryFields+2 {
+			return IndexEntry{}, fmt.Errorf("index line has %d fields, expected at least %d for an actor with a person beside it", len(f), entryFields+2)
+		}
+		e.Actor.Type, e.Actor.Human = t, lineage.Person{Name: f[entryFields], Email: f[entryFields+1]}
+		e.Artifacts = f[entryFields+2:]
+	}
+	return e, nil
 }
 
 // renderShards renders the shards of entries that dirty names (all of them

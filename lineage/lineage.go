@@ -34,6 +34,25 @@ type Actor struct {
 	Type  string `json:"type"` // "human" or "agent"
 	Name  string `json:"name"`
 	Email string `json:"email"`
+	// Human is the person an agent made the version with: the commit's
+	// author, where a Co-authored-by trailer names the agent.
+	Human Person `json:"human,omitzero"`
+}
+
+// Person is someone named in a commit: a name and an e-mail address.
+type Person struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// String is how small's text output names an actor: "human Ann",
+// "agent drafter", "agent Copilot with Ann".
+func (a Actor) String() string {
+	s := a.Type + " " + a.Name
+	if a.Human != (Person{}) {
+		s += " with " + a.Human.Name
+	}
+	return s
 }
 
 // Record is one line of a lineage note: one artifact a build created,
@@ -177,15 +196,52 @@ func ParseRecords(note []byte) ([]Record, []error) {
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 // ActorOf says who made a commit: an agent when the commit carries a
-// Small-Agent trailer (its value is the agent's name) or when isAgent says
-// the author's e-mail is an agent's; a human otherwise.
+// Small-Agent trailer (its value is the agent's name), when isAgent says
+// the author's e-mail is an agent's, or when a Co-authored-by trailer (the
+// marker GitHub, Copilot and coding agents write) names an identity whose
+// e-mail isAgent says is an agent's: then the first such co-author is the
+// actor, and the author, a person, is recorded beside it. A human
+// otherwise.
+//
+// The trailers are the commit's own claims; each can only make a commit an
+// agent's, which the gate holds to the stricter rules.
 func ActorOf(c *repo.Commit, isAgent func(email string) bool) Actor {
 	if agent := c.Trailer(protocol.TrailerAgent); agent != "" {
 		return Actor{Type: "agent", Name: agent, Email: c.Author.Email}
 	}
 	a := Actor{Type: "human", Name: c.Author.Name, Email: c.Author.Email}
-	if isAgent != nil && isAgent(c.Author.Email) {
+	if isAgent == nil {
+		return a
+	}
+	if isAgent(c.Author.Email) {
 		a.Type = "agent"
+		return a
+	}
+	for _, t := range c.Trailers() {
+		if !strings.EqualFold(t.Key, protocol.TrailerCoAuthoredBy) {
+			continue
+		}
+		if name, email, ok := ParseIdent(t.Value); ok && isAgent(email) {
+			return Actor{Type: "agent", Name: name, Email: email, Human: Person{Name: a.Name, Email: a.Email}}
+		}
 	}
 	return a
+}
+
+// ParseIdent splits a git identity, "Name <email>", as a Co-authored-by
+// trailer gives it; ok is false when it is not one.
+func ParseIdent(s string) (name, email string, ok bool) {
+	s = strings.TrimSpace(s)
+	open := strings.LastIndexByte(s, '<')
+	if open < 0 || !strings.HasSuffix(s, ">") {
+		return "", "", false
+	}
+	name, email = strings.TrimSpace(s[:open]), s[open+1:len(s)-1]
+	if email == "" || strings.ContainsAny(email, "<> ") {
+		return "", "", false
+	}
+	if name == "" {
+		name = email
+	}
+	return name, email, true
 }

@@ -169,6 +169,26 @@ func TestActorOf(t *testing.T) {
 			Actor{Type: "human", Name: "Ann", Email: "ann@example.com"}},
 		{"empty trailer value", commit("Ann", "ann@example.com", "Edit\n\nSmall-Agent:\n"), nil,
 			Actor{Type: "human", Name: "Ann", Email: "ann@example.com"}},
+		{"Co-authored-by an agent: the agent's version, the author beside it",
+			commit("Ann", "ann@example.com", "Edit\n\nCo-authored-by: Copilot <copilot@bots.example.com>\n"), isBot,
+			Actor{Type: "agent", Name: "Copilot", Email: "copilot@bots.example.com", Human: Person{Name: "Ann", Email: "ann@example.com"}}},
+		{"Co-authored-by key in any case, among other co-authors",
+			commit("Ann", "ann@example.com", "Edit\n\nCo-authored-by: Bob <bob@example.com>\nco-authored-by: drafter[bot] <drafter@bots.example.com>\n"), isBot,
+			Actor{Type: "agent", Name: "drafter[bot]", Email: "drafter@bots.example.com", Human: Person{Name: "Ann", Email: "ann@example.com"}}},
+		{"Co-authored-by a person only", commit("Ann", "ann@example.com", "Edit\n\nCo-authored-by: Bob <bob@example.com>\n"), isBot,
+			Actor{Type: "human", Name: "Ann", Email: "ann@example.com"}},
+		{"Co-authored-by an agent, no agent list", commit("Ann", "ann@example.com", "Edit\n\nCo-authored-by: Copilot <copilot@bots.example.com>\n"), nil,
+			Actor{Type: "human", Name: "Ann", Email: "ann@example.com"}},
+		{"Co-authored-by that is no identity", commit("Ann", "ann@example.com", "Edit\n\nCo-authored-by: copilot@bots.example.com\n"), isBot,
+			Actor{Type: "human", Name: "Ann", Email: "ann@example.com"}},
+		{"Co-authored-by not in the trailers", commit("Ann", "ann@example.com", "Co-authored-by: Copilot <copilot@bots.example.com>\n\nMore words.\n"), isBot,
+			Actor{Type: "human", Name: "Ann", Email: "ann@example.com"}},
+		{"Small-Agent wins over Co-authored-by",
+			commit("Ann", "ann@example.com", "Edit\n\nCo-authored-by: Copilot <copilot@bots.example.com>\nSmall-Agent: drafter\n"), isBot,
+			Actor{Type: "agent", Name: "drafter", Email: "ann@example.com"}},
+		{"an agent author with an agent co-author is the author",
+			commit("Drafter", "drafter@bots.example.com", "Edit\n\nCo-authored-by: Copilot <copilot@bots.example.com>\n"), isBot,
+			Actor{Type: "agent", Name: "Drafter", Email: "drafter@bots.example.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,6 +196,42 @@ func TestActorOf(t *testing.T) {
 				t.Errorf("ActorOf = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestParseIdent(t *testing.T) {
+	for _, tt := range []struct {
+		in, name, email string
+		ok              bool
+	}{
+		{"Copilot <copilot@example.com>", "Copilot", "copilot@example.com", true},
+		{"  A <b> Name <x@y>  ", "A <b> Name", "x@y", true},
+		{"<x@y>", "x@y", "x@y", true},
+		{"x@y", "", "", false},
+		{"Name <>", "", "", false},
+		{"Name <a b@c>", "", "", false},
+		{"Name <x@y> trailing", "", "", false},
+		{"", "", "", false},
+	} {
+		name, email, ok := ParseIdent(tt.in)
+		if name != tt.name || email != tt.email || ok != tt.ok {
+			t.Errorf("ParseIdent(%q) = %q, %q, %v; want %q, %q, %v", tt.in, name, email, ok, tt.name, tt.email, tt.ok)
+		}
+	}
+}
+
+func TestActorString(t *testing.T) {
+	a := Actor{Type: "agent", Name: "Copilot", Email: "c@x", Human: Person{Name: "Ann", Email: "ann@x"}}
+	if got := a.String(); got != "agent Copilot with Ann" {
+		t.Errorf("String = %q", got)
+	}
+	b, _ := MarshalLine(a)
+	if string(b) != `{"type":"agent","name":"Copilot","email":"c@x","human":{"name":"Ann","email":"ann@x"}}` {
+		t.Errorf("JSON = %s", b)
+	}
+	a.Human = Person{}
+	if b, _ := MarshalLine(a); string(b) != `{"type":"agent","name":"Copilot","email":"c@x"}` {
+		t.Errorf("JSON without a person = %s", b)
 	}
 }
 

@@ -42,13 +42,17 @@ const (
 	TrailerProtocol       = "Small-Protocol"
 	TrailerAgent          = "Small-Agent"
 	TrailerRollbackOf     = "Small-Rollback-Of"
+	// TrailerCoAuthoredBy is git's and GitHub's co-author marker: a
+	// manifest commit whose co-author the policy lists as an agent is
+	// that agent's.
+	TrailerCoAuthoredBy = "Co-authored-by"
 )
 
 // BuildTrailers are the trailers every build commit carries, in order.
 var BuildTrailers = []string{TrailerManifestCommit, TrailerSchemaDigest, TrailerBuilder, TrailerProtocol}
 
 // ManifestTrailers are the trailers small reads on manifest commits.
-var ManifestTrailers = []string{TrailerAgent, TrailerRollbackOf}
+var ManifestTrailers = []string{TrailerAgent, TrailerRollbackOf, TrailerCoAuthoredBy}
 
 // Reserved top-level fields of every manifest.
 const (

@@ -68,5 +68,5 @@ func line(ev lineage.Event) string {
 	if len(ev.ManifestCommit) >= 12 {
 		commit = "  (manifest " + cmdutil.ShortID(ev.ManifestCommit) + ")"
 	}
-	return fmt.Sprintf("%s  %-36s by %s %s%s", ev.Time, what, ev.Actor.Type, ev.Actor.Name, commit)
+	return fmt.Sprintf("%s  %-36s by %s%s", ev.Time, what, ev.Actor, commit)
 }

@@ -130,7 +130,7 @@ func writeText(w io.Writer, v lineage.VersionInfo) {
 	if m.Commit.Author != "" {
 		fmt.Fprintf(w, "     author    %s\n", m.Commit.Author)
 	}
-	fmt.Fprintf(w, "     actor     %s %s\n", v.Actor.Type, v.Actor.Name)
+	fmt.Fprintf(w, "     actor     %s\n", v.Actor)
 	fmt.Fprintf(w, "  <- schema    %s\n", v.SchemaDigest)
 	fmt.Fprintf(w, "  <- builder   %s\n", v.Builder)
 }

@@ -110,7 +110,7 @@ func run(opts *Options) error {
 					return nil
 				}
 				shown++
-				fmt.Fprintf(w, "%s %s %-9s %s (%s %s)\n", cmdutil.ShortID(b.Build), e.Time[:10], e.Event, e.Artifact, e.Actor.Type, e.Actor.Name)
+				fmt.Fprintf(w, "%s %s %-9s %s (%s)\n", cmdutil.ShortID(b.Build), e.Time[:10], e.Event, e.Artifact, e.Actor)
 			}
 			continue
 		}
@@ -119,7 +119,7 @@ func run(opts *Options) error {
 		}
 		fmt.Fprintf(w, "build %s\nManifest: %s\nDate:     %s\n\n    %s\n\n", b.Build, b.ManifestCommit, b.Date, b.Subject)
 		for _, e := range b.Events {
-			fmt.Fprintf(w, "    %-9s %-40s %s/%s  by %s %s\n", e.Event, e.Artifact, e.Kind, e.ID, e.Actor.Type, e.Actor.Name)
+			fmt.Fprintf(w, "    %-9s %-40s %s/%s  by %s\n", e.Event, e.Artifact, e.Kind, e.ID, e.Actor)
 		}
 		if len(b.Events) == 0 {
 			fmt.Fprintln(w, "    (no lifecycle events recorded)")

@@ -72,7 +72,7 @@ func runStatus(opts *Options) error {
 		since, by := "?", "?"
 		if e.Since != "" {
 			since = e.Since[:10]
-			by = e.By.Type + " " + e.By.Name
+			by = e.By.String()
 		}
 		next := strings.Join(e.Next, ", ")
 		if next == "" {
