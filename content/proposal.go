@@ -26,16 +26,26 @@ func (e *ProposalPathError) Error() string {
 // at p is replaced by the proposal. As small validate FILE does, it judges
 // the one manifest, not whether another file has its id.
 func ValidateProposal(snap repo.Snapshot, cfg *config.Config, p string, data []byte) (*Result, error) {
+	if err := CheckManifestPath(cfg, p); err != nil {
+		return nil, err
+	}
+	return Validate(&overlay{Snapshot: snap, path: p, data: data}, cfg, Options{Paths: []string{p}})
+}
+
+// CheckManifestPath says whether a manifest may live at p under cfg: a
+// clean repository-relative path under the manifests root with a manifest
+// extension. Otherwise it is a *ProposalPathError.
+func CheckManifestPath(cfg *config.Config, p string) error {
 	clean := path.Clean(p)
 	switch {
 	case p == "" || path.IsAbs(p) || clean != p || clean == ".." || strings.HasPrefix(clean, "../"):
-		return nil, &ProposalPathError{Path: p, Root: cfg.Manifests, Why: "not a clean path relative to the top of the repository"}
+		return &ProposalPathError{Path: p, Root: cfg.Manifests, Why: "not a clean path relative to the top of the repository"}
 	case !strings.HasPrefix(p, cfg.Manifests+"/"):
-		return nil, &ProposalPathError{Path: p, Root: cfg.Manifests, Why: "outside the manifests directory"}
+		return &ProposalPathError{Path: p, Root: cfg.Manifests, Why: "outside the manifests directory"}
 	case !protocol.IsManifestFile(p):
-		return nil, &ProposalPathError{Path: p, Root: cfg.Manifests, Why: "not a manifest file name"}
+		return &ProposalPathError{Path: p, Root: cfg.Manifests, Why: "not a manifest file name"}
 	}
-	return Validate(&overlay{Snapshot: snap, path: p, data: data}, cfg, Options{Paths: []string{p}})
+	return nil
 }
 
 // InputOptions say where ValidateInput reads the manifest and the rules.

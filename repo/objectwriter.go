@@ -4,14 +4,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	gitstorage "github.com/go-git/go-git/v5/storage"
 	"github.com/go-git/go-git/v5/storage/memory"
 )
 
@@ -231,4 +234,116 @@ func (w *ObjectWriter) Flush() error {
 	w.hashes = nil
 	w.mem = memory.NewStorage()
 	return nil
+}
+
+// EditTree stages the tree that is base (ZeroHash: an empty tree) with the
+// given files set: path to blob id, written as regular files, ZeroHash to
+// remove one. Only the trees on those paths are written anew; every other
+// entry keeps its id and mode. A directory left empty disappears, as in Git.
+func (w *ObjectWriter) EditTree(base Hash, files map[string]Hash) (Hash, error) {
+	here := map[string]Hash{}
+	below := map[string]map[string]Hash{}
+	for p, h := range files {
+		dir, rest, ok := strings.Cut(p, "/")
+		if dir == "" || dir == "." || dir == ".." || ok && rest == "" {
+			return ZeroHash, fmt.Errorf("edit tree: %q is not a clean relative path", p)
+		}
+		if !ok {
+			here[p] = h
+			continue
+		}
+		if below[dir] == nil {
+			below[dir] = map[string]Hash{}
+		}
+		below[dir][rest] = h
+	}
+	var entries []object.TreeEntry
+	if !base.IsZero() {
+		t, err := w.r.tree(base)
+		if err != nil {
+			return ZeroHash, err
+		}
+		entries = slices.Clone(t.Entries)
+	}
+	set := func(e object.TreeEntry, remove bool) {
+		i := slices.IndexFunc(entries, func(x object.TreeEntry) bool { return x.Name == e.Name })
+		switch {
+		case i >= 0 && remove:
+			entries = slices.Delete(entries, i, i+1)
+		case i >= 0:
+			entries[i] = e
+		case !remove:
+			entries = append(entries, e)
+		}
+	}
+	for name, h := range here {
+		set(object.TreeEntry{Name: name, Mode: filemode.Regular, Hash: h.plumbing()}, h.IsZero())
+	}
+	for name, sub := range below {
+		from := ZeroHash
+		for _, e := range entries {
+			if e.Name == name && e.Mode == filemode.Dir {
+				from = fromPlumbing(e.Hash)
+			}
+		}
+		h, err := w.EditTree(from, sub)
+		if err != nil {
+			return ZeroHash, err
+		}
+		set(object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h.plumbing()}, h == emptyTree)
+	}
+	sort.Slice(entries, func(i, j int) bool { return treeKey(entries[i]) < treeKey(entries[j]) })
+	o := w.mem.NewEncodedObject()
+	if err := (&object.Tree{Entries: entries}).Encode(o); err != nil {
+		return ZeroHash, err
+	}
+	return w.put(o)
+}
+
+// emptyTree is the id of the tree with no entries.
+var emptyTree, _ = ParseHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+
+// View is the repository as it will be once the staged objects are
+// written: it reads them before the repository's own objects and refs as
+// they are, and it writes nothing. small judges a commit it proposes
+// through it before deciding to write it.
+func (w *ObjectWriter) View() (*Repository, error) {
+	g, err := git.Open(&staged{Storer: w.r.git.Storer, mem: w.mem}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Repository{git: g, st: w.r.st, root: w.r.root, commonDir: w.r.commonDir, marksMem: w.r.marksMem}, nil
+}
+
+// staged reads the objects an ObjectWriter holds before the storage's.
+type staged struct {
+	gitstorage.Storer
+	mem *memory.Storage
+}
+
+func (s *staged) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	if o, err := s.mem.EncodedObject(t, h); err == nil {
+		return o, nil
+	}
+	return s.Storer.EncodedObject(t, h)
+}
+
+func (s *staged) HasEncodedObject(h plumbing.Hash) error {
+	if s.mem.HasEncodedObject(h) == nil {
+		return nil
+	}
+	return s.Storer.HasEncodedObject(h)
+}
+
+func (s *staged) EncodedObjectSize(h plumbing.Hash) (int64, error) {
+	if n, err := s.mem.EncodedObjectSize(h); err == nil {
+		return n, nil
+	}
+	return s.Storer.EncodedObjectSize(h)
+}
+
+// SetEncodedObject keeps what go-git would write in memory: a view writes
+// nothing to the repository.
+func (s *staged) SetEncodedObject(o plumbing.EncodedObject) (plumbing.Hash, error) {
+	return s.mem.SetEncodedObject(o)
 }

@@ -26,6 +26,11 @@ type Options struct {
 	// Path is where a manifest read from standard input (validate -)
 	// would live.
 	Path string
+	// Against is the committed manifest that the one read from standard
+	// input would replace: the change is judged as small check would.
+	Against string
+	// Agent judges the change --against makes as that agent's.
+	Agent string
 }
 
 // NewCmdValidate returns the validate command; runF replaces the run
@@ -33,7 +38,7 @@ type Options struct {
 func NewCmdValidate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Factory: f}
 	cmd := &cobra.Command{
-		Use:   "validate [path... | - --path PATH]",
+		Use:   "validate [path... | - --path PATH | - --against PATH]",
 		Short: "Check manifests against their kinds' schemas",
 		Long: `Check every manifest (or those under the given paths) against the CUE
 definition of its kind, and report every problem at file:line:col.
@@ -49,6 +54,15 @@ file name, and .json reads it as JSON): a draft checked before it is
 written, under the schemas of the working tree, --rev or --staged. Like
 small validate FILE, it judges that one manifest.
 
+With - --against PATH, the manifest read from standard input is a new
+version of the one committed at PATH (in HEAD, or --rev), and the change
+is judged as small check would judge the commit that makes it: validation,
+then the lifecycle (is the transition allowed, may this actor enter the
+state, is the content frozen) under the policy of that commit. The actor
+is you, as git names you, or with --agent NAME that agent: what an agent
+learns before it proposes the change. The commit is made in memory only;
+nothing is written.
+
 Each finding names the offending value, what was given and what was
 expected, and carries a stable code (schema.violation, manifest.parse, ...;
 see docs/protocol.md). Exit status: 0 all valid, 1 findings, 2 usage or
@@ -57,6 +71,8 @@ configuration error.`,
   $ small validate manifests/articles/hello.yaml
   $ small validate --rev origin/main --format json
   $ cat draft.yaml | small validate - --path manifests/articles/draft.yaml
+  # may the docs agent move hello-world to "approved"?
+  $ small validate - --against manifests/articles/hello-world.yaml --agent docs-agent < hello.yaml
   # in GitHub Actions: annotations on the diff and a job summary
   $ small validate --format github`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -76,6 +92,8 @@ configuration error.`,
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text, json or github")
 	cmd.Flags().BoolVar(&opts.Verbose, "verbose", false, "log timings to standard error")
 	cmd.Flags().StringVar(&opts.Path, "path", "", "with -, where the manifest read from standard input would live (e.g. manifests/articles/new.yaml)")
+	cmd.Flags().StringVar(&opts.Against, "against", "", "with -, judge the manifest read from standard input as a change to the one committed at `path`")
+	cmd.Flags().StringVar(&opts.Agent, "agent", "", "with --against, judge the change as agent `name`'s (a Small-Agent trailer)")
 	return cmd
 }
 
@@ -107,6 +125,10 @@ func Run(opts *Options) error {
 			return cmdutil.Usagef("- reads one manifest from standard input: give no other path")
 		case opts.Base != "":
 			return cmdutil.Usagef("--base judges commits: validate - judges a manifest not yet committed")
+		case opts.Against != "":
+			return runAgainst(opts)
+		case opts.Agent != "":
+			return cmdutil.Usagef("--agent names who makes the change --against judges: give --against PATH")
 		case opts.Path == "":
 			return cmdutil.Usagef("- needs --path: where the manifest would live (its id defaults from the file name), e.g. --path manifests/articles/new.yaml")
 		}
@@ -120,13 +142,40 @@ func Run(opts *Options) error {
 		}
 		return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
 	}
-	if opts.Path != "" {
-		return cmdutil.Usagef("--path says where a manifest read from standard input would live: give - as the path to read one")
+	if opts.Path != "" || opts.Against != "" {
+		return cmdutil.Usagef("--path and --against name what a manifest read from standard input would be: give - as the path to read one")
+	}
+	if opts.Agent != "" {
+		return cmdutil.Usagef("--agent names who makes the change --against judges: give - --against PATH")
 	}
 	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Staged: opts.Staged, Command: "validate", Platform: platform})
 	if err != nil {
 		return cmdutil.Classify(err)
 	}
 	log.Debug("validated", "manifests", res.Report.Manifests, "elapsed", time.Since(start).Round(time.Millisecond))
+	return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
+}
+
+// runAgainst judges the manifest on standard input as a change to the
+// committed one at --against.
+func runAgainst(opts *Options) error {
+	r, err := opts.Factory.Repository()
+	if err != nil {
+		return err
+	}
+	switch {
+	case opts.Staged:
+		return cmdutil.Usagef("--against judges a change to a commit (HEAD, or --rev): --staged does not apply")
+	case opts.Path != "":
+		return cmdutil.Usagef("--against names where the manifest lives: give --path or --against, not both")
+	}
+	p, err := cmdutil.RepoPaths(r.Root(), opts.Factory.Dir, []string{opts.Against})
+	if err != nil {
+		return err
+	}
+	res, err := content.JudgeChange(r, content.ChangeProposal{Rev: opts.Rev, Path: p[0], Input: opts.IO.In, Agent: opts.Agent})
+	if err != nil {
+		return cmdutil.Classify(err)
+	}
 	return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
 }
