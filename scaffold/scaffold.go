@@ -214,3 +214,48 @@ func WriteWorkflow(root string, s WorkflowSettings) (bool, error) {
 	}
 	return true, f.Close()
 }
+
+// agentsTemplate is the AGENTS.md small init writes: how an AI agent works
+// in a repository small keeps (see AgentsGuide).
+//
+//go:embed agents.md
+var agentsTemplate string
+
+var agentsGuide = template.Must(template.New("agents").Parse(agentsTemplate))
+
+// AgentsPath is where the guide for AI agents goes: AGENTS.md, the file
+// coding agents read first.
+const AgentsPath = "AGENTS.md"
+
+// GuideSettings fill in the guide for agents.
+type GuideSettings struct {
+	Dirs
+	// Branch is the default branch pull requests go into.
+	Branch string
+}
+
+// AgentsGuide renders AGENTS.md for a repository laid out as s says.
+func AgentsGuide(s GuideSettings) []byte {
+	var b bytes.Buffer
+	if err := agentsGuide.Execute(&b, s); err != nil {
+		panic(err) // the template is part of the binary, its data plain strings
+	}
+	return b.Bytes()
+}
+
+// WriteAgentsGuide writes AGENTS.md at root unless a file is already there.
+func WriteAgentsGuide(root string, s GuideSettings) (Action, error) {
+	full := filepath.Join(root, AgentsPath)
+	f, err := os.OpenFile(full, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return Action{Path: AgentsPath}, nil
+	}
+	if err != nil {
+		return Action{}, err
+	}
+	if _, err := f.Write(AgentsGuide(s)); err != nil {
+		f.Close()
+		return Action{}, err
+	}
+	return Action{Path: AgentsPath, Created: true}, f.Close()
+}

@@ -97,6 +97,11 @@ func Run(opts *Options) error {
 	if branch == "" {
 		branch = "main"
 	}
+	guide, err := scaffold.WriteAgentsGuide(r.Root(), scaffold.GuideSettings{Dirs: dirs, Branch: branch})
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	acts = append(acts, guide)
 	if opts.CI {
 		ref, pinned := version.Ref()
 		wrote, err := scaffold.WriteWorkflow(r.Root(), scaffold.WorkflowSettings{Branch: branch, Version: version.Current(), Ref: ref})
