@@ -23,12 +23,12 @@ const (
 // Diagnostic is one finding at a place in a file. Line and Column are 1-based;
 // zero when the finding concerns the whole file.
 type Diagnostic struct {
-	File     string   `json:"file"`
-	Line     int      `json:"line"`
-	Column   int      `json:"column"`
-	Path     string   `json:"path"` // CUE path of the offending value, "" for the whole file
-	Code     string   `json:"code"` // stable, e.g. "schema.violation"
-	Message  string   `json:"message"`
+	File     string   `json:"file" jsonschema:"repository-relative, slash-separated path"`
+	Line     int      `json:"line" jsonschema:"1-based line; 0 when the finding concerns the whole file"`
+	Column   int      `json:"column" jsonschema:"1-based column in bytes; 0 with line 0"`
+	Path     string   `json:"path" jsonschema:"the offending value's path in the file (title, venue.city, tags[1]); empty for the whole file"`
+	Code     string   `json:"code" jsonschema:"stable diagnostic code: match on it, not on message"`
+	Message  string   `json:"message" jsonschema:"what was given and what was expected"`
 	Severity Severity `json:"severity"`
 }
 

@@ -112,30 +112,37 @@ func (r *Report) WriteText(w, summary io.Writer) error {
 	return err
 }
 
-type jsonReport struct {
+// JSONReport is a Report as small/v1 JSON: what WriteJSON writes, and
+// what every front end returns for a report.
+type JSONReport struct {
 	Protocol    string       `json:"protocol"`
-	Command     string       `json:"command"`
-	Valid       bool         `json:"valid"`
-	Manifests   int          `json:"manifests"`
-	Invalid     int          `json:"invalid"`
-	Stopped     string       `json:"stopped,omitempty"`
-	Diagnostics []Diagnostic `json:"diagnostics"`
-	Plan        *Plan        `json:"plan,omitempty"`
+	Command     string       `json:"command" jsonschema:"the command that made the report"`
+	Valid       bool         `json:"valid" jsonschema:"true when there is no error"`
+	Manifests   int          `json:"manifests" jsonschema:"manifests looked at"`
+	Invalid     int          `json:"invalid" jsonschema:"files with at least one error"`
+	Stopped     string       `json:"stopped,omitempty" jsonschema:"present only when no manifest could be checked: why"`
+	Diagnostics []Diagnostic `json:"diagnostics" jsonschema:"the findings, sorted; empty when there are none"`
+	Plan        *Plan        `json:"plan,omitempty" jsonschema:"small check: what merging the change would build"`
 }
 
-// WriteJSON writes the report as one small/v1 JSON object.
-func (r *Report) WriteJSON(w io.Writer) error {
+// JSON returns the report as small/v1 JSON.
+func (r *Report) JSON() JSONReport {
 	ds := r.Diagnostics
 	if ds == nil {
 		ds = []Diagnostic{}
 	}
+	return JSONReport{
+		Protocol: protocol.Version, Command: r.Command, Valid: !r.Failed(),
+		Manifests: r.Manifests, Invalid: r.Invalid(), Stopped: r.Stopped, Diagnostics: ds, Plan: r.Plan,
+	}
+}
+
+// WriteJSON writes the report as one small/v1 JSON object.
+func (r *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(jsonReport{
-		Protocol: protocol.Version, Command: r.Command, Valid: !r.Failed(),
-		Manifests: r.Manifests, Invalid: r.Invalid(), Stopped: r.Stopped, Diagnostics: ds, Plan: r.Plan,
-	})
+	return enc.Encode(r.JSON())
 }
 
 // MaxAnnotations is how many error annotations GitHub shows per step; past

@@ -17,7 +17,11 @@ import (
 // which changes only through manifests.
 var BuildEvents = []string{Created, Updated, Retracted, Transitioned, RolledBack}
 
-var eventName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+// EventNamePattern is what an event's name matches: the build events and
+// every observation small event records.
+const EventNamePattern = `^[a-z][a-z0-9-]{0,31}$`
+
+var eventName = regexp.MustCompile(EventNamePattern)
 
 // EventNameError is an event type small event may not record.
 type EventNameError struct{ Type string }
@@ -86,9 +90,9 @@ func (l *Log) RecordEvent(name string, o Observation) (Event, repo.Hash, error) 
 	} else if !ok {
 		return Event{}, repo.ZeroHash, &RetractedError{Path: path, Doing: "it has no current version to observe"}
 	}
-	actor := Actor{Type: "human", Name: o.Who.Name, Email: o.Who.Email}
+	actor := Actor{Type: ActorHuman, Name: o.Who.Name, Email: o.Who.Email}
 	if o.Agent {
-		actor.Type = "agent"
+		actor.Type = ActorAgent
 	}
 	ev := Event{Time: o.Who.When.UTC().Format(time.RFC3339), Event: o.Type, Artifact: path, Actor: actor, Message: o.Message, EventID: newEventID()}
 	vs, err := l.Versions(path, false)

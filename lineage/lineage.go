@@ -29,14 +29,23 @@ const (
 	RolledBack = "rolledback"
 )
 
+// Actor types: who caused a change.
+const (
+	ActorHuman = "human"
+	ActorAgent = "agent"
+)
+
+// ActorTypes are the values of Actor.Type.
+var ActorTypes = []string{ActorHuman, ActorAgent}
+
 // Actor says who caused a change: a human or an agent.
 type Actor struct {
-	Type  string `json:"type"` // "human" or "agent"
-	Name  string `json:"name"`
-	Email string `json:"email"`
+	Type  string `json:"type" jsonschema:"human or agent"` // ActorHuman or ActorAgent
+	Name  string `json:"name" jsonschema:"the agent's name (its Small-Agent trailer or Co-authored-by name) or the author's name"`
+	Email string `json:"email" jsonschema:"the e-mail of the commit's author, or of the agent a Co-authored-by trailer names"`
 	// Human is the person an agent made the version with: the commit's
 	// author, where a Co-authored-by trailer names the agent.
-	Human Person `json:"human,omitzero"`
+	Human Person `json:"human,omitzero" jsonschema:"the person an agent made the version with: the commit's author, where a Co-authored-by trailer names the agent"`
 }
 
 // Person is someone named in a commit: a name and an e-mail address.
@@ -58,28 +67,28 @@ func (a Actor) String() string {
 // Record is one line of a lineage note: one artifact a build created,
 // updated or retracted, and the manifest version that caused it.
 type Record struct {
-	Artifact       string `json:"artifact"`
-	Blob           string `json:"blob"`   // git blob id of the artifact (the old one when retracted)
-	SHA256         string `json:"sha256"` // of the artifact's bytes
-	Action         string `json:"action"`
-	Kind           string `json:"kind"`
-	ID             string `json:"id"`
-	Manifest       string `json:"manifest"`       // path of the manifest file
-	ManifestBlob   string `json:"manifestBlob"`   // git blob id of that version
-	ManifestCommit string `json:"manifestCommit"` // the commit that introduced that version
-	Actor          Actor  `json:"actor"`
-	SchemaDigest   string `json:"schemaDigest"`
+	Artifact       string `json:"artifact" jsonschema:"the artifact's path in the artifact tree"`
+	Blob           string `json:"blob" jsonschema:"git blob id of the artifact version built; for retracted, of the version removed"`
+	SHA256         string `json:"sha256" jsonschema:"hex SHA-256 of that version's bytes"`
+	Action         string `json:"action" jsonschema:"what the build did to the artifact"`
+	Kind           string `json:"kind" jsonschema:"the manifest's kind"`
+	ID             string `json:"id" jsonschema:"the manifest's id"`
+	Manifest       string `json:"manifest" jsonschema:"repository-relative path of the manifest file"`
+	ManifestBlob   string `json:"manifestBlob" jsonschema:"git blob id of the manifest version that built it"`
+	ManifestCommit string `json:"manifestCommit" jsonschema:"the commit that introduced that manifest version; for retracted, the commit built"`
+	Actor          Actor  `json:"actor" jsonschema:"who made manifestCommit"`
+	SchemaDigest   string `json:"schemaDigest" jsonschema:"the schema digest the artifact was built with"`
 	// Platform is who the hosting platform said ran the build, where it
 	// said (in GitHub Actions); an observation, not a fact a rebuild
 	// reproduces.
-	Platform *Platform `json:"platform,omitempty"`
+	Platform *Platform `json:"platform,omitempty" jsonschema:"who the hosting platform said ran the build (GitHub Actions only): an observation, not a fact a rebuild reproduces"`
 }
 
 // Platform is the identity a hosting platform vouched for when a build
 // ran: the event, the login that started it, and the pull request's
 // number and author where the event carries them.
 type Platform struct {
-	Name     string `json:"name"` // "github"
+	Name     string `json:"name" jsonschema:"the platform"` // "github"
 	Event    string `json:"event,omitempty"`
 	Actor    string `json:"actor,omitempty"`
 	PR       int    `json:"pullRequest,omitempty"`
@@ -89,35 +98,35 @@ type Platform struct {
 // Event is one line of a lifecycle note. Time comes first so that sorted
 // lines are in time order.
 type Event struct {
-	Time     string `json:"time"` // RFC 3339, the manifest commit's committer date
-	Event    string `json:"event"`
-	Artifact string `json:"artifact"`
-	Kind     string `json:"kind"`
-	ID       string `json:"id"`
+	Time     string `json:"time" jsonschema:"RFC 3339 in UTC: the committer date of the commit the event belongs to, or when an observation was recorded; informative only, never the order"` // RFC 3339, the manifest commit's committer date
+	Event    string `json:"event" jsonschema:"what happened: created, updated, retracted, transitioned and rolledback are small build's; any other name is an observation recorded with small event"`
+	Artifact string `json:"artifact" jsonschema:"the artifact's path"`
+	Kind     string `json:"kind" jsonschema:"the manifest's kind"`
+	ID       string `json:"id" jsonschema:"the manifest's id"`
 	// From and To are the lifecycle states a transitioned event moves
 	// between; To is the state a created event enters.
-	From           string `json:"from,omitempty"`
-	To             string `json:"to,omitempty"`
-	ManifestCommit string `json:"manifestCommit"`
-	Actor          Actor  `json:"actor"`
+	From           string `json:"from,omitempty" jsonschema:"transitioned: the state the manifest left"`
+	To             string `json:"to,omitempty" jsonschema:"transitioned: the state it entered; created: the state it was created in"`
+	ManifestCommit string `json:"manifestCommit" jsonschema:"the commit the event belongs to"`
+	Actor          Actor  `json:"actor" jsonschema:"who made that commit; for an observation, who recorded it"`
 	// RollbackOf is the build whose version a rolledback event brings back.
-	RollbackOf string `json:"rollbackOf,omitempty"`
-	Message    string `json:"message,omitempty"`
+	RollbackOf string `json:"rollbackOf,omitempty" jsonschema:"rolledback: the full id of the build whose version was brought back"`
+	Message    string `json:"message,omitempty" jsonschema:"an observation's free text"`
 	// Seq orders a build's events by the graph order of the commits that
 	// caused them (parents first), never by their times; 0 for events that
 	// are not steps of a manifest's lifecycle.
-	Seq int `json:"seq,omitempty"`
+	Seq int `json:"seq,omitempty" jsonschema:"transitioned: its place among the build's status changes in graph order, from 1"`
 	// Collapsed marks a transition that one commit made together with
 	// others (a squash), recorded as one step of the unique shortest way.
-	Collapsed bool `json:"collapsed,omitempty"`
+	Collapsed bool `json:"collapsed,omitempty" jsonschema:"transitioned: one commit made several steps at once; this is one of them"`
 	// Illegal marks a status change the lifecycle has no way for, merged
 	// although small check refuses it: a finding for small verify.
-	Illegal bool `json:"illegal,omitempty"`
+	Illegal bool `json:"illegal,omitempty" jsonschema:"transitioned: a move the lifecycle has no way for, which small verify fails"`
 	// EventID makes each observation unique: two identical observations
 	// in the same second are two lines, which notes merged as sorted
 	// unique lines (cat_sort_uniq, small pull) keep both. Build events need
 	// none: a rebuild reproduces them.
-	EventID string `json:"eventId,omitempty"`
+	EventID string `json:"eventId,omitempty" jsonschema:"an observation's unique id (128 random bits in hex)"`
 }
 
 // SortEvents orders the events of one build as they happened: the build's
@@ -207,14 +216,14 @@ func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) 
 // agent's, which the gate holds to the stricter rules.
 func ActorOf(c *repo.Commit, isAgent func(email string) bool) Actor {
 	if agent := c.Trailer(protocol.TrailerAgent); agent != "" {
-		return Actor{Type: "agent", Name: agent, Email: c.Author.Email}
+		return Actor{Type: ActorAgent, Name: agent, Email: c.Author.Email}
 	}
-	a := Actor{Type: "human", Name: c.Author.Name, Email: c.Author.Email}
+	a := Actor{Type: ActorHuman, Name: c.Author.Name, Email: c.Author.Email}
 	if isAgent == nil {
 		return a
 	}
 	if isAgent(c.Author.Email) {
-		a.Type = "agent"
+		a.Type = ActorAgent
 		return a
 	}
 	for _, t := range c.Trailers() {
@@ -222,7 +231,7 @@ func ActorOf(c *repo.Commit, isAgent func(email string) bool) Actor {
 			continue
 		}
 		if name, email, ok := ParseIdent(t.Value); ok && isAgent(email) {
-			return Actor{Type: "agent", Name: name, Email: email, Human: Person{Name: a.Name, Email: a.Email}}
+			return Actor{Type: ActorAgent, Name: name, Email: email, Human: Person{Name: a.Name, Email: a.Email}}
 		}
 	}
 	return a

@@ -17,8 +17,8 @@ type Statement struct {
 
 // Subject is what the statement is about: the artifact.
 type Subject struct {
-	Name   string            `json:"name"`
-	Digest map[string]string `json:"digest"`
+	Name   string            `json:"name" jsonschema:"the artifact's path"`
+	Digest map[string]string `json:"digest" jsonschema:"the artifact's digests: sha256 of its bytes, gitBlob its blob id"`
 }
 
 // Predicate is a SLSA provenance v1 predicate.
@@ -30,15 +30,32 @@ type Predicate struct {
 // BuildDefinition says what was built from what.
 type BuildDefinition struct {
 	BuildType            string               `json:"buildType"`
-	ExternalParameters   map[string]any       `json:"externalParameters"`
-	ResolvedDependencies []ResourceDescriptor `json:"resolvedDependencies"`
+	ExternalParameters   ExternalParameters   `json:"externalParameters"`
+	ResolvedDependencies []ResourceDescriptor `json:"resolvedDependencies" jsonschema:"the manifest version, then the schemas"`
+}
+
+// ExternalParameters are the inputs of small's build type: the artifact
+// and the manifest commit it was built from. (Fields in name order, as
+// the statement has always written them.)
+type ExternalParameters struct {
+	Artifact       string `json:"artifact" jsonschema:"the artifact's path"`
+	ManifestCommit string `json:"manifestCommit" jsonschema:"the build's Small-Manifest-Commit"`
 }
 
 // ResourceDescriptor names an input with its digests.
 type ResourceDescriptor struct {
-	Name        string            `json:"name"`
-	Digest      map[string]string `json:"digest"`
-	Annotations map[string]any    `json:"annotations,omitempty"`
+	Name        string               `json:"name" jsonschema:"the manifest's path, or schemas"`
+	Digest      map[string]string    `json:"digest" jsonschema:"digests by algorithm: gitCommit and gitBlob for the manifest, sha256 for the schemas"`
+	Annotations *ManifestAnnotations `json:"annotations,omitempty" jsonschema:"the manifest only: its kind, id and actor"`
+}
+
+// ManifestAnnotations say what the manifest a statement depends on is,
+// and who made that version. (Fields in name order, as the statement has
+// always written them.)
+type ManifestAnnotations struct {
+	Actor Actor  `json:"actor"`
+	ID    string `json:"id"`
+	Kind  string `json:"kind"`
 }
 
 // RunDetails says who built it, and when.
@@ -85,13 +102,13 @@ func (l *Log) Provenance(name string) (*Statement, error) {
 		Predicate: Predicate{
 			BuildDefinition: BuildDefinition{
 				BuildType: BuildType,
-				ExternalParameters: map[string]any{
-					"manifestCommit": v.Build.Trailer(protocol.TrailerManifestCommit),
-					"artifact":       rec.Artifact,
+				ExternalParameters: ExternalParameters{
+					ManifestCommit: v.Build.Trailer(protocol.TrailerManifestCommit),
+					Artifact:       rec.Artifact,
 				},
 				ResolvedDependencies: []ResourceDescriptor{
 					{Name: rec.Manifest, Digest: map[string]string{"gitCommit": rec.ManifestCommit, "gitBlob": rec.ManifestBlob},
-						Annotations: map[string]any{"kind": rec.Kind, "id": rec.ID, "actor": rec.Actor}},
+						Annotations: &ManifestAnnotations{Kind: rec.Kind, ID: rec.ID, Actor: rec.Actor}},
 					{Name: "schemas", Digest: map[string]string{"sha256": strings.TrimPrefix(rec.SchemaDigest, "sha256:")}},
 				},
 			},

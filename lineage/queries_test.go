@@ -419,12 +419,12 @@ func TestProvenance(t *testing.T) {
 		t.Errorf("subject = %+v", st.Subject)
 	}
 	bd := st.Predicate.BuildDefinition
-	if bd.BuildType != BuildType || bd.ExternalParameters["manifestCommit"] != w.m(2).String() || bd.ExternalParameters["artifact"] != helloPath {
+	if bd.BuildType != BuildType || bd.ExternalParameters.ManifestCommit != w.m(2).String() || bd.ExternalParameters.Artifact != helloPath {
 		t.Errorf("build definition = %+v", bd)
 	}
 	wantDeps := []ResourceDescriptor{
 		{Name: helloManifest, Digest: map[string]string{"gitCommit": w.m(2).String(), "gitBlob": w.manifestBl[helloManifest+"@2"].String()},
-			Annotations: map[string]any{"kind": "Article", "id": "hello", "actor": agentBot}},
+			Annotations: &ManifestAnnotations{Kind: "Article", ID: "hello", Actor: agentBot}},
 		{Name: "schemas", Digest: map[string]string{"sha256": strings.TrimPrefix(schemaDigest, "sha256:")}},
 	}
 	if !reflect.DeepEqual(bd.ResolvedDependencies, wantDeps) {

@@ -67,20 +67,27 @@ func FetchesNotes(r *repo.Repository, remote string) (ok bool, other string, err
 
 // Result says what a pull or push did.
 type Result struct {
-	Remote string `json:"remote"`
-	Branch string `json:"branch"`
+	Protocol string `json:"protocol"`
+	Remote   string `json:"remote" jsonschema:"the remote's name"`
+	Branch   string `json:"branch" jsonschema:"the artifact branch, a full ref name"`
 	// Artifacts is what happened to the local artifact branch:
 	// "unchanged", "created", "fast-forwarded", "ahead" (the remote lacks
-	// builds this clone has; push them).
-	Artifacts string `json:"artifacts"`
+	// builds this clone has; push them), "reset" (--reset).
+	Artifacts string `json:"artifacts" jsonschema:"what happened to the local artifact branch (ahead: the remote lacks builds this clone has; push them)"`
 	// Notes says, per notes ref, "unchanged", "created", "fast-forwarded"
 	// or "merged".
-	Notes map[string]string `json:"notes"`
+	Notes map[string]string `json:"notes" jsonschema:"what happened to each of small's notes refs here, by full ref name"`
 	// Pushed is set when a push updated the remote.
-	Pushed bool `json:"pushed"`
+	Pushed bool `json:"pushed" jsonschema:"whether a push updated the remote"`
 	// Attempts is how many times a push was tried.
-	Attempts int `json:"attempts,omitempty"`
+	Attempts int `json:"attempts,omitempty" jsonschema:"how many times a push was tried (pulling between tries)"`
 }
+
+// The values of Result.Artifacts and of Result.Notes.
+var (
+	ArtifactsOutcomes = []string{"unchanged", "created", "fast-forwarded", "ahead", "reset"}
+	NotesOutcomes     = []string{"unchanged", "created", "fast-forwarded", "merged"}
+)
 
 // DivergedError is an artifact branch whose local and remote builds have
 // both moved on from a common build: neither can be laid over the other
@@ -127,7 +134,7 @@ type Options struct {
 // Pull fetches the artifact branch and the notes from remote, fast-forwards
 // the artifact branch (or creates it), and merges the notes line by line.
 func Pull(r *repo.Repository, remoteName, branch string, opts Options) (*Result, error) {
-	res := &Result{Remote: remoteName, Branch: branch, Notes: map[string]string{}}
+	res := &Result{Protocol: protocol.Version, Remote: remoteName, Branch: branch, Notes: map[string]string{}}
 	short := protocol.BranchName(branch)
 	tracking := "refs/remotes/" + remoteName + "/" + short
 	if err := r.Fetch(remoteName, "+"+branch+":"+tracking, FetchRefspec(remoteName)); err != nil {
@@ -392,7 +399,7 @@ func backoff(attempt int) time.Duration {
 // (merging notes, fast-forwarding nothing it would lose) and tries again, up
 // to maxPushAttempts times; a diverged artifact branch is a *DivergedError.
 func Push(r *repo.Repository, remoteName, branch string, opts Options) (*Result, error) {
-	res := &Result{Remote: remoteName, Branch: branch, Notes: map[string]string{}, Artifacts: "unchanged"}
+	res := &Result{Protocol: protocol.Version, Remote: remoteName, Branch: branch, Notes: map[string]string{}, Artifacts: "unchanged"}
 	for attempt := 1; ; attempt++ {
 		res.Attempts = attempt
 		specs := []string{}
