@@ -26,6 +26,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 filepath.Join("..", "..", "testdata", "script"),
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
 		RequireExplicitExec: true,
+		Cmds:                recordCmds,
 		Setup: func(env *testscript.Env) error {
 			// Tests set their own git identity and never read the
 			// developer's configuration.
