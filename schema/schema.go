@@ -151,12 +151,23 @@ func load(dir string, files []File, digest string) (*Schema, error) {
 
 // build compiles the package in ctx. The files are parsed anew each time:
 // CUE's compiler annotates the syntax tree, so trees are not shared between
-// contexts.
+// contexts. Comments are dropped: only describing a kind needs them (see
+// buildWithDocs).
 func (s *Schema) build(ctx *cue.Context) (cue.Value, error) {
+	return s.buildWith(ctx)
+}
+
+// buildWithDocs compiles the package keeping its comments, which become
+// the doc comments of kinds and fields.
+func (s *Schema) buildWithDocs(ctx *cue.Context) (cue.Value, error) {
+	return s.buildWith(ctx, parser.ParseComments)
+}
+
+func (s *Schema) buildWith(ctx *cue.Context, opts ...parser.Option) (cue.Value, error) {
 	inst := build.NewContext().NewInstance(s.Dir, nil)
 	pkg := ""
 	for _, f := range s.Files {
-		af, err := parser.ParseFile(f.Path, f.Data)
+		af, err := parser.ParseFile(f.Path, f.Data, opts...)
 		if err != nil {
 			return cue.Value{}, &Error{schemaDiagnostics(err, diag.CodeSchemaSyntax, f.Path)}
 		}

@@ -35,7 +35,7 @@ func NewCmdSchema(f *cmdutil.Factory) *cobra.Command {
 		},
 		Short: "Inspect the kinds defined in the schemas package",
 	}
-	cmd.AddCommand(NewCmdList(f, nil))
+	cmd.AddCommand(NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdExport(f, nil))
 	return cmd
 }
 
@@ -75,20 +75,9 @@ as Small-Schema-Digest.`,
 }
 
 func runList(opts *ListOptions) error {
-	r, err := opts.Factory.Repository()
+	s, err := loadSchema(opts.Factory, opts.Rev)
 	if err != nil {
 		return err
-	}
-	s, err := content.SchemaAt(r, opts.Rev)
-	var se *schema.Error
-	if errors.As(err, &se) {
-		for _, d := range se.Diagnostics {
-			fmt.Fprintln(opts.IO.ErrOut, d.String())
-		}
-		return cmdutil.Findings
-	}
-	if err != nil {
-		return cmdutil.Classify(err)
 	}
 	if opts.Format == diag.FormatJSON {
 		return cmdutil.WriteJSON(opts.IO.Out, s.Listing())
@@ -103,4 +92,48 @@ func runList(opts *ListOptions) error {
 	}
 	fmt.Fprintf(opts.IO.Out, "\nschema digest %s\n", s.Digest)
 	return nil
+}
+
+// loadSchema loads the schemas of a revision ("" for the working tree).
+// Schemas that do not compile print their diagnostics and end the command
+// with exit 1, as small validate does.
+func loadSchema(f *cmdutil.Factory, rev string) (*schema.Schema, error) {
+	r, err := f.Repository()
+	if err != nil {
+		return nil, err
+	}
+	s, err := content.SchemaAt(r, rev)
+	var se *schema.Error
+	if errors.As(err, &se) {
+		for _, d := range se.Diagnostics {
+			fmt.Fprintln(f.IO.ErrOut, d.String())
+		}
+		return nil, cmdutil.Findings
+	}
+	if err != nil {
+		return nil, cmdutil.Classify(err)
+	}
+	return s, nil
+}
+
+// kindError gives a failure to describe or export a kind its exit code: an
+// unknown kind is a usage error (2), a kind JSON Schema cannot hold a
+// finding about the schemas (1).
+func kindError(f *cmdutil.Factory, err error) error {
+	var unknown *schema.UnknownKindError
+	var export *schema.ExportError
+	var se *schema.Error
+	switch {
+	case errors.As(err, &unknown):
+		return cmdutil.Usage(err)
+	case errors.As(err, &export):
+		fmt.Fprintln(f.IO.ErrOut, "small: "+err.Error())
+		return cmdutil.Findings
+	case errors.As(err, &se):
+		for _, d := range se.Diagnostics {
+			fmt.Fprintln(f.IO.ErrOut, d.String())
+		}
+		return cmdutil.Findings
+	}
+	return cmdutil.Classify(err)
 }
