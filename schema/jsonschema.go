@@ -303,22 +303,16 @@ func (x *exporter) value(v cue.Value, top bool) *jsNode {
 
 // expr is the schema of v without its default.
 func (x *exporter) expr(v cue.Value, top bool) *jsNode {
-	if err := v.Err(); err != nil && v.IncompleteKind() == cue.BottomKind {
-		if _, args := v.Expr(); len(args) <= 1 {
-			n := boolNode(false)
-			n.comment(fmt.Sprintf("CUE accepts no value here: %s.", oneLine(err.Error())))
-			n.notes = []string{"no value is allowed"}
-			return n
-		}
-	}
 	op, args := v.Expr()
 	switch op {
-	case cue.OrOp:
-		return x.disjunction(v, args, top)
 	case cue.NoOp, cue.SelectorOp:
 		if pkg, path := v.ReferencePath(); pkg.Exists() && len(path.Selectors()) > 0 {
 			return x.reference(v, pkg, path, top)
 		}
+	}
+	switch op {
+	case cue.OrOp:
+		return x.disjunction(v, args, top)
 	case cue.AndOp:
 		return x.conjunction(v, top)
 	case cue.CallOp:
@@ -382,6 +376,14 @@ func (x *exporter) kindOf(v cue.Value, k cue.Kind) *jsNode {
 		if k&p.k != 0 {
 			n.types = append(n.types, p.t)
 		}
+	}
+	if len(n.types) > 1 {
+		// One type per schema, as ajv's strict mode wants.
+		alts := &jsNode{}
+		for _, t := range n.types {
+			alts.anyOf = append(alts.anyOf, &jsNode{types: []string{t}})
+		}
+		return alts
 	}
 	return n
 }
@@ -448,8 +450,18 @@ func (x *exporter) disjunction(v cue.Value, alts []cue.Value, top bool) *jsNode 
 		types = append(types, a.types...)
 	}
 	if onlyTypes {
+		// One "type" list would be shorter, but ajv's strict mode (and
+		// OpenAPI tooling) want one type per schema.
 		slices.Sort(types)
-		return &jsNode{types: slices.Compact(types)}
+		types = slices.Compact(types)
+		if len(types) == 1 {
+			return &jsNode{types: types}
+		}
+		n := &jsNode{}
+		for _, t := range types {
+			n.anyOf = append(n.anyOf, &jsNode{types: []string{t}})
+		}
+		return n
 	}
 	return &jsNode{anyOf: nodes}
 }
@@ -566,6 +578,9 @@ func conjuncts(v cue.Value) []cue.Value {
 func (x *exporter) atom(v cue.Value, op cue.Op, args []cue.Value) *jsNode {
 	switch op {
 	case cue.RegexMatchOp, cue.NotRegexMatchOp:
+		if err := args[0].Err(); err != nil {
+			return rejectAll(err)
+		}
 		re, err := args[0].String()
 		if err != nil {
 			return x.unsupported(v, "a pattern CUE computes")
@@ -639,6 +654,15 @@ func (x *exporter) atom(v cue.Value, op cue.Op, args []cue.Value) *jsNode {
 	return x.unsupported(v, "an expression")
 }
 
+// rejectAll is the schema of a place where the schema itself is in error,
+// so that CUE accepts no value there.
+func rejectAll(err error) *jsNode {
+	n := boolNode(false)
+	n.comment(fmt.Sprintf("CUE accepts no value here: %s.", oneLine(err.Error())))
+	n.notes = []string{"no value is allowed: " + oneLine(err.Error())}
+	return n
+}
+
 // unsupported is the loosest schema of v's kind, with a $comment naming
 // what CUE checks there.
 func (x *exporter) unsupported(v cue.Value, what string) *jsNode {
@@ -654,17 +678,26 @@ func (x *exporter) call(v cue.Value, args []cue.Value) *jsNode {
 	if len(args) == 0 {
 		return x.unsupported(v, "a call")
 	}
-	name := oneLine(fmt.Sprint(args[0]))
+	for _, a := range args[1:] {
+		if err := a.Err(); err != nil {
+			// An argument that is an error (time.Format(time.NoSuch)): the
+			// call fails for every value.
+			return rejectAll(err)
+		}
+	}
+	name := strings.TrimSuffix(oneLine(fmt.Sprint(args[0])), "()")
 	return x.builtin(v, name, args[1:])
 }
 
-// RFC 3339 as Go's time.Parse reads it with CUE's time.Format(time.RFC3339):
-// ajv's date-time format checks the calendar, this pattern what ajv allows
-// and Go does not (a lower case t or z, a space, an offset without ':',
-// a leap second).
+// RFC 3339 as Go's time.Parse reads it for CUE's time.Format(time.RFC3339):
+// the date-time format (ajv-formats) checks the calendar, the pattern
+// refuses what that format allows and Go does not: a lower case t or z, a
+// space for the T, an offset without ':', a leap second.
 const (
 	datePattern     = `^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$`
-	dateTimePattern = `^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$`
+	dateTimePattern = `^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:[.,][0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-4]):(?:[0-5][0-9]|60))$`
+	// dateTimeStricter is what Go accepts and the date-time format does not.
+	dateTimeStricter = "Stricter than CUE: Go's time parser, which CUE's time.Format uses, also accepts a comma before the fraction of a second and zone offsets of 24 hours or 60 minutes, which the date-time format refuses."
 )
 
 func (x *exporter) builtin(v cue.Value, name string, args []cue.Value) *jsNode {
@@ -763,9 +796,10 @@ func (x *exporter) builtin(v cue.Value, name string, args []cue.Value) *jsNode {
 		switch layout {
 		case time.RFC3339, time.RFC3339Nano:
 			n := &jsNode{types: []string{"string"}, format: "date-time", pattern: dateTimePattern}
+			n.comment(dateTimeStricter)
 			n.note("an RFC 3339 date and time, e.g. 2006-01-02T15:04:05Z")
 			return n
-		case time.DateOnly:
+		case time.DateOnly: // time.RFC3339Date in CUE
 			n := &jsNode{types: []string{"string"}, format: "date", pattern: datePattern}
 			n.note("a date, e.g. 2006-01-02")
 			return n
@@ -921,9 +955,9 @@ func (x *exporter) reserved(n *jsNode, declared map[string]*jsNode) {
 		b, _ := json.Marshal(s)
 		st.enum = append(st.enum, b)
 	}
-	if st.enum == nil {
-		st = boolNode(false)
-	}
+	// small reads an empty status as no status: the initial state.
+	st = &jsNode{reserved: true, cue: "string", anyOf: []*jsNode{st, {constVal: json.RawMessage(`""`)}}}
+	st.notes = []string{"one of " + strings.Join(lc.States, ", ") + ` ("" means the initial state)`}
 	initial, _ := json.Marshal(lc.Initial)
 	st.def = initial
 	st.description = "The manifest's lifecycle state; default: " + lc.Initial + ". Transitions: " + transitionsText(lc) + "."
