@@ -147,7 +147,12 @@ func (w *describer) field(name, path string, n *jsNode, required bool, depth int
 		f.Type = typeName(t) + " (" + n.defName + ")"
 	}
 	if n.reserved && name == protocol.FieldStatus {
-		f.Doc = "The manifest's lifecycle state (see lifecycle)."
+		f.Type, f.Doc = "string", "The manifest's lifecycle state (see lifecycle); empty means the initial one."
+		for _, a := range n.anyOf {
+			if a.enum != nil {
+				f.Enum = a.enum
+			}
+		}
 	}
 	if f.Doc == "" && t != n {
 		f.Doc = t.description

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/format"
 
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/protocol"
@@ -222,7 +224,7 @@ func indentJSON(d *exported) ([]byte, error) {
 // maxNodes bounds the schema one kind exports to: references between
 // fields that are not definitions are written out in place, and a
 // hostile package could make that exponential.
-const maxNodes = 50000
+const maxNodes = 20000
 
 // maxPrefix bounds the fixed elements of one list a schema may declare.
 const maxPrefix = 10000
@@ -914,7 +916,7 @@ func (x *exporter) structOf(v cue.Value, top bool) *jsNode {
 			n.required = append(n.required, name)
 		case cue.OptionalConstraint:
 		default:
-			if fv.Validate(cue.Concrete(true)) != nil {
+			if x.mustGive(fv, child) {
 				n.required = append(n.required, name)
 			}
 		}
@@ -940,6 +942,55 @@ func (x *exporter) structOf(v cue.Value, top bool) *jsNode {
 	return n
 }
 
+// mustGive reports whether a manifest must give a regular field, the way
+// small's validation sees it: unless it has a default that holds, or a
+// concrete value, or is a struct none of whose own fields is required.
+// It reads the schema already made for the field rather than asking CUE
+// to validate the value, which costs the value's whole size at every
+// level.
+func (x *exporter) mustGive(fv cue.Value, child *jsNode) bool {
+	if _, ok := fv.Default(); ok {
+		// A default that fails a validator (list.MinItems(1) on []) is
+		// no default.
+		return fv.Err() != nil
+	}
+	switch fv.IncompleteKind() {
+	case cue.StructKind:
+		return x.requires(child, 0)
+	case cue.ListKind:
+		if child.items != nil {
+			return true
+		}
+		for _, p := range child.prefixItems {
+			if p.constVal == nil {
+				return true
+			}
+		}
+		return false
+	}
+	return !fv.IsConcrete()
+}
+
+// requires reports whether an object schema has required fields.
+func (x *exporter) requires(n *jsNode, depth int) bool {
+	if n == nil || depth > 8 {
+		return true
+	}
+	if len(n.required) > 0 {
+		return true
+	}
+	if n.ref != "" {
+		d, ok := x.defs[strings.TrimPrefix(n.ref, x.refBase)]
+		return !ok || d == nil || x.requires(d, depth+1)
+	}
+	for _, a := range n.allOf {
+		if x.requires(a, depth+1) {
+			return true
+		}
+	}
+	return false
+}
+
 // reserved adds kind, id and status as small checks them, before the
 // kind's own fields, each also held to what the definition says of it.
 func (x *exporter) reserved(n *jsNode, declared map[string]*jsNode) {
@@ -957,7 +1008,6 @@ func (x *exporter) reserved(n *jsNode, declared map[string]*jsNode) {
 	}
 	// small reads an empty status as no status: the initial state.
 	st = &jsNode{reserved: true, cue: "string", anyOf: []*jsNode{st, {constVal: json.RawMessage(`""`)}}}
-	st.notes = []string{"one of " + strings.Join(lc.States, ", ") + ` ("" means the initial state)`}
 	initial, _ := json.Marshal(lc.Initial)
 	st.def = initial
 	st.description = "The manifest's lifecycle state; default: " + lc.Initial + ". Transitions: " + transitionsText(lc) + "."
@@ -1059,18 +1109,34 @@ func docOf(v cue.Value) string {
 	return strings.Join(parts, "\n\n")
 }
 
-// cueText renders v as CUE prints it, on one line, with its type in front
-// of a bare validator (string & strings.MinRunes(3)).
+// cueText renders v on one line as the schema writes it (its source, when
+// it has one), else as CUE prints it. Printing a struct or a list means
+// printing all of it, so those without a source are named by their kind.
 func cueText(v cue.Value) string {
-	s := strings.Join(strings.Fields(fmt.Sprint(v)), " ")
-	for _, p := range []string{"strings.", "list.", "time.", "net.", "math.", "struct.", "=~", "!~", ">", "<", "!="} {
-		if strings.HasPrefix(s, p) {
-			if k := v.IncompleteKind(); k != cue.BottomKind && k != cue.TopKind && !strings.Contains(s, " | ") {
-				s = k.String() + " & " + s
-			}
-			break
+	var s string
+	if src := v.Source(); src != nil {
+		if f, ok := src.(*ast.Field); ok {
+			src = f.Value
+		}
+		if b, err := format.Node(src); err == nil {
+			s = string(b)
 		}
 	}
+	if s == "" {
+		switch k := v.IncompleteKind(); k {
+		case cue.StructKind, cue.ListKind:
+			s = k.String()
+		default:
+			s = fmt.Sprint(v)
+			for _, p := range []string{"strings.", "list.", "time.", "net.", "math.", "struct.", "=~", "!~", ">", "<", "!="} {
+				if strings.HasPrefix(s, p) && k != cue.BottomKind && k != cue.TopKind && !strings.Contains(s, " | ") {
+					s = k.String() + " & " + s
+					break
+				}
+			}
+		}
+	}
+	s = oneLine(s)
 	if len(s) > 200 {
 		s = s[:197] + "..."
 	}
