@@ -56,6 +56,7 @@ type jsNode struct {
 	cue      string   // the value as CUE prints it
 	notes    []string // the constraints, in words
 	reserved bool     // kind, id or status
+	optional []string // the properties declared optional (name?: T)
 	defName  string   // for a $ref: the CUE name of the definition
 }
 

@@ -915,6 +915,7 @@ func (x *exporter) structOf(v cue.Value, top bool) *jsNode {
 		case cue.RequiredConstraint:
 			n.required = append(n.required, name)
 		case cue.OptionalConstraint:
+			n.optional = append(n.optional, name)
 		default:
 			if x.mustGive(fv, child) {
 				n.required = append(n.required, name)

@@ -20,6 +20,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/lineagecmd"
 	"github.com/smallhq/small/cmd/internal/logcmd"
 	"github.com/smallhq/small/cmd/internal/mancmd"
+	"github.com/smallhq/small/cmd/internal/newcmd"
 	"github.com/smallhq/small/cmd/internal/plancmd"
 	"github.com/smallhq/small/cmd/internal/protocolcmd"
 	"github.com/smallhq/small/cmd/internal/provenancecmd"
@@ -59,6 +60,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 	cmd.SetFlagErrorFunc(cmdutil.FlagError)
 	cmd.AddCommand(
 		initcmd.NewCmdInit(f, nil),
+		newcmd.NewCmdNew(f, nil),
 		validatecmd.NewCmdValidate(f, nil),
 		checkcmd.NewCmdCheck(f),
 		plancmd.NewCmdPlan(f),
