@@ -305,7 +305,18 @@ func (x *exporter) value(v cue.Value, top bool) *jsNode {
 
 // expr is the schema of v without its default.
 func (x *exporter) expr(v cue.Value, top bool) *jsNode {
+	return x.expr1(v, top, true)
+}
+
+func (x *exporter) expr1(v cue.Value, top, unwrap bool) *jsNode {
 	op, args := v.Expr()
+	if _, hasDefault := v.Default(); hasDefault && unwrap && op == cue.NoOp && len(args) == 1 {
+		// A disjunction with a default the rest subsumes (*100 | int & >=1)
+		// is the rest, as one argument.
+		if k := v.IncompleteKind(); k != cue.StructKind && k != cue.ListKind {
+			return x.expr1(args[0], top, false)
+		}
+	}
 	switch op {
 	case cue.NoOp, cue.SelectorOp:
 		if pkg, path := v.ReferencePath(); pkg.Exists() && len(path.Selectors()) > 0 {
