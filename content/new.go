@@ -17,11 +17,6 @@ import (
 	"github.com/smallhq/small/schema"
 )
 
-// EditorSchemaDir is where small init and small schema export --out put
-// the kinds' JSON Schemas for editors, in the working tree; the manifests
-// small new writes name theirs there.
-const EditorSchemaDir = ".small/jsonschema"
-
 // NewOptions say what manifest small new writes.
 type NewOptions struct {
 	Kind string

@@ -139,12 +139,29 @@ func checkConfig(r *repo.Repository, rep *Report) *config.Config {
 	default:
 		kinds := s.Kinds
 		rep.add("schemas", OK, "%s/ compiles: %d %s (%s)", cfg.Schemas, len(kinds), plural(len(kinds), "kind", "kinds"), strings.Join(kinds, ", "))
+		checkEditorSchemas(tree, s, rep)
 	}
 	if files, err := tree.Files(cfg.Manifests); err == nil && len(files) == 0 {
 		ce := content.MissingRoot(tree, cfg).(*config.Error)
 		rep.add("manifests", Fail, "%s", ce.Diagnostics[0].String())
 	}
 	return cfg
+}
+
+// checkEditorSchemas says whether the JSON Schemas small init exported for
+// editors still match the schemas: they are generated, and go stale when
+// a kind changes.
+func checkEditorSchemas(tree repo.Snapshot, s *schema.Schema, rep *Report) {
+	stale, present, err := content.StaleEditorSchemas(tree, s)
+	switch {
+	case err != nil:
+		rep.add("editor schemas", Warn, "%s: %v", content.EditorSchemaDir, err)
+	case !present:
+	case len(stale) > 0:
+		rep.add("editor schemas", Warn, "%s/ was exported from other schemas (%s): run small schema export --out %s", content.EditorSchemaDir, strings.Join(stale, ", "), content.EditorSchemaDir)
+	default:
+		rep.add("editor schemas", OK, "%s/ matches the schemas", content.EditorSchemaDir)
+	}
 }
 
 func checkHooks(r *repo.Repository, rep *Report, opts Options) {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/remote"
 	"github.com/smallhq/small/scaffold"
+	"github.com/smallhq/small/schema"
 	"github.com/smallhq/small/version"
 )
 
@@ -93,6 +96,8 @@ func Run(opts *Options) error {
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
+	editorActs, updated := editorSchemas(opts, r.Root())
+	acts = append(acts, editorActs...)
 	branch := r.DefaultBranch()
 	if branch == "" {
 		branch = "main"
@@ -141,7 +146,10 @@ func Run(opts *Options) error {
 			fmt.Fprintf(opts.IO.Out, "kept    %s (exists)\n", a.Path)
 		}
 	}
-	if created == 0 {
+	for _, p := range updated {
+		fmt.Fprintf(opts.IO.Out, "updated %s (exported again: the schemas changed)\n", p)
+	}
+	if created == 0 && len(updated) == 0 {
 		fmt.Fprintln(opts.IO.Out, "nothing to do: this repository is already set up")
 		return nil
 	}
@@ -203,4 +211,74 @@ func existingEntries(res *content.Result, manifests string) scaffold.Skip {
 		}
 		return ""
 	}
+}
+
+// editorSchemas writes what makes editors complete and check manifests:
+// the kinds' JSON Schemas under .small/jsonschema/ (exported again when
+// the schemas changed since: they are small's output, not the user's) and
+// a VS Code settings file mapping them onto the manifests for
+// yaml-language-server, only where there is none. Schemas that do not
+// compile are left for small validate to report. See docs/editors.md.
+func editorSchemas(opts *Options, top string) (acts []scaffold.Action, updated []string) {
+	r, err := opts.Factory.Repository()
+	if err != nil {
+		return nil, nil
+	}
+	tree := r.WorkingTree()
+	cfg, err := config.Load(tree)
+	if err != nil {
+		return nil, nil
+	}
+	s, err := content.LoadSchema(tree, cfg)
+	if err != nil {
+		return nil, nil
+	}
+	stale, present, err := content.StaleEditorSchemas(tree, s)
+	if err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s: %v\n", content.EditorSchemaDir, err)
+		return nil, nil
+	}
+	files, err := content.ExportFiles(s, "", content.FormatJSONSchema)
+	if err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: no editor schemas: %v\n", err)
+		return nil, nil
+	}
+	dir := filepath.Join(top, filepath.FromSlash(content.EditorSchemaDir))
+	existed := map[string]bool{}
+	for _, f := range files {
+		if _, err := os.Lstat(filepath.Join(dir, f.Path)); err == nil {
+			existed[f.Path] = true
+		}
+	}
+	refresh := !present || len(stale) > 0
+	wrote, kept, err := cmdutil.WriteGenerated(dir, files, refresh)
+	if err != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: no editor schemas: %v\n", err)
+		return nil, nil
+	}
+	rel := func(p string) string {
+		r, _ := filepath.Rel(top, p)
+		return filepath.ToSlash(r)
+	}
+	for _, p := range wrote {
+		if existed[filepath.Base(p)] {
+			updated = append(updated, rel(p))
+		} else {
+			acts = append(acts, scaffold.Action{Path: rel(p), Created: true})
+		}
+	}
+	for _, p := range kept {
+		acts = append(acts, scaffold.Action{Path: rel(p)})
+	}
+	settings := []schema.File{{Path: filepath.Base(content.VSCodeSettings), Data: content.EditorSettings(cfg.Manifests)}}
+	wrote, _, err = cmdutil.WriteGenerated(filepath.Join(top, filepath.FromSlash(path.Dir(content.VSCodeSettings))), settings, false)
+	switch {
+	case err != nil:
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s not written: %v\n", content.VSCodeSettings, err)
+	case len(wrote) == 1:
+		acts = append(acts, scaffold.Action{Path: content.VSCodeSettings, Created: true})
+	default:
+		acts = append(acts, scaffold.Action{Path: content.VSCodeSettings})
+	}
+	return acts, updated
 }
