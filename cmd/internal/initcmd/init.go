@@ -4,8 +4,8 @@ package initcmd
 import (
 	"errors"
 	"fmt"
-	"path"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
