@@ -51,7 +51,14 @@ the workflow runs as the default branch has it, so a pull request that
 edits the workflow cannot switch its own check off, and the pull request's
 commits are read as Git data only. See docs/ci.md.
 
-init never overwrites a file: run it again and it only adds what is missing.`,
+For editors, init exports the kinds' JSON Schemas into .small/jsonschema/
+and, when there is no .vscode/settings.json, writes one that maps them onto
+the manifests (yaml-language-server's yaml.schemas), so that editors
+complete and check manifests; see docs/editors.md. Those exports are
+small's output: init exports them again when the schemas changed.
+
+init never overwrites a file of yours: run it again and it only adds what
+is missing.`,
 		Example: `  $ git init blog && cd blog
   $ small init --example --ci
   $ small hooks install
