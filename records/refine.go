@@ -172,6 +172,14 @@ var fields = map[reflect.Type]map[string]tightening{
 	reflect.TypeFor[schema.KindInfo](): {
 		"defined": pattern(`^.+:[0-9]+$`),
 	},
+	reflect.TypeFor[schema.KindDescription](): {
+		"digest":  pattern(digest),
+		"defined": pattern(`^.+:[0-9]+$`),
+	},
+	reflect.TypeFor[schema.FieldDescription](): {
+		"default": anyJSON("the field's default, as JSON"),
+		"enum":    items(anyJSON("an allowed value, as JSON")),
+	},
 	reflect.TypeFor[content.Contract](): {
 		"exitCodes": func(s *jsonschema.Schema) {
 			s.PropertyNames = &jsonschema.Schema{Pattern: `^[0-9]+$`}
@@ -314,6 +322,12 @@ func describe(d string) tightening {
 			s.Description = d
 		}
 	}
+}
+
+// anyJSON is a field that holds any JSON value (a json.RawMessage, which
+// the generator takes for bytes).
+func anyJSON(d string) tightening {
+	return func(s *jsonschema.Schema) { *s = jsonschema.Schema{Description: d} }
 }
 
 // items applies a tightening to the items of an array.

@@ -21,8 +21,10 @@ type KindDescription struct {
 	Defined  string `json:"defined,omitempty"` // file:line of the definition
 	Digest   string `json:"digest"`            // the schema digest
 	// Fields are the fields of a manifest of the kind, reserved fields
-	// first. A kind that is a disjunction of structs has Forms instead:
-	// a manifest matches one of them.
+	// first, each followed by the fields nested in it (a struct's, or
+	// those of the structs a list holds), whose Parent it is. A kind that
+	// is a disjunction of structs has Forms instead: a manifest matches
+	// one of them.
 	Fields []FieldDescription   `json:"fields"`
 	Forms  [][]FieldDescription `json:"forms,omitempty"`
 	// OtherFields says whether fields not listed are allowed: "none" for a
@@ -48,9 +50,10 @@ type FieldDescription struct {
 	Enum        []json.RawMessage `json:"enum,omitempty"`
 	Doc         string            `json:"doc,omitempty"`
 	Constraints []string          `json:"constraints,omitempty"`
-	// Fields are the fields of a struct field, or of the structs a list
-	// field holds.
-	Fields []FieldDescription `json:"fields,omitempty"`
+	// Parent is the path of the field this one is nested in: a struct
+	// field, or a list of structs ("" at the top). A required field
+	// nested in an optional one is required only when its parent is given.
+	Parent string `json:"parent,omitempty"`
 }
 
 // maxDescribeDepth bounds how deep Describe follows nested structs and
@@ -82,11 +85,11 @@ func (s *Schema) Describe(kind string) (KindDescription, error) {
 	top := doc.root
 	if len(top.anyOf) > 0 && top.props == nil {
 		for _, alt := range top.anyOf {
-			d.Forms = append(d.Forms, w.fields(alt, "", 0))
+			d.Forms = append(d.Forms, w.fields(alt, "", "", 0))
 		}
 		d.Fields = []FieldDescription{}
 	} else {
-		d.Fields = w.fields(top, "", 0)
+		d.Fields = w.fields(top, "", "", 0)
 	}
 	d.OtherFields = otherFields(top)
 	return d, nil
@@ -128,19 +131,20 @@ func (w *describer) resolve(n *jsNode) *jsNode {
 	return n
 }
 
-// fields describes the properties of an object schema.
-func (w *describer) fields(n *jsNode, prefix string, depth int) []FieldDescription {
+// fields describes the properties of an object schema, each followed by
+// those nested in it.
+func (w *describer) fields(n *jsNode, parent, prefix string, depth int) []FieldDescription {
 	var out []FieldDescription
 	n = w.resolve(n)
 	for _, p := range n.props {
-		out = append(out, w.field(p.name, prefix+p.name, p.node, slices.Contains(n.required, p.name), depth))
+		out = append(out, w.field(p.name, parent, prefix+p.name, p.node, slices.Contains(n.required, p.name), depth)...)
 	}
 	return out
 }
 
-func (w *describer) field(name, path string, n *jsNode, required bool, depth int) FieldDescription {
+func (w *describer) field(name, parent, path string, n *jsNode, required bool, depth int) []FieldDescription {
 	f := FieldDescription{Name: name, Path: path, Type: typeName(n), CUE: n.cue, Required: required,
-		Reserved: n.reserved, Default: n.def, Doc: n.description}
+		Reserved: n.reserved, Default: n.def, Doc: n.description, Parent: parent}
 	t := w.resolve(n)
 	if t != n && t.props == nil {
 		// A helper such as _#ID: say what it is, and its name.
@@ -170,8 +174,9 @@ func (w *describer) field(name, path string, n *jsNode, required bool, depth int
 	if t != n {
 		f.Constraints = appendNew(f.Constraints, constraints(t)...)
 	}
+	out := []FieldDescription{f}
 	if depth >= maxDescribeDepth || w.seen[n.ref] {
-		return f
+		return out
 	}
 	if n.ref != "" {
 		w.seen[n.ref] = true
@@ -179,21 +184,21 @@ func (w *describer) field(name, path string, n *jsNode, required bool, depth int
 	}
 	switch {
 	case t.props != nil:
-		f.Fields = w.fields(t, path+".", depth+1)
+		out = append(out, w.fields(t, path, path+".", depth+1)...)
 	case t.items != nil:
 		items := w.resolve(t.items)
 		if items.props != nil {
 			if t.items.ref != "" {
 				if w.seen[t.items.ref] {
-					return f
+					return out
 				}
 				w.seen[t.items.ref] = true
 				defer delete(w.seen, t.items.ref)
 			}
-			f.Fields = w.fields(items, path+"[].", depth+1)
+			out = append(out, w.fields(items, path, path+"[].", depth+1)...)
 		}
 	}
-	return f
+	return out
 }
 
 // constraints lists n's constraints in words, those of its allOf parts

@@ -248,14 +248,12 @@ func TestDescribeNested(t *testing.T) {
 		t.Fatal(err)
 	}
 	paths := map[string]FieldDescription{}
-	var walk func([]FieldDescription)
-	walk = func(fs []FieldDescription) {
-		for _, f := range fs {
-			paths[f.Path] = f
-			walk(f.Fields)
-		}
+	for _, f := range d.Fields {
+		paths[f.Path] = f
 	}
-	walk(d.Fields)
+	if p := paths["items[].name"].Parent; p != "items" {
+		t.Errorf("items[].name's parent: %q", p)
+	}
 	for _, p := range []string{"nested.level", "nested.deep.leaf", "items[].name", "items[].qty", "owner.name", "owner.friends", "owners[].name"} {
 		if _, ok := paths[p]; !ok {
 			t.Errorf("no field %s", p)

@@ -138,32 +138,27 @@ func writeFields(w io.Writer, fields []schema.FieldDescription) error {
 		more           []string
 	}
 	var rows []row
-	var walk func([]schema.FieldDescription)
-	walk = func(fs []schema.FieldDescription) {
-		for _, f := range fs {
-			r := row{path: f.Path, typ: f.Type, req: "optional"}
-			switch {
-			case f.Required:
-				r.req = "required"
-			case f.Default != nil:
-				r.req = "default " + string(f.Default)
-			}
-			if f.Doc != "" {
-				r.more = append(r.more, strings.Split(f.Doc, "\n")...)
-			}
-			if len(f.Enum) > 1 {
-				vals := make([]string, len(f.Enum))
-				for i, e := range f.Enum {
-					vals[i] = string(e)
-				}
-				r.more = append(r.more, "one of "+strings.Join(vals, ", "))
-			}
-			r.more = append(r.more, f.Constraints...)
-			rows = append(rows, r)
-			walk(f.Fields)
+	for _, f := range fields {
+		r := row{path: f.Path, typ: f.Type, req: "optional"}
+		switch {
+		case f.Required:
+			r.req = "required"
+		case f.Default != nil:
+			r.req = "default " + string(f.Default)
 		}
+		if f.Doc != "" {
+			r.more = append(r.more, strings.Split(f.Doc, "\n")...)
+		}
+		if len(f.Enum) > 1 {
+			vals := make([]string, len(f.Enum))
+			for i, e := range f.Enum {
+				vals[i] = string(e)
+			}
+			r.more = append(r.more, "one of "+strings.Join(vals, ", "))
+		}
+		r.more = append(r.more, f.Constraints...)
+		rows = append(rows, r)
 	}
-	walk(fields)
 	pw, tw := 0, 0
 	for _, r := range rows {
 		pw = max(pw, len(r.path))
