@@ -34,6 +34,7 @@ import (
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/schema"
 	"github.com/smallhq/small/version"
 )
 
@@ -125,8 +126,12 @@ func Main(args []string, io *cmdutil.IOStreams) int {
 func writeJSONError(io *cmdutil.IOStreams, code int, err error) {
 	f := diag.Failure{Protocol: protocol.Version, Error: diag.FailureError{ExitCode: code, Message: err.Error()}}
 	var ce *config.Error
-	if errors.As(err, &ce) {
+	var se *schema.Error
+	switch {
+	case errors.As(err, &ce):
 		f.Error.Diagnostics = ce.Diagnostics
+	case errors.As(err, &se):
+		f.Error.Diagnostics = se.Diagnostics
 	}
 	cmdutil.WriteJSON(io.Out, f)
 }

@@ -84,7 +84,7 @@ docs/editors.md).`,
 }
 
 func runExport(opts *ExportOptions) error {
-	s, err := loadSchema(opts.Factory, opts.Rev)
+	s, err := loadSchema(opts.Factory, opts.Rev, opts.Format)
 	if err != nil {
 		return err
 	}

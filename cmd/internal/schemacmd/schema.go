@@ -75,7 +75,7 @@ as Small-Schema-Digest.`,
 }
 
 func runList(opts *ListOptions) error {
-	s, err := loadSchema(opts.Factory, opts.Rev)
+	s, err := loadSchema(opts.Factory, opts.Rev, opts.Format)
 	if err != nil {
 		return err
 	}
@@ -96,14 +96,18 @@ func runList(opts *ListOptions) error {
 
 // loadSchema loads the schemas of a revision ("" for the working tree).
 // Schemas that do not compile print their diagnostics and end the command
-// with exit 1, as small validate does.
-func loadSchema(f *cmdutil.Factory, rev string) (*schema.Schema, error) {
+// with exit 1, as small validate does; with --format json, the failure
+// object on standard output carries them (see root).
+func loadSchema(f *cmdutil.Factory, rev, format string) (*schema.Schema, error) {
 	r, err := f.Repository()
 	if err != nil {
 		return nil, err
 	}
 	s, err := content.SchemaAt(r, rev)
 	var se *schema.Error
+	if errors.As(err, &se) && format == diag.FormatJSON {
+		return nil, &cmdutil.ExitError{Code: cmdutil.ExitFindings, Err: fmt.Errorf("the schemas do not compile: %w", err)}
+	}
 	if errors.As(err, &se) {
 		for _, d := range se.Diagnostics {
 			fmt.Fprintln(f.IO.ErrOut, d.String())

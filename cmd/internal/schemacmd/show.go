@@ -66,7 +66,7 @@ the lifecycle's initial state).
 }
 
 func runShow(opts *ShowOptions) error {
-	s, err := loadSchema(opts.Factory, opts.Rev)
+	s, err := loadSchema(opts.Factory, opts.Rev, opts.Format)
 	if err != nil {
 		return err
 	}
