@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -191,4 +192,24 @@ func ArtifactsOfManifest(r *repo.Repository, branch, path string) ([]string, err
 		}
 	}
 	return byBlob, nil
+}
+
+// Lineage is small lineage: l.Lineage of name (an artifact path, Kind/id or
+// a manifest path). A manifest path that has no record, because the
+// manifest was renamed (git mv) without a change to what it builds, is
+// followed to what the latest build says it builds now: builds lists
+// those artifacts when that happened, and the report is the first one's.
+func Lineage(r *repo.Repository, l *lineage.Log, name string, all bool) (rep *lineage.LineageReport, builds []string, err error) {
+	rep, err = l.Lineage(name, all)
+	var nf *lineage.NotFoundError
+	if errors.As(err, &nf) && protocol.IsManifestFile(name) {
+		if arts, _ := ArtifactsOfManifest(r, l.Branch(), name); len(arts) > 0 {
+			rep, err = l.Lineage(arts[0], all)
+			builds = arts
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return rep, builds, nil
 }

@@ -55,6 +55,15 @@ const (
 	// The agent boundary (small check).
 	CodeAgentBoundary = "policy.agent-boundary"
 
+	// Agents' proposals (small propose, small mcp), refused before they
+	// are judged.
+	CodeProposalName   = "proposal.name"
+	CodeProposalBranch = "proposal.branch"
+	CodeProposalExists = "proposal.exists"
+	CodeProposalPath   = "proposal.path"
+	CodeProposalInput  = "proposal.input"
+	CodeProposalBase   = "proposal.base"
+
 	// Building artifacts.
 	CodeOutputInvalid = "artifact.output-invalid"
 	CodeOutputPath    = "artifact.path-invalid"
@@ -126,6 +135,12 @@ var Codes = []Code{
 	{CodeDelete, "a manifest was deleted from a state its lifecycle does not allow deleting from"},
 	{CodeFrozen, "an agent's commit changed the content of a manifest in a state whose content only a human may change"},
 	{CodeAgentBoundary, "an agent's commit between the base and the head changes what agents may not change (anything outside small.cue's agentPaths, by default the manifests; any symbolic link or submodule): agents act only through manifests"},
+	{CodeProposalName, "a proposal's name is not ^[a-z0-9][a-z0-9._-]{0,63}$ (without .., not ending in . or .lock): it names the branch small/proposals/<name>"},
+	{CodeProposalBranch, "a proposal would commit on the current branch or the artifact branch, which it never does"},
+	{CodeProposalExists, "a proposal's branch exists already: a proposal never moves an existing branch"},
+	{CodeProposalPath, "a proposal writes a path that is not a manifest file under the manifests directory and small.cue's agentPaths, or not a plain relative path (.., hidden names, control characters), or where a directory or file of the default branch stands in the way"},
+	{CodeProposalInput, "a proposal is malformed: no manifests or too many, one given twice or too large, no message or one carrying a Small-* trailer, a bad agent name, or no change at all"},
+	{CodeProposalBase, "there is no default branch to propose from (HEAD detached without origin/HEAD, no commits, no small.cue), or it is the artifact branch or a proposal branch"},
 	{CodeOutputInvalid, "a kind's #outputs entry is not a concrete string, or the document cannot be rendered as JSON"},
 	{CodeOutputPath, "an artifact path is absolute, unclean, or has a .., .git or .small segment"},
 	{CodeOutputClash, "two manifests build the same artifact path; each names the other"},

@@ -113,3 +113,25 @@ func BuilderURI(builder string) string {
 	}
 	return "https://github.com/smallhq/small/cmd/small@" + url.PathEscape(version)
 }
+
+// ProposalPrefix is the short-name prefix of the branches agents' proposals
+// are committed on (small mcp, small propose): small/proposals/<name>.
+const ProposalPrefix = "small/proposals/"
+
+// ProposalNamePattern is what the <name> of a proposal branch looks like: a
+// single ref component, safe in any shell and on any file system.
+const ProposalNamePattern = `^[a-z0-9][a-z0-9._-]{0,63}$`
+
+var proposalName = regexp.MustCompile(ProposalNamePattern)
+
+// ValidProposalName reports whether name may name a proposal branch: lower
+// case letters, digits, '.', '_' and '-', starting with a letter or digit,
+// at most 64 bytes, without "..", and not ending in '.' or ".lock" (which
+// git refuses in a ref name).
+func ValidProposalName(name string) bool {
+	return proposalName.MatchString(name) && !strings.Contains(name, "..") &&
+		!strings.HasSuffix(name, ".") && !strings.HasSuffix(name, ".lock")
+}
+
+// ProposalBranch is the short name of the proposal branch called name.
+func ProposalBranch(name string) string { return ProposalPrefix + name }

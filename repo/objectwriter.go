@@ -86,13 +86,18 @@ func (w *ObjectWriter) Tree(entries []TreeEntry) (Hash, error) {
 		}
 		t.Entries[i] = object.TreeEntry{Name: e.Name, Mode: mode, Hash: e.Hash.plumbing()}
 	}
-	// Git orders a tree's entries by name, a directory as if its name ended in "/".
-	sort.Slice(t.Entries, func(i, j int) bool { return treeKey(t.Entries[i]) < treeKey(t.Entries[j]) })
+	sortTree(t)
 	o := w.mem.NewEncodedObject()
 	if err := t.Encode(o); err != nil {
 		return ZeroHash, err
 	}
 	return w.put(o)
+}
+
+// sortTree orders a tree's entries as Git requires: by name, a directory as
+// if its name ended in "/".
+func sortTree(t *object.Tree) {
+	sort.Slice(t.Entries, func(i, j int) bool { return treeKey(t.Entries[i]) < treeKey(t.Entries[j]) })
 }
 
 func treeKey(e object.TreeEntry) string {

@@ -197,3 +197,13 @@ func (r *Repository) DefaultBranch() string {
 	}
 	return ref.Target().Short()
 }
+
+// HeadRef is the ref HEAD names (refs/heads/<branch>), whether or not that
+// branch has commits yet; "" when HEAD is detached.
+func (r *Repository) HeadRef() string {
+	ref, err := r.git.Storer.Reference(plumbing.HEAD)
+	if err != nil || ref.Type() != plumbing.SymbolicReference {
+		return ""
+	}
+	return ref.Target().String()
+}

@@ -81,8 +81,13 @@ var commands = []string{
 	"cmd/internal/lineagecmd",
 	"cmd/internal/logcmd",
 	"cmd/internal/mancmd",
+<<<<<<< HEAD
 	"cmd/internal/newcmd",
+=======
+	"cmd/internal/mcpcmd",
+>>>>>>> 5d647ac (propose, small propose and small mcp: agents propose manifests on small/proposals/<name>, judged before anything is written)
 	"cmd/internal/plancmd",
+	"cmd/internal/proposecmd",
 	"cmd/internal/protocolcmd",
 	"cmd/internal/provenancecmd",
 	"cmd/internal/rollbackcmd",
@@ -123,8 +128,9 @@ var allowed = map[string]rule{
 	"builder": {build, []string{"config", "content", "diag", "lineage", "manifest", "protocol", "repo", "schema", "version"}},
 
 	// audit
-	"audit":  {audit, []string{"builder", "diag", "lineage", "protocol", "repo", "version"}},
-	"doctor": {audit, []string{"config", "content", "hooks", "protocol", "remote", "repo", "scaffold", "schema", "version"}},
+	"audit":   {audit, []string{"builder", "diag", "lineage", "protocol", "repo", "version"}},
+	"doctor":  {audit, []string{"config", "content", "hooks", "protocol", "remote", "repo", "scaffold", "schema", "version"}},
+	"propose": {audit, []string{"builder", "config", "content", "diag", "protocol", "repo"}},
 
 	// the records small writes and their schemas
 	"records": {catalogue, []string{"audit", "builder", "content", "diag", "doctor", "lineage", "protocol", "remote", "schema"}},
@@ -142,8 +148,13 @@ var allowed = map[string]rule{
 	"cmd/internal/lineagecmd":    commandRule(),
 	"cmd/internal/logcmd":        commandRule(),
 	"cmd/internal/mancmd":        commandRule(),
+<<<<<<< HEAD
 	"cmd/internal/newcmd":        commandRule(),
+=======
+	"cmd/internal/mcpcmd":        commandRule("propose"),
+>>>>>>> 5d647ac (propose, small propose and small mcp: agents propose manifests on small/proposals/<name>, judged before anything is written)
 	"cmd/internal/plancmd":       commandRule(),
+	"cmd/internal/proposecmd":    commandRule("propose"),
 	"cmd/internal/protocolcmd":   commandRule(),
 	"cmd/internal/provenancecmd": commandRule(),
 	"cmd/internal/rollbackcmd":   commandRule(),

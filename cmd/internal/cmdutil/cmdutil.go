@@ -302,3 +302,38 @@ func RepoPaths(root, dir string, args []string) ([]string, error) {
 // ShortID abbreviates a full hex object id, as git log --oneline does, for
 // text output; JSON output keeps full ids.
 func ShortID(id string) string { return repo.ShortID(id) }
+
+// Committed is a repository as HEAD's commit has it: what a long-running
+// front end (small mcp) answers from, never the working tree, whose files
+// may be half edited.
+type Committed struct {
+	Repo *repo.Repository
+	Head *repo.Commit
+	// Rev is HEAD's full id, for the domain calls that take a revision.
+	Rev string
+}
+
+// OpenCommitted opens the repository and reads the commit HEAD is at now.
+// A repository without commits is a usage error.
+func (f *Factory) OpenCommitted() (*Committed, error) {
+	r, err := f.Repository()
+	if err != nil {
+		return nil, err
+	}
+	head, err := r.Resolve("HEAD")
+	if err != nil {
+		return nil, Usage(err)
+	}
+	return &Committed{Repo: r, Head: head, Rev: head.ID.String()}, nil
+}
+
+// Config is small.cue as HEAD has it.
+func (c *Committed) Config() (*config.Config, error) {
+	return config.Load(c.Repo.Snapshot(c.Head))
+}
+
+// Log opens the build history of the artifact branch small.cue at HEAD
+// names.
+func (c *Committed) Log() (*lineage.Log, error) {
+	return lineage.Open(c.Repo, config.ArtifactRef(c.Repo.Snapshot(c.Head)))
+}

@@ -2,7 +2,6 @@
 package lineagecmd
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
-	"github.com/smallhq/small/protocol"
 )
 
 // Options are the inputs of small lineage.
@@ -69,19 +67,12 @@ func run(opts *Options) error {
 		return cmdutil.Classify(err)
 	}
 	opts.Factory.NoteUnverified(r, l)
-	rep, err := l.Lineage(opts.Target, opts.All)
-	var nf *lineage.NotFoundError
-	if errors.As(err, &nf) && protocol.IsManifestFile(opts.Target) {
-		// A manifest renamed (git mv) without a change to what it builds
-		// has no record under its new path: the latest build's index says
-		// what it builds now.
-		if arts, _ := builder.ArtifactsOfManifest(r, l.Branch(), opts.Target); len(arts) > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "%s builds %s (recorded under an earlier path of the manifest)\n", opts.Target, strings.Join(arts, ", "))
-			rep, err = l.Lineage(arts[0], opts.All)
-		}
-	}
+	rep, builds, err := builder.Lineage(r, l, opts.Target, opts.All)
 	if err != nil {
 		return cmdutil.Classify(err)
+	}
+	if len(builds) > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "%s builds %s (recorded under an earlier path of the manifest)\n", opts.Target, strings.Join(builds, ", "))
 	}
 	if opts.Format == diag.FormatJSON {
 		if err := cmdutil.WriteJSON(opts.IO.Out, rep); err != nil {

@@ -20,8 +20,10 @@ import (
 	"github.com/smallhq/small/cmd/internal/lineagecmd"
 	"github.com/smallhq/small/cmd/internal/logcmd"
 	"github.com/smallhq/small/cmd/internal/mancmd"
+	"github.com/smallhq/small/cmd/internal/mcpcmd"
 	"github.com/smallhq/small/cmd/internal/newcmd"
 	"github.com/smallhq/small/cmd/internal/plancmd"
+	"github.com/smallhq/small/cmd/internal/proposecmd"
 	"github.com/smallhq/small/cmd/internal/protocolcmd"
 	"github.com/smallhq/small/cmd/internal/provenancecmd"
 	"github.com/smallhq/small/cmd/internal/remotecmd"
@@ -65,6 +67,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 		validatecmd.NewCmdValidate(f, nil),
 		checkcmd.NewCmdCheck(f),
 		plancmd.NewCmdPlan(f),
+		proposecmd.NewCmdPropose(f),
 		buildcmd.NewCmdBuild(f, nil),
 		showcmd.NewCmdShow(f),
 		lineagecmd.NewCmdLineage(f),
@@ -82,6 +85,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 		schemacmd.NewCmdSchema(f),
 		hookscmd.NewCmdHooks(f),
 		protocolcmd.NewCmdProtocol(f),
+		mcpcmd.NewCmdMCP(f),
 		mancmd.NewCmdMan(f, func() *cobra.Command { return NewCmdRoot(&cmdutil.Factory{IO: f.IO}) }),
 		democmd.NewCmdDemo(f, func(dir string, args ...string) int {
 			// One stream, so that the tour reads in the order things happen.
