@@ -139,7 +139,7 @@ func shortRef(ref string) string {
 // returns small check's verdict on it and, when it passes, what merging it
 // would build. It writes nothing; the name is not needed and not checked.
 func Judge(r *repo.Repository, req Request) (*Result, error) {
-	p, err := stage(r, req)
+	p, err := stage(r, req, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -157,11 +157,8 @@ func Propose(r *repo.Repository, req Request) (*Result, error) {
 	}
 	branch := protocol.ProposalBranch(req.Name)
 	ref := protocol.BranchRef(branch)
-	p, err := stage(r, req)
+	p, err := stage(r, req, func(cfg *config.Config) error { return writable(r, ref, cfg) })
 	if err != nil {
-		return nil, err
-	}
-	if err := writable(r, ref, p.cfg); err != nil {
 		return nil, err
 	}
 	if !p.res.Accepted {
@@ -205,11 +202,13 @@ func writable(r *repo.Repository, ref string, cfg *config.Config) error {
 type staged struct {
 	w      *repo.ObjectWriter
 	commit repo.Hash
-	cfg    *config.Config // the base's
 	res    *Result
 }
 
-func stage(r *repo.Repository, req Request) (*staged, error) {
+// stage stages the proposal's commit and judges it. first, when set,
+// refuses what the base's configuration rules out before anything is
+// staged.
+func stage(r *repo.Repository, req Request, first func(*config.Config) error) (*staged, error) {
 	if err := CheckAgent(req.Agent); err != nil {
 		return nil, err
 	}
@@ -229,10 +228,21 @@ func stage(r *repo.Repository, req Request) (*staged, error) {
 		}
 		return nil, err
 	}
+	if first != nil {
+		if err := first(cfg); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkFiles(cfg, req.Files); err != nil {
 		return nil, err
 	}
+	// The agent is the author, with the e-mail of the person who runs it
+	// (who answers for it); that person commits.
 	me, err := r.UserIdentity()
+	if err != nil {
+		return nil, err
+	}
+	committer, err := r.CommitterIdentity()
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +265,7 @@ func stage(r *repo.Repository, req Request) (*staged, error) {
 	if tree == base.Tree {
 		return nil, refuse(diag.CodeProposalInput, "", "the proposal changes nothing: every manifest given is as the default branch %s has it", shortRef(ref))
 	}
-	commit, err := w.Commit(repo.CommitSpec{Tree: tree, Parents: []repo.Hash{base.ID}, Author: author, Committer: me, Message: msg})
+	commit, err := w.Commit(repo.CommitSpec{Tree: tree, Parents: []repo.Hash{base.ID}, Author: author, Committer: committer, Message: msg})
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +281,7 @@ func stage(r *repo.Repository, req Request) (*staged, error) {
 	if planErr != nil && res.Accepted {
 		res.PlanError = planErr.Error()
 	}
-	return &staged{w: w, commit: commit, cfg: cfg, res: res}, nil
+	return &staged{w: w, commit: commit, res: res}, nil
 }
 
 // CheckAgent refuses an agent name that is not one safe token: it becomes

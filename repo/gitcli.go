@@ -15,15 +15,22 @@ import (
 // GIT_AUTHOR_IDENT, which honours GIT_AUTHOR_NAME, GIT_AUTHOR_DATE and the
 // user.name and user.email settings at every scope exactly as git commit
 // does (go-git reads only some of them).
-func (r *Repository) UserIdentity() (Signature, error) {
-	out, err := r.runGit("var", "GIT_AUTHOR_IDENT")
+func (r *Repository) UserIdentity() (Signature, error) { return r.identity("GIT_AUTHOR_IDENT") }
+
+// CommitterIdentity is who commits, to git, and when: git var
+// GIT_COMMITTER_IDENT, as git commit reads it (GIT_COMMITTER_NAME,
+// GIT_COMMITTER_DATE, user.name, user.email).
+func (r *Repository) CommitterIdentity() (Signature, error) { return r.identity("GIT_COMMITTER_IDENT") }
+
+func (r *Repository) identity(variable string) (Signature, error) {
+	out, err := r.runGit("var", variable)
 	if err != nil {
-		return Signature{}, fmt.Errorf("who are you? git var GIT_AUTHOR_IDENT failed: set user.name and user.email (git config)")
+		return Signature{}, fmt.Errorf("who are you? git var %s failed: set user.name and user.email (git config)", variable)
 	}
 	line := strings.TrimSpace(out)
 	lt, gt := strings.Index(line, "<"), strings.Index(line, ">")
 	if lt < 0 || gt < lt {
-		return Signature{}, fmt.Errorf("git var GIT_AUTHOR_IDENT: unexpected %q", line)
+		return Signature{}, fmt.Errorf("git var %s: unexpected %q", variable, line)
 	}
 	sig := Signature{Name: strings.TrimSpace(line[:lt]), Email: line[lt+1 : gt], When: time.Now()}
 	// "<unix seconds> <+hhmm>" follows the e-mail.

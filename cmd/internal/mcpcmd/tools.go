@@ -112,7 +112,9 @@ type PlanInput struct {
 func (s *server) plan(_ context.Context, in PlanInput) (*propose.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, err := s.committed()
+	// A proposal starts at the default branch, not HEAD, which may even
+	// be unborn.
+	r, err := s.f.Repository()
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +122,7 @@ func (s *server) plan(_ context.Context, in PlanInput) (*propose.Result, error) 
 	if strings.TrimSpace(msg) == "" {
 		msg = "Proposed change (planned, not written)"
 	}
-	return propose.Judge(c.Repo, propose.Request{Agent: s.agent, Message: msg, Files: in.Manifests})
+	return propose.Judge(r, propose.Request{Agent: s.agent, Message: msg, Files: in.Manifests})
 }
 
 // ProposeInput is what propose takes.
@@ -133,11 +135,11 @@ type ProposeInput struct {
 func (s *server) propose(_ context.Context, in ProposeInput) (*propose.Result, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, err := s.committed()
+	r, err := s.f.Repository()
 	if err != nil {
 		return nil, err
 	}
-	res, err := propose.Propose(c.Repo, propose.Request{Name: in.Name, Agent: s.agent, Message: in.Message, Files: in.Manifests})
+	res, err := propose.Propose(r, propose.Request{Name: in.Name, Agent: s.agent, Message: in.Message, Files: in.Manifests})
 	if err != nil {
 		return nil, err
 	}
