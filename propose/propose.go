@@ -269,7 +269,11 @@ func stage(r *repo.Repository, req Request, first func(*config.Config) error) (*
 	if err != nil {
 		return nil, err
 	}
-	check, planErr, err := builder.Check(w.View(), content.CheckOptions{Rev: commit.String(), Base: base.ID.String(), Command: "check"})
+	view, err := w.View()
+	if err != nil {
+		return nil, err
+	}
+	check, planErr, err := builder.Check(view, content.CheckOptions{Rev: commit.String(), Base: base.ID.String(), Command: "check"})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -245,13 +246,27 @@ func (w *ObjectWriter) Flush() error {
 // given files set: path to blob id, written as regular files, ZeroHash to
 // remove one. Only the trees on those paths are written anew; every other
 // entry keeps its id and mode. A directory left empty disappears, as in Git.
+// A path that is not clean, that leads through a file of base, or that
+// names one of its directories is a *TreePathError: an edit never replaces
+// a file with a directory or a directory with a file.
 func (w *ObjectWriter) EditTree(base Hash, files map[string]Hash) (Hash, error) {
+	return w.editTree(base, "", files)
+}
+
+// TreePathError is a file an EditTree cannot place: a path that is not a
+// clean relative one, or that a directory or file of the tree stands in
+// the way of.
+type TreePathError struct{ Path, Why string }
+
+func (e *TreePathError) Error() string { return fmt.Sprintf("edit tree: %q: %s", e.Path, e.Why) }
+
+func (w *ObjectWriter) editTree(base Hash, prefix string, files map[string]Hash) (Hash, error) {
 	here := map[string]Hash{}
 	below := map[string]map[string]Hash{}
 	for p, h := range files {
 		dir, rest, ok := strings.Cut(p, "/")
 		if dir == "" || dir == "." || dir == ".." || ok && rest == "" {
-			return ZeroHash, fmt.Errorf("edit tree: %q is not a clean relative path", p)
+			return ZeroHash, &TreePathError{Path: prefix + p, Why: "not a clean relative path"}
 		}
 		if !ok {
 			here[p] = h
@@ -282,16 +297,23 @@ func (w *ObjectWriter) EditTree(base Hash, files map[string]Hash) (Hash, error) 
 		}
 	}
 	for name, h := range here {
+		if i := slices.IndexFunc(entries, func(x object.TreeEntry) bool { return x.Name == name }); i >= 0 && entries[i].Mode == filemode.Dir {
+			return ZeroHash, &TreePathError{Path: prefix + name, Why: "a directory in the tree"}
+		}
 		set(object.TreeEntry{Name: name, Mode: filemode.Regular, Hash: h.plumbing()}, h.IsZero())
 	}
 	for name, sub := range below {
 		from := ZeroHash
 		for _, e := range entries {
-			if e.Name == name && e.Mode == filemode.Dir {
-				from = fromPlumbing(e.Hash)
+			if e.Name != name {
+				continue
 			}
+			if e.Mode != filemode.Dir {
+				return ZeroHash, &TreePathError{Path: prefix + name, Why: "a file in the tree, where a directory is needed"}
+			}
+			from = fromPlumbing(e.Hash)
 		}
-		h, err := w.EditTree(from, sub)
+		h, err := w.editTree(from, prefix+name+"/", sub)
 		if err != nil {
 			return ZeroHash, err
 		}
@@ -312,13 +334,29 @@ var emptyTree, _ = ParseHash("4b825dc642cb6eb9a060e54bf8d69288fbee4904")
 // written: it reads them before the repository's own objects and refs as
 // they are, and it writes nothing. small judges a commit it proposes
 // through it before deciding to write it.
+//
+// Its refs are the repository's, read only: a view moves none (no
+// commonDir, so UpdateRef goes through the storage, which refuses).
 func (w *ObjectWriter) View() (*Repository, error) {
 	g, err := git.Open(&staged{Storer: w.r.git.Storer, mem: w.mem}, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &Repository{git: g, st: w.r.st, root: w.r.root, commonDir: w.r.commonDir, marksMem: w.r.marksMem}, nil
+	return &Repository{git: g, st: w.r.st, root: w.r.root}, nil
 }
+
+// ErrReadOnly is a ref change asked of a View: a view moves no ref.
+var ErrReadOnly = errors.New("a view of staged objects moves no ref")
+
+func (s *staged) SetReference(*plumbing.Reference) error { return ErrReadOnly }
+
+func (s *staged) CheckAndSetReference(_, _ *plumbing.Reference) error { return ErrReadOnly }
+
+func (s *staged) RemoveReference(plumbing.ReferenceName) error { return ErrReadOnly }
+
+func (s *staged) PackRefs() error { return ErrReadOnly }
+
+func (s *staged) SetShallow([]plumbing.Hash) error { return ErrReadOnly }
 
 // staged reads the objects an ObjectWriter holds before the storage's.
 type staged struct {
