@@ -16,7 +16,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -99,12 +101,51 @@ func run(ctx context.Context, opts *Options) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	s := NewServer(opts)
-	t := &mcp.IOTransport{Reader: io.NopCloser(opts.IO.In), Writer: nopWriteCloser{opts.IO.Out}, MaxLineLength: MaxRequestBytes}
+	busy := &inFlight{}
+	s.AddReceivingMiddleware(busy.count)
+	in := &drainReader{r: opts.IO.In, busy: busy}
+	t := &mcp.IOTransport{Reader: io.NopCloser(in), Writer: nopWriteCloser{opts.IO.Out}, MaxLineLength: MaxRequestBytes}
 	err := s.Run(ctx, t)
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
 	return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: fmt.Errorf("the session ended: %w", err)}
+}
+
+// inFlight counts the requests being answered.
+type inFlight struct{ n atomic.Int64 }
+
+func (f *inFlight) count(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		f.n.Add(1)
+		defer f.n.Add(-1)
+		return next(ctx, method, req)
+	}
+}
+
+// drainReader holds the end of standard input back until the requests
+// read before it are answered: a client that writes its requests and
+// closes its end (small mcp < requests.jsonl) gets every answer. Each
+// answer is bounded in time (the evaluation limits), so this ends.
+type drainReader struct {
+	r    io.Reader
+	busy *inFlight
+}
+
+func (d *drainReader) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err == io.EOF {
+		// The last requests read may not have reached a handler yet.
+		for quiet := 0; quiet < 5; {
+			time.Sleep(10 * time.Millisecond)
+			if d.busy.n.Load() == 0 {
+				quiet++
+			} else {
+				quiet = 0
+			}
+		}
+	}
+	return n, err
 }
 
 type nopWriteCloser struct{ io.Writer }
@@ -153,15 +194,27 @@ func NewServer(opts *Options) *mcp.Server {
 			Description: "Propose a change: commit one or more manifests (each a path under the manifests directory and its full text, created or replaced) on a new branch small/proposals/<name> that starts at the default branch, as this agent (a Small-Agent trailer), and return the branch, the commit and small check's verdict for a pull request with the artifacts it would build. The change is judged first; a change with findings is refused and nothing is written. It never moves an existing branch, never writes the working tree, the index, the current or the artifact branch, and never pushes: open the pull request from the branch (git push origin small/proposals/<name>). Run plan_change first."},
 			s.propose)
 	}
+	// A resource handler that panics answers with an error, as a tool
+	// does: the session goes on.
+	safe := func(h mcp.ResourceHandler) mcp.ResourceHandler {
+		return func(ctx context.Context, req *mcp.ReadResourceRequest) (res *mcp.ReadResourceResult, err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					res, err = nil, fmt.Errorf("internal error reading %s: %v", req.Params.URI, p)
+				}
+			}()
+			return h(ctx, req)
+		}
+	}
 	srv.AddResource(&mcp.Resource{URI: "small://contract", Name: "contract", Title: "The small/v1 contract", MIMEType: "application/json",
 		Description: "small/v1 as data: configuration and schema locations, manifest files and reserved fields, the artifact branch, trailers, notes refs, exit codes and every diagnostic code."},
-		s.contract)
+		safe(s.contract))
 	srv.AddResource(&mcp.Resource{URI: "small://kinds", Name: "kinds", Title: "Kinds and lifecycles", MIMEType: "application/json",
 		Description: "The kinds this repository defines at the commit HEAD is at, with their lifecycles (what list_kinds returns)."},
-		s.kindsResource)
+		safe(s.kindsResource))
 	srv.AddResourceTemplate(&mcp.ResourceTemplate{URITemplate: "small://kinds/{kind}", Name: "kind", Title: "One kind", MIMEType: "application/json",
 		Description: "One kind: where it is defined and its lifecycle."},
-		s.kindResource)
+		safe(s.kindResource))
 	return srv
 }
 
