@@ -122,10 +122,11 @@ func Base(r *repo.Repository) (ref string, c *repo.Commit, err error) {
 	if c, err = r.ReadCommit(h); err != nil {
 		return "", nil, err
 	}
-	if strings.HasPrefix(protocol.BranchName(ref), protocol.ProposalPrefix) {
+	branch := strings.TrimPrefix(strings.TrimPrefix(ref, "refs/heads/"), "refs/remotes/origin/")
+	if strings.HasPrefix(branch, protocol.ProposalPrefix) {
 		return "", nil, refuse(diag.CodeProposalBase, "", "the default branch %s is a proposal branch: switch to the branch content lives on (git switch main)", shortRef(ref))
 	}
-	if cfg, err := config.Load(r.Snapshot(c)); err == nil && protocol.BranchRef(cfg.Artifacts.Branch) == ref {
+	if cfg, err := config.Load(r.Snapshot(c)); err == nil && cfg.Artifacts.Branch == branch {
 		return "", nil, refuse(diag.CodeProposalBase, "", "the default branch %s is the artifact branch: switch to the branch content lives on (git switch main)", shortRef(ref))
 	}
 	return ref, c, nil
@@ -185,8 +186,18 @@ func writable(r *repo.Repository, ref string, cfg *config.Config) error {
 	if r.HeadRef() == ref {
 		return refuse(diag.CodeProposalBranch, "", "branch %s is the current branch: a proposal never commits on the branch checked out here; choose another name", branch)
 	}
-	if protocol.BranchRef(cfg.Artifacts.Branch) == ref {
-		return refuse(diag.CodeProposalBranch, "", "branch %s is the artifact branch, which only small build writes; choose another name", branch)
+	artifacts := []string{cfg.Artifacts.Branch}
+	if head, err := r.Resolve("HEAD"); err == nil {
+		// The branch small build writes here is the one HEAD's small.cue
+		// names, which may not be the default branch's yet.
+		if hc, err := config.Load(r.Snapshot(head)); err == nil {
+			artifacts = append(artifacts, hc.Artifacts.Branch)
+		}
+	}
+	for _, a := range artifacts {
+		if protocol.BranchRef(a) == ref {
+			return refuse(diag.CodeProposalBranch, "", "branch %s is the artifact branch, which only small build writes; choose another name", branch)
+		}
 	}
 	h, err := r.Ref(ref)
 	if err != nil {
