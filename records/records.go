@@ -26,6 +26,7 @@ import (
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/doctor"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/propose"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/remote"
 	"github.com/smallhq/small/schema"
@@ -121,6 +122,9 @@ var all = []Record{
 	record[remote.Result]("remote", "Pull or push result",
 		"What small pull, push or sync did to the artifact branch and small's notes, here and on the remote.",
 		"", "small pull --format json", "small push --format json", "small sync --format json"),
+	record[propose.Result]("proposal", "Proposal",
+		"An agent's proposal judged, and written when small check accepted it: the default branch it starts at, the branch small/proposals/<name> and commit, small check's verdict and findings, and what merging it would build. The propose and plan_change tools of small mcp answer with it too.",
+		"", "small propose --format json"),
 	record[schema.Listing]("schema-list", "Kinds",
 		"The kinds of the schemas package, where each is defined, and the schema digest.",
 		"", "small schema list --format json"),

@@ -12,6 +12,7 @@ import (
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/doctor"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/propose"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/remote"
 	"github.com/smallhq/small/schema"
@@ -45,6 +46,11 @@ type tightening func(*jsonschema.Schema)
 // fields holds the tightenings of struct fields, by struct type and JSON
 // name; they apply wherever the struct appears.
 var fields = map[reflect.Type]map[string]tightening{
+	reflect.TypeFor[propose.Result](): {
+		"baseCommit": pattern(hexCommit),
+		"commit":     pattern(hexCommit),
+		"branch":     pattern(`^small/proposals/[a-z0-9][a-z0-9._-]{0,63}$`),
+	},
 	reflect.TypeFor[lineage.Actor](): {
 		"type": enum(lineage.ActorTypes...),
 	},

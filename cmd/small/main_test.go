@@ -28,7 +28,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 filepath.Join("..", "..", "testdata", "script"),
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
 		RequireExplicitExec: true,
-		Cmds:                recordCmds,
+		Cmds:                scriptCmds(),
 		Setup: func(env *testscript.Env) error {
 			// Tests set their own git identity and never read the
 			// developer's configuration.
@@ -43,30 +43,6 @@ func TestScripts(t *testing.T) {
 			return os.WriteFile(filepath.Join(env.WorkDir, ".gitconfig-test"),
 				[]byte("[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"), 0o644)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			// exits N CMD ARGS... runs a command as exec does and wants
-			// it to end with exit status N: the codes are small/v1.
-			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
-				if neg || len(args) < 2 {
-					ts.Fatalf("usage: exits N command [args...]")
-				}
-				want, err := strconv.Atoi(args[0])
-				if err != nil {
-					ts.Fatalf("exits %s: expected a number", args[0])
-				}
-				got := 0
-				if err := ts.Exec(args[1], args[2:]...); err != nil {
-					var ee *exec.ExitError
-					if !errors.As(err, &ee) {
-						ts.Fatalf("%s: %v", args[1], err)
-					}
-					got = ee.ExitCode()
-				}
-				if got != want {
-					ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
-				}
-			},
-		},
 		Condition: func(cond string) (bool, error) {
 			// [cue] holds where the cue CLI, the oracle for validity, is installed
 			// (make tools puts it in .tools/bin).
@@ -77,4 +53,37 @@ func TestScripts(t *testing.T) {
 			return false, nil
 		},
 	})
+}
+
+// scriptCmds are the commands the scenarios may use beyond testscript's
+// own: the records' (records_test.go) and exits.
+func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){"exits": exits}
+	for name, f := range recordCmds {
+		cmds[name] = f
+	}
+	return cmds
+}
+
+// exits is `exits N CMD ARGS...`: it runs a command as exec does and wants
+// it to end with exit status N, the codes of small/v1.
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits N command [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits %s: expected a number", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
 }

@@ -133,7 +133,7 @@ var allowed = map[string]rule{
 	"propose": {audit, []string{"builder", "config", "content", "diag", "protocol", "repo"}},
 
 	// the records small writes and their schemas
-	"records": {catalogue, []string{"audit", "builder", "content", "diag", "doctor", "lineage", "protocol", "remote", "schema"}},
+	"records": {catalogue, []string{"audit", "builder", "content", "diag", "doctor", "lineage", "propose", "protocol", "remote", "schema"}},
 
 	// front ends
 	"cmd/internal/cmdutil":       {frontShared, []string{"builder", "config", "content", "diag", "lineage", "protocol", "remote", "repo", "schema"}},
