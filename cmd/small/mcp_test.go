@@ -541,7 +541,7 @@ func TestMCP(t *testing.T) {
 			uris = append(uris, r.URI)
 		}
 		slices.Sort(uris)
-		if !slices.Equal(uris, []string{"small://contract", "small://kinds"}) {
+		if !slices.Equal(uris, []string{"small://contract", "small://kinds", "small://records"}) {
 			t.Errorf("resources %v", uris)
 		}
 		read := func(uri string) string {
@@ -564,6 +564,16 @@ func TestMCP(t *testing.T) {
 		}
 		if !strings.Contains(read("small://kinds"), `"Author"`) {
 			t.Errorf("small://kinds lists no Author")
+		}
+		var schema struct{ ID string `json:"$id"` }
+		if err := json.Unmarshal([]byte(read("small://records/proposal")), &schema); err != nil || schema.ID != "urn:small:v1:proposal" {
+			t.Errorf("small://records/proposal: %+v (%v)", schema, err)
+		}
+		if !strings.Contains(read("small://records"), `"uri": "small://records/lineage-record"`) {
+			t.Errorf("small://records does not link the schemas")
+		}
+		if _, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "small://records/nope"}); err == nil {
+			t.Errorf("small://records/nope: no error")
 		}
 		if _, err := cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: "small://kinds/Nope"}); err == nil {
 			t.Errorf("small://kinds/Nope: no error")

@@ -212,6 +212,12 @@ func NewServer(opts *Options) *mcp.Server {
 	srv.AddResource(&mcp.Resource{URI: "small://kinds", Name: "kinds", Title: "Kinds and lifecycles", MIMEType: "application/json",
 		Description: "The kinds this repository defines at the commit HEAD is at, with their lifecycles (what list_kinds returns)."},
 		safe(s.kindsResource))
+	srv.AddResource(&mcp.Resource{URI: "small://records", Name: "records", Title: "small's JSON records", MIMEType: "application/json",
+		Description: "The JSON records small writes (notes lines, --format json outputs, the proposal), each with the URI of its JSON Schema."},
+		safe(s.recordsResource))
+	srv.AddResourceTemplate(&mcp.ResourceTemplate{URITemplate: "small://records/{name}", Name: "record", Title: "A record's JSON Schema", MIMEType: "application/schema+json",
+		Description: "The JSON Schema (2020-12) of one of small's records, as small protocol --schema NAME prints it."},
+		safe(s.recordResource))
 	srv.AddResourceTemplate(&mcp.ResourceTemplate{URITemplate: "small://kinds/{kind}", Name: "kind", Title: "One kind", MIMEType: "application/json",
 		Description: "One kind: where it is defined and its lifecycle."},
 		safe(s.kindResource))

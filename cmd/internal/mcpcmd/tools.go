@@ -14,6 +14,7 @@ import (
 	"github.com/smallhq/small/lineage"
 	"github.com/smallhq/small/propose"
 	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/records"
 	"github.com/smallhq/small/schema"
 )
 
@@ -242,4 +243,31 @@ func (s *server) kindResource(_ context.Context, req *mcp.ReadResourceRequest) (
 		}
 	}
 	return nil, mcp.ResourceNotFoundError(req.Params.URI)
+}
+
+// RecordRef is one of small's records, as small://records lists it.
+type RecordRef struct {
+	records.Record
+	URI string `json:"uri"`
+}
+
+func (s *server) recordsResource(_ context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+	var out []RecordRef
+	for _, r := range records.All() {
+		out = append(out, RecordRef{Record: r, URI: "small://records/" + r.Name})
+	}
+	return resourceJSON(req.Params.URI, out)
+}
+
+func (s *server) recordResource(_ context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+	name, _ := strings.CutPrefix(req.Params.URI, "small://records/")
+	r, ok := records.Lookup(name)
+	if !ok {
+		return nil, mcp.ResourceNotFoundError(req.Params.URI)
+	}
+	data, err := r.SchemaJSON()
+	if err != nil {
+		return nil, err
+	}
+	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: req.Params.URI, MIMEType: "application/schema+json", Text: string(data)}}}, nil
 }
