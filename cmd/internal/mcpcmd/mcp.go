@@ -73,7 +73,8 @@ Answers come from the commit HEAD is at (read again at every request, so
 a new commit is seen at once), never from the working tree; proposals
 start at the default branch (origin/HEAD, or the branch HEAD is on
 without a remote). --read-only leaves the propose tool out. The kinds and
-the small/v1 contract are also resources (small://kinds, small://contract).
+the small/v1 contract are also resources (small://kinds, small://contract),
+and so are the JSON Schemas of small's records (small://records).
 See docs/agents.md for the client configuration.`,
 		Example: `  $ small mcp --agent docs-bot
   $ small mcp --read-only
