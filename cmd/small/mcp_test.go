@@ -565,7 +565,9 @@ func TestMCP(t *testing.T) {
 		if !strings.Contains(read("small://kinds"), `"Author"`) {
 			t.Errorf("small://kinds lists no Author")
 		}
-		var schema struct{ ID string `json:"$id"` }
+		var schema struct {
+			ID string `json:"$id"`
+		}
 		if err := json.Unmarshal([]byte(read("small://records/proposal")), &schema); err != nil || schema.ID != "urn:small:v1:proposal" {
 			t.Errorf("small://records/proposal: %+v (%v)", schema, err)
 		}
