@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/smallhq/small/builder"
@@ -254,7 +255,7 @@ func TestMCP(t *testing.T) {
 			}
 		}
 		slices.Sort(names)
-		want := []string{"artifact_history", "artifact_lineage", "artifact_status", "list_kinds", "plan_change", "propose", "validate_manifest"}
+		want := []string{"artifact_history", "artifact_lineage", "artifact_status", "kind_schema", "list_kinds", "plan_change", "propose", "validate_manifest"}
 		if !slices.Equal(names, want) {
 			t.Errorf("tools %v, want %v", names, want)
 		}
@@ -281,6 +282,46 @@ func TestMCP(t *testing.T) {
 		if len(out.Kinds) != 2 || out.Kinds[0].Name != "Article" || out.Kinds[0].Defined != "schemas/article.cue:10" ||
 			out.Kinds[0].Lifecycle.Initial != "draft" || !slices.Equal(out.Kinds[0].Lifecycle.HumanOnly, []string{"approved", "published"}) {
 			t.Errorf("kinds %+v", out.Kinds)
+		}
+	})
+
+	t.Run("kind_schema", func(t *testing.T) {
+		out := decode[struct {
+			Kind   string
+			Schema map[string]any
+		}](t, call(t, cs, "kind_schema", map[string]any{"kind": "Article"}))
+		data, err := json.Marshal(out.Schema)
+		if err != nil || out.Kind != "Article" {
+			t.Fatalf("kind_schema: %+v (%v)", out, err)
+		}
+		// The schema an agent drafts from judges as small validate does:
+		// a valid article passes, one with too short a title does not.
+		var s jsonschema.Schema
+		if err := json.Unmarshal(data, &s); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := s.Resolve(nil)
+		if err != nil {
+			t.Fatalf("the schema does not resolve: %v\n%s", err, data)
+		}
+		good := map[string]any{"kind": "Article", "title": "A new post", "author": "ada", "body": "Fresh."}
+		if err := rs.Validate(good); err != nil {
+			t.Errorf("a valid article fails the exported schema: %v", err)
+		}
+		bad := map[string]any{"kind": "Article", "title": "X", "author": "ada", "body": "Fresh."}
+		if err := rs.Validate(bad); err == nil {
+			t.Errorf("a title of one rune passes the exported schema")
+		}
+		if props, _ := out.Schema["properties"].(map[string]any); props["status"] == nil || props["title"] == nil {
+			t.Errorf("the schema lacks status or title: %s", data)
+		}
+		fail := refusal(t, call(t, cs, "kind_schema", map[string]any{"kind": "Artcle"}))
+		if !strings.Contains(fail.Error.Message, `did you mean "Article"`) {
+			t.Errorf("an unknown kind: %+v", fail)
+		}
+		res, err := cs.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: "small://schemas/Author"})
+		if err != nil || !strings.Contains(res.Contents[0].Text, `"$schema": "https://json-schema.org/draft/2020-12/schema"`) {
+			t.Errorf("small://schemas/Author: %v", err)
 		}
 	})
 
@@ -603,8 +644,8 @@ func TestMCPReadOnly(t *testing.T) {
 			t.Errorf("--read-only offers %s, which is not read-only", tool.Name)
 		}
 	}
-	if len(res.Tools) != 6 {
-		t.Errorf("--read-only offers %d tools, want 6", len(res.Tools))
+	if len(res.Tools) != 7 {
+		t.Errorf("--read-only offers %d tools, want 7", len(res.Tools))
 	}
 	r, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "propose", Arguments: map[string]any{"name": "x", "message": "m",
 		"manifests": []propose.File{{Path: "manifests/articles/x.yaml", Text: goodPost}}}})
@@ -677,7 +718,7 @@ func TestMCPInspector(t *testing.T) {
 	for _, c := range []struct {
 		args []string
 		want int
-	}{{nil, 7}, {[]string{"--read-only"}, 6}} {
+	}{{nil, 8}, {[]string{"--read-only"}, 7}} {
 		args := append([]string{"--cli", small, "mcp"}, c.args...)
 		args = append(args, "--method", "tools/list", "--strict")
 		out, err := f.try(inspector, args...)

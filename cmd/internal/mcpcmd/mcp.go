@@ -59,7 +59,8 @@ func NewCmdMCP(f *cmdutil.Factory) *cobra.Command {
 		Long: `Run a Model Context Protocol server on standard input and output, for an
 AI agent's host (Claude Code, Cursor, VS Code, ...) to start.
 
-The agent can list the kinds with their lifecycles, validate a manifest
+The agent can list the kinds with their lifecycles and read each kind's
+JSON Schema (as small schema export writes it), validate a manifest
 given as text, see what a change would do (small check's verdict for an
 agent, and the artifacts merging it would create, update and retract),
 read the lineage, status and history of artifacts, and propose manifests:
@@ -155,7 +156,7 @@ func (nopWriteCloser) Close() error { return nil }
 
 // instructions tell the agent how to work here.
 const instructions = `This server is small, the content repository tool: content entries are manifests (YAML or JSON) of kinds defined by CUE schemas; each kind has a lifecycle of states.
-Work like this: list_kinds (kinds, lifecycles, where manifests live) -> validate_manifest on each draft until it is valid -> plan_change to see small check's verdict for an agent and the artifacts it would build -> propose to commit the manifests on a new branch small/proposals/<name>. A person reviews and merges the pull request; only the build writes artifacts.
+Work like this: list_kinds (kinds, lifecycles, where manifests live) -> kind_schema (the JSON Schema of the kind you write) -> validate_manifest on each draft until it is valid -> plan_change to see small check's verdict for an agent and the artifacts it would build -> propose to commit the manifests on a new branch small/proposals/<name>. A person reviews and merges the pull request; only the build writes artifacts.
 An agent may not enter states only a human may enter, may not change content frozen in such states, and writes only manifest files under the manifests directory. Answers come from the commit HEAD is at, not the working tree. Findings carry a stable code and file:line:column.`
 
 // NewServer returns the MCP server small mcp runs, its tools and resources
@@ -174,6 +175,9 @@ func NewServer(opts *Options) *mcp.Server {
 	addTool(srv, &mcp.Tool{Name: "list_kinds", Annotations: annotated("List kinds"),
 		Description: "List the kinds of content this repository defines (each a CUE definition), with where each is defined and its lifecycle: the states, the initial state, the allowed transitions, the states only a human may enter (humanOnly), those a manifest may be deleted from, and those whose content only a human may change (frozen). Also says where manifests live (manifests) and which paths an agent may change (agentPaths). Read from the commit HEAD is at."},
 		s.listKinds)
+	addTool(srv, &mcp.Tool{Name: "kind_schema", Annotations: annotated("JSON Schema of a kind"),
+		Description: "The JSON Schema (draft 2020-12) of one kind's manifests, generated from its CUE definition at the commit HEAD is at: every field with its type, default, allowed values and description, the required ones, and the reserved fields kind, id and status (status one of the lifecycle's states). Draft a manifest from it, then validate_manifest it: small validate is the judge where a $comment says CUE checks more than JSON Schema can say."},
+		s.kindSchema)
 	addTool(srv, &mcp.Tool{Name: "validate_manifest", Annotations: annotated("Validate a manifest"),
 		Description: "Validate one manifest given as text, as if it were the file at path, against its kind's schema at the commit HEAD is at: every problem with file:line:column, a stable code and what was expected. Its id defaults to the file name without extension, and .json paths are read as JSON, .yaml/.yml as YAML. Nothing is written. Use it on every draft before plan_change or propose."},
 		s.validate)
@@ -219,6 +223,9 @@ func NewServer(opts *Options) *mcp.Server {
 	srv.AddResourceTemplate(&mcp.ResourceTemplate{URITemplate: "small://records/{name}", Name: "record", Title: "A record's JSON Schema", MIMEType: "application/schema+json",
 		Description: "The JSON Schema (2020-12) of one of small's records, as small protocol --schema NAME prints it."},
 		safe(s.recordResource))
+	srv.AddResourceTemplate(&mcp.ResourceTemplate{URITemplate: "small://schemas/{kind}", Name: "kind-schema", Title: "A kind's JSON Schema", MIMEType: "application/schema+json",
+		Description: "The JSON Schema (draft 2020-12) of one kind's manifests, at the commit HEAD is at (what kind_schema returns)."},
+		safe(s.schemaResource))
 	srv.AddResourceTemplate(&mcp.ResourceTemplate{URITemplate: "small://kinds/{kind}", Name: "kind", Title: "One kind", MIMEType: "application/json",
 		Description: "One kind: where it is defined and its lifecycle."},
 		safe(s.kindResource))

@@ -2,6 +2,7 @@ package mcpcmd
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -266,6 +267,63 @@ func (s *server) recordResource(_ context.Context, req *mcp.ReadResourceRequest)
 		return nil, mcp.ResourceNotFoundError(req.Params.URI)
 	}
 	data, err := r.SchemaJSON()
+	if err != nil {
+		return nil, err
+	}
+	return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: req.Params.URI, MIMEType: "application/schema+json", Text: string(data)}}}, nil
+}
+
+// KindSchemaInput is what kind_schema takes.
+type KindSchemaInput struct {
+	Kind string `json:"kind" jsonschema:"the kind, as list_kinds names it (e.g. Article)"`
+}
+
+// KindSchemaOutput is what kind_schema returns.
+type KindSchemaOutput struct {
+	Protocol string         `json:"protocol" jsonschema:"always small/v1"`
+	Commit   string         `json:"commit" jsonschema:"the commit (HEAD) whose schemas were exported"`
+	Kind     string         `json:"kind" jsonschema:"the kind"`
+	Schema   map[string]any `json:"schema" jsonschema:"the JSON Schema (draft 2020-12) of a manifest of the kind as written in its file: every field with its type, default, allowed values and description, which are required, the reserved fields kind, id and status (one of the lifecycle's states); a $comment marks where small validate checks more than JSON Schema can say"`
+}
+
+func (s *server) kindSchema(_ context.Context, in KindSchemaInput) (*KindSchemaOutput, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.committed()
+	if err != nil {
+		return nil, err
+	}
+	sc, err := content.SchemaAt(c.Repo, c.Rev)
+	if err != nil {
+		return nil, err
+	}
+	data, err := sc.JSONSchema(in.Kind)
+	if err != nil {
+		return nil, err
+	}
+	out := &KindSchemaOutput{Protocol: protocol.Version, Commit: c.Rev, Kind: in.Kind}
+	if err := json.Unmarshal(data, &out.Schema); err != nil {
+		return nil, fmt.Errorf("the JSON Schema of %s: %w", in.Kind, err)
+	}
+	return out, nil
+}
+
+func (s *server) schemaResource(_ context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+	kind, _ := strings.CutPrefix(req.Params.URI, "small://schemas/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.committed()
+	if err != nil {
+		return nil, err
+	}
+	sc, err := content.SchemaAt(c.Repo, c.Rev)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.HasKind(kind) {
+		return nil, mcp.ResourceNotFoundError(req.Params.URI)
+	}
+	data, err := sc.JSONSchema(kind)
 	if err != nil {
 		return nil, err
 	}
