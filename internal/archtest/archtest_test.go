@@ -81,11 +81,8 @@ var commands = []string{
 	"cmd/internal/lineagecmd",
 	"cmd/internal/logcmd",
 	"cmd/internal/mancmd",
-<<<<<<< HEAD
-	"cmd/internal/newcmd",
-=======
 	"cmd/internal/mcpcmd",
->>>>>>> 5d647ac (propose, small propose and small mcp: agents propose manifests on small/proposals/<name>, judged before anything is written)
+	"cmd/internal/newcmd",
 	"cmd/internal/plancmd",
 	"cmd/internal/proposecmd",
 	"cmd/internal/protocolcmd",
@@ -148,11 +145,8 @@ var allowed = map[string]rule{
 	"cmd/internal/lineagecmd":    commandRule(),
 	"cmd/internal/logcmd":        commandRule(),
 	"cmd/internal/mancmd":        commandRule(),
-<<<<<<< HEAD
-	"cmd/internal/newcmd":        commandRule(),
-=======
 	"cmd/internal/mcpcmd":        commandRule("propose"),
->>>>>>> 5d647ac (propose, small propose and small mcp: agents propose manifests on small/proposals/<name>, judged before anything is written)
+	"cmd/internal/newcmd":        commandRule(),
 	"cmd/internal/plancmd":       commandRule(),
 	"cmd/internal/proposecmd":    commandRule("propose"),
 	"cmd/internal/protocolcmd":   commandRule(),
