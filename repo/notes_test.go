@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -130,9 +131,57 @@ func TestUpdateRefCompareAndSwap(t *testing.T) {
 	if err := r.UpdateRef("refs/heads/small/artifacts", one, two); err == nil || !strings.Contains(err.Error(), "is being updated by another process") {
 		t.Errorf("with a fresh foreign lock: %v", err)
 	}
-	// An old lock that nobody holds is stale and taken over.
+	// git's locks are never flocked: one is waited for however old it is,
+	// for git may be in the middle of a transaction (git update-ref --stdin).
 	os.Chtimes(lock, time.Now(), time.Now().Add(-time.Minute))
+	if err := r.UpdateRef("refs/heads/small/artifacts", one, two); err == nil || !strings.Contains(err.Error(), "is being updated by another process") {
+		t.Errorf("with an old lock of git's: %v", err)
+	}
+	// A lock small marked and nobody holds was left by a small that died:
+	// it is taken over.
+	if err := os.WriteFile(lock, []byte(lockMark), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := r.UpdateRef("refs/heads/small/artifacts", one, two); err != nil {
-		t.Errorf("with a stale lock: %v", err)
+		t.Errorf("with a dead small's lock: %v", err)
+	}
+	if got, _ := r.Ref("refs/heads/small/artifacts"); got != one {
+		t.Errorf("after taking over a dead small's lock: %s, want %s", got, one)
+	}
+}
+
+// TestUpdateRefDirectoryConflicts refuses a ref that git could not have
+// beside an existing one, loose or packed: refs/heads/small and
+// refs/heads/small/x cannot both exist.
+func TestUpdateRefDirectoryConflicts(t *testing.T) {
+	dir := t.TempDir()
+	runGit(t, dir, "", "init", "-q", "-b", "main")
+	runGit(t, dir, "", "commit", "-q", "--allow-empty", "-m", "one")
+	runGit(t, dir, "", "branch", "small")
+	runGit(t, dir, "", "branch", "deep/a/b")
+	runGit(t, dir, "", "pack-refs", "--all")
+	runGit(t, dir, "", "branch", "loose")
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := r.Resolve("HEAD")
+	for name, other := range map[string]string{
+		"refs/heads/small/proposals/p1": "refs/heads/small", // packed, a directory of it
+		"refs/heads/deep/a":             "refs/heads/deep/a/b",
+		"refs/heads/loose/x":            "refs/heads/loose", // loose
+	} {
+		err := r.UpdateRef(name, head.ID, ZeroHash)
+		var moved *RefMovedError
+		if !errors.As(err, &moved) || moved.Conflict != other {
+			t.Errorf("UpdateRef(%s) = %v, want a conflict with %s", name, err, other)
+		}
+	}
+	if err := r.UpdateRef("refs/heads/smaller", head.ID, ZeroHash); err != nil {
+		t.Errorf("a name that only starts like another: %v", err)
+	}
+	runGit(t, dir, "", "fsck", "--strict", "--no-progress")
+	if out := runGit(t, dir, "", "for-each-ref", "--format=%(refname)"); out != "refs/heads/deep/a/b\nrefs/heads/loose\nrefs/heads/main\nrefs/heads/small\nrefs/heads/smaller" {
+		t.Errorf("refs: %q", out)
 	}
 }

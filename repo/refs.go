@@ -6,11 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // ErrRefMoved is a ref that no longer has the value a compare-and-swap expected.
@@ -22,9 +24,16 @@ type RefMovedError struct {
 	Ref           string
 	Expected, Got Hash
 	Locked        string // the lock file another process holds, if that is why
+	// Conflict is an existing ref that the ref cannot exist beside: one
+	// whose name is a directory of the other's (refs/heads/small and
+	// refs/heads/small/artifacts), as git refuses.
+	Conflict string
 }
 
 func (e *RefMovedError) Error() string {
+	if e.Conflict != "" {
+		return fmt.Sprintf("%s cannot be created: %s exists, and git keeps no ref both as a ref and as a directory of refs", e.Ref, e.Conflict)
+	}
 	if e.Locked != "" {
 		return fmt.Sprintf("%s is being updated by another process (%s exists; remove it if no git or small is running)", e.Ref, e.Locked)
 	}
@@ -66,6 +75,13 @@ func (r *Repository) UpdateRef(name string, new, old Hash) error {
 	if r.commonDir == "" {
 		return r.updateRefInMemory(name, new, old)
 	}
+	if old.IsZero() {
+		if other, err := r.RefConflict(name); err != nil {
+			return err
+		} else if other != "" {
+			return &RefMovedError{Ref: name, Expected: old, Conflict: other}
+		}
+	}
 	file := filepath.Join(r.commonDir, filepath.FromSlash(name))
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return err
@@ -92,7 +108,10 @@ func (r *Repository) UpdateRef(name string, new, old Hash) error {
 	if cur != old {
 		return &RefMovedError{Ref: name, Expected: old, Got: cur}
 	}
-	if _, err := io.WriteString(f, new.String()+"\n"); err != nil {
+	if err := f.Truncate(0); err != nil { // the lockMark
+		return err
+	}
+	if _, err := f.WriteAt([]byte(new.String()+"\n"), 0); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {
@@ -105,21 +124,50 @@ func (r *Repository) UpdateRef(name string, new, old Hash) error {
 	return f.Close()
 }
 
+// RefConflict names an existing ref (loose or packed) that name cannot
+// exist beside: a ref that is a directory of name's, or one of whose
+// directories name is. "" when there is none.
+func (r *Repository) RefConflict(name string) (string, error) {
+	refs, err := r.git.Storer.IterReferences()
+	if err != nil {
+		return "", err
+	}
+	defer refs.Close()
+	conflict := ""
+	err = refs.ForEach(func(ref *plumbing.Reference) error {
+		other := ref.Name().String()
+		if strings.HasPrefix(name, other+"/") || strings.HasPrefix(other, name+"/") {
+			conflict = other
+			return storer.ErrStop
+		}
+		return nil
+	})
+	return conflict, err
+}
+
 var errLocked = errors.New("locked")
 
-const (
-	lockWait     = 2 * time.Second
-	lockStaleAge = 100 * time.Millisecond
-)
+const lockWait = 2 * time.Second
 
-// acquireLock creates lock exclusively and flocks it, taking over a stale
-// lock (unflocked and older than lockStaleAge) and waiting for a live one.
+// lockMark is what a lock small holds says until small writes the ref's
+// new value into it: a lock that says it and that nobody flocks was left
+// by a small that died. git's own locks never say it, and are never taken
+// over: git does not flock them.
+const lockMark = "small: lock\n"
+
+// acquireLock creates lock exclusively, flocks it and marks it as small's,
+// taking over a stale lock of small's and waiting for any other.
 func acquireLock(lock string) (*os.File, error) {
 	deadline := time.Now().Add(lockWait)
 	for {
 		f, err := os.OpenFile(lock, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 		if err == nil {
 			if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+				f.Close()
+				os.Remove(lock)
+				return nil, err
+			}
+			if _, err := io.WriteString(f, lockMark); err != nil {
 				f.Close()
 				os.Remove(lock)
 				return nil, err
@@ -140,8 +188,10 @@ func acquireLock(lock string) (*os.File, error) {
 	}
 }
 
-// stale reports whether nobody holds an existing lock file: no process has
-// it flocked, and it is older than a live git would keep a lock.
+// stale reports whether a lock file was left by a small that died: it is
+// marked as small's and no process has it flocked. A lock git holds (never
+// flocked, never marked) is not stale however old: git may be in the
+// middle of a transaction.
 func stale(lock string) bool {
 	f, err := os.Open(lock)
 	if err != nil {
@@ -152,8 +202,9 @@ func stale(lock string) bool {
 		return false
 	}
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	st, err := f.Stat()
-	return err == nil && time.Since(st.ModTime()) > lockStaleAge
+	b := make([]byte, len(lockMark)+1)
+	n, _ := io.ReadFull(f, b)
+	return string(b[:n]) == lockMark
 }
 
 // updateRefInMemory is UpdateRef for a repository without a git directory.
@@ -206,4 +257,30 @@ func (r *Repository) HeadRef() string {
 		return ""
 	}
 	return ref.Target().String()
+}
+
+// CheckedOut lists the branches (full ref names) that a worktree of this
+// repository has checked out, unborn ones included: this one's HEAD and
+// those of its linked worktrees (git worktree add), which git keeps in
+// <common dir>/worktrees/<name>/HEAD.
+func (r *Repository) CheckedOut() []string {
+	var out []string
+	if h := r.HeadRef(); h != "" {
+		out = append(out, h)
+	}
+	if r.commonDir == "" {
+		return out
+	}
+	heads := []string{filepath.Join(r.commonDir, "HEAD")}
+	more, _ := filepath.Glob(filepath.Join(r.commonDir, "worktrees", "*", "HEAD"))
+	for _, f := range append(heads, more...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if target, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "ref: "); ok && !slices.Contains(out, target) {
+			out = append(out, target)
+		}
+	}
+	return out
 }
