@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -170,6 +171,9 @@ func Propose(r *repo.Repository, req Request) (*Result, error) {
 	}
 	if err := r.UpdateRef(ref, p.commit, repo.ZeroHash); err != nil {
 		var moved *repo.RefMovedError
+		if errors.As(err, &moved) && moved.Conflict != "" {
+			return nil, refuse(diag.CodeProposalExists, "", "branch %s cannot be created: %s exists, and git keeps no branch beside a branch of its directory; choose another name", branch, moved.Conflict)
+		}
 		if errors.As(err, &moved) && moved.Locked == "" {
 			return nil, refuse(diag.CodeProposalExists, "", "branch %s exists already: a proposal never moves an existing branch; choose another name", branch)
 		}
@@ -183,8 +187,13 @@ func Propose(r *repo.Repository, req Request) (*Result, error) {
 // the current branch (an unborn one included) and the artifact branch.
 func writable(r *repo.Repository, ref string, cfg *config.Config) error {
 	branch := protocol.BranchName(ref)
-	if r.HeadRef() == ref {
-		return refuse(diag.CodeProposalBranch, "", "branch %s is the current branch: a proposal never commits on the branch checked out here; choose another name", branch)
+	if other, err := r.RefConflict(ref); err != nil {
+		return err
+	} else if other != "" {
+		return refuse(diag.CodeProposalExists, "", "branch %s cannot be created: %s exists, and git keeps no branch beside a branch of its directory; choose another name", branch, other)
+	}
+	if slices.Contains(r.CheckedOut(), ref) {
+		return refuse(diag.CodeProposalBranch, "", "branch %s is checked out in a worktree of this repository: a proposal never commits on a current branch; choose another name", branch)
 	}
 	artifacts := []string{cfg.Artifacts.Branch}
 	if head, err := r.Resolve("HEAD"); err == nil {
@@ -318,8 +327,10 @@ func message(text, agent string) (string, error) {
 		return "", refuse(diag.CodeProposalInput, "", "the proposal has no message: say in a line what the change is for (and why, after a blank line)")
 	case len(text) > MaxMessageBytes:
 		return "", refuse(diag.CodeProposalInput, "", "the message is %d bytes: expected at most %d", len(text), MaxMessageBytes)
-	case !utf8.ValidString(text) || strings.ContainsFunc(text, func(c rune) bool { return unicode.IsControl(c) && c != '\n' && c != '\t' }):
-		return "", refuse(diag.CodeProposalInput, "", "the message holds a control character or invalid UTF-8: expected plain text")
+	case !utf8.ValidString(text) || strings.ContainsFunc(text, func(c rune) bool { return hidden(c) && c != '\n' && c != '\t' }):
+		return "", refuse(diag.CodeProposalInput, "", "the message holds a control or invisible formatting character (such as U+202E), or invalid UTF-8: expected plain text")
+	case patchStart.MatchString(text):
+		return "", refuse(diag.CodeProposalInput, "", "the message holds a line starting with ---, where git stops reading trailers (git interpret-trailers): expected plain text")
 	case smallKey.MatchString(text):
 		return "", refuse(diag.CodeProposalInput, "", "the message holds a Small-* line: small adds the Small-Agent trailer itself, and an agent's message carries none")
 	}
@@ -366,8 +377,8 @@ func CheckPath(cfg *config.Config, p string) error {
 	if p == "" || len(p) > 1024 || path.IsAbs(p) || path.Clean(p) != p || strings.HasPrefix(p, "../") || p == ".." || strings.Contains(p, "\\") {
 		return refuse(diag.CodeProposalPath, p, "not a clean path relative to the top of the repository: %s", expect)
 	}
-	if !utf8.ValidString(p) || strings.ContainsFunc(p, unicode.IsControl) {
-		return refuse(diag.CodeProposalPath, p, "holds a control character or invalid UTF-8: %s", expect)
+	if !utf8.ValidString(p) || strings.ContainsFunc(p, hidden) {
+		return refuse(diag.CodeProposalPath, p, "holds a control or invisible formatting character (such as U+202E or U+200B), or invalid UTF-8: %s", expect)
 	}
 	for _, part := range strings.Split(p, "/") {
 		if strings.HasPrefix(part, ".") || strings.EqualFold(part, "git~1") || strings.TrimSpace(part) != part {
@@ -385,3 +396,12 @@ func CheckPath(cfg *config.Config, p string) error {
 	}
 	return nil
 }
+
+// hidden reports a character a reviewer cannot see for what it is: a
+// control character, or an invisible formatting one (Unicode Cf: U+202E
+// turns text around, U+200B is a zero-width space).
+func hidden(c rune) bool { return unicode.IsControl(c) || unicode.Is(unicode.Cf, c) }
+
+// patchStart is a line git takes for the start of a patch, after which it
+// reads no trailer: the Small-Agent trailer must stay visible to git.
+var patchStart = regexp.MustCompile(`(?m)^---`)

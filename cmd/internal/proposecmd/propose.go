@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -93,7 +94,7 @@ func run(opts *Options) error {
 	}
 	req := propose.Request{Name: opts.Name, Agent: opts.Agent, Message: opts.Message}
 	for i, p := range paths {
-		data, err := readManifest(filepath.Join(r.Root(), filepath.FromSlash(p)))
+		data, err := readManifest(r.Root(), p)
 		if err != nil {
 			return cmdutil.Usagef("%s: %v", opts.Paths[i], err)
 		}
@@ -136,7 +137,17 @@ func run(opts *Options) error {
 // bound (limits.manifestBytes) judges it.
 const maxManifestRead = 64 << 20
 
-func readManifest(name string) ([]byte, error) {
+// readManifest reads the working tree's file at p (slash-separated,
+// relative to root) if it is a regular file reached through directories
+// only: a symbolic link on the way could lead out of the repository.
+func readManifest(root, p string) ([]byte, error) {
+	name := root
+	for _, part := range strings.Split(p, "/") {
+		name = filepath.Join(name, part)
+		if fi, err := os.Lstat(name); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return nil, fmt.Errorf("not a regular file: %s is a symbolic link, and a proposal writes manifest files", filepath.ToSlash(strings.TrimPrefix(name, root+string(filepath.Separator))))
+		}
+	}
 	fi, err := os.Lstat(name)
 	switch {
 	case err != nil:
