@@ -108,10 +108,7 @@ func (r *Repository) UpdateRef(name string, new, old Hash) error {
 	if cur != old {
 		return &RefMovedError{Ref: name, Expected: old, Got: cur}
 	}
-	if err := f.Truncate(0); err != nil { // the lockMark
-		return err
-	}
-	if _, err := f.WriteAt([]byte(new.String()+"\n"), 0); err != nil {
+	if _, err := io.WriteString(f, new.String()+"\n"); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {
@@ -147,27 +144,19 @@ func (r *Repository) RefConflict(name string) (string, error) {
 
 var errLocked = errors.New("locked")
 
-const lockWait = 2 * time.Second
+const (
+	lockWait     = 2 * time.Second
+	lockStaleAge = 100 * time.Millisecond
+)
 
-// lockMark is what a lock small holds says until small writes the ref's
-// new value into it: a lock that says it and that nobody flocks was left
-// by a small that died. git's own locks never say it, and are never taken
-// over: git does not flock them.
-const lockMark = "small: lock\n"
-
-// acquireLock creates lock exclusively, flocks it and marks it as small's,
-// taking over a stale lock of small's and waiting for any other.
+// acquireLock creates lock exclusively and flocks it, taking over a stale
+// lock (unflocked and older than lockStaleAge) and waiting for a live one.
 func acquireLock(lock string) (*os.File, error) {
 	deadline := time.Now().Add(lockWait)
 	for {
 		f, err := os.OpenFile(lock, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 		if err == nil {
 			if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-				f.Close()
-				os.Remove(lock)
-				return nil, err
-			}
-			if _, err := io.WriteString(f, lockMark); err != nil {
 				f.Close()
 				os.Remove(lock)
 				return nil, err
@@ -188,10 +177,10 @@ func acquireLock(lock string) (*os.File, error) {
 	}
 }
 
-// stale reports whether a lock file was left by a small that died: it is
-// marked as small's and no process has it flocked. A lock git holds (never
-// flocked, never marked) is not stale however old: git may be in the
-// middle of a transaction.
+// stale reports whether nobody holds an existing lock file: no process has
+// it flocked, and it is older than a live git would keep a lock. (A git
+// transaction that holds a lock longer, git update-ref --stdin waiting for
+// its commit, can lose it: see docs/protocol.md.)
 func stale(lock string) bool {
 	f, err := os.Open(lock)
 	if err != nil {
@@ -202,9 +191,8 @@ func stale(lock string) bool {
 		return false
 	}
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	b := make([]byte, len(lockMark)+1)
-	n, _ := io.ReadFull(f, b)
-	return string(b[:n]) == lockMark
+	st, err := f.Stat()
+	return err == nil && time.Since(st.ModTime()) > lockStaleAge
 }
 
 // updateRefInMemory is UpdateRef for a repository without a git directory.
