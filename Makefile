@@ -58,6 +58,7 @@ bench: build tools
 ## fuzz: a short, bounded run of each fuzz target
 fuzz:
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s
+	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzDecodeFrontMatter$$' -fuzztime 30s
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzMatchGlob$$' -fuzztime 15s
 	$(GO) test ./repo -run '^$$' -fuzz '^FuzzParseTrailers$$' -fuzztime 15s
 	$(GO) test ./signers -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 15s

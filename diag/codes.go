@@ -31,6 +31,11 @@ const (
 	CodeSymlinkOutside = "manifest.symlink-outside"
 	CodeUnreadable     = "manifest.unreadable"
 	CodePathInvalid    = "manifest.path-invalid"
+	// Markdown manifests: YAML front matter and a body.
+	CodeFrontMatterMissing  = "manifest.front-matter-missing"
+	CodeFrontMatterUnclosed = "manifest.front-matter-unclosed"
+	CodeFrontMatterFormat   = "manifest.front-matter-format"
+	CodeBodyConflict        = "manifest.body-conflict"
 
 	// The reserved fields and identity of a manifest.
 	CodeKindMissing   = "manifest.kind-missing"
@@ -105,7 +110,7 @@ var Codes = []Code{
 	{CodeSchemaEmpty, "the schemas package has no .cue file or no kind (regular definition)"},
 	{CodeSchemaTimeout, "evaluating the schemas, or one manifest against them, took longer than limits.evalSeconds: the evaluation was abandoned"},
 	{CodeSchemaMemory, "evaluating the schemas, or a manifest against them, made small hold more than limits.evalMemory MiB: the run was stopped"},
-	{CodeParse, "a manifest is not well-formed YAML or JSON, or holds a value CUE cannot represent"},
+	{CodeParse, "a manifest (or its front matter) is not well-formed YAML or JSON, or holds a value CUE cannot represent"},
 	{CodeEmpty, "a manifest file is empty or holds only comments"},
 	{CodeEncoding, "a manifest is not valid UTF-8"},
 	{CodeBinary, "a manifest holds binary data (a NUL byte)"},
@@ -114,11 +119,15 @@ var Codes = []Code{
 	{CodeTooManyValues, "a manifest holds more values (mappings, lists, scalars) than limits.nodes"},
 	{CodeAliases, "a manifest's YAML aliases expand past limits.aliasNodes, or an anchor contains itself"},
 	{CodeDuplicateKey, "a mapping in a manifest has the same key twice"},
-	{CodeNotMapping, "a manifest's top level is not a mapping"},
+	{CodeNotMapping, "a manifest's top level, or a Markdown manifest's front matter, is not a mapping"},
 	{CodeMultiDocument, "a manifest file holds more than one YAML document or JSON value"},
 	{CodeSymlinkOutside, "a manifest is a symbolic link that leads outside the repository"},
 	{CodeUnreadable, "a manifest file cannot be read"},
 	{CodePathInvalid, "a manifest's path holds a control character (a line break, a tab): tools that read paths line by line would misread it"},
+	{CodeFrontMatterMissing, "a Markdown manifest (.md, .markdown, .mdx) does not start with a line --- opening YAML front matter"},
+	{CodeFrontMatterUnclosed, "a Markdown manifest's front matter has no closing line --- (or ...)"},
+	{CodeFrontMatterFormat, "a Markdown manifest has TOML (+++) or JSON front matter: small reads YAML front matter between --- lines"},
+	{CodeBodyConflict, "a Markdown manifest's front matter has a field of the name its body fills (body, unless small.cue names another)"},
 	{CodeKindMissing, "a manifest has no kind field"},
 	{CodeKindInvalid, "a manifest's kind is not a non-empty string"},
 	{CodeKindUnknown, "a manifest's kind is not a definition of the schemas package"},

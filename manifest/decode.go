@@ -1,5 +1,6 @@
-// Package manifest decodes manifest files (YAML or JSON, one content entry
-// each) into CUE syntax, refusing hostile input with a positioned error.
+// Package manifest decodes manifest files (YAML, JSON, or Markdown with YAML
+// front matter; one content entry each) into CUE syntax, refusing hostile
+// input with a positioned error.
 package manifest
 
 import (
@@ -62,9 +63,17 @@ type Document struct {
 }
 
 // Decode parses one manifest file. JSON files (by extension) must be strict
-// JSON, and are read as JSON; everything else is read as YAML 1.2 as CUE
-// reads it. The error, if any, is an *Error.
+// JSON, and are read as JSON; Markdown files (IsFrontMatterFile) are YAML
+// front matter and a body, the body filling the field "body"; everything
+// else is read as YAML 1.2 as CUE reads it. The error, if any, is an *Error.
 func Decode(path string, data []byte, lim Limits) (*Document, error) {
+	return DecodeWith(path, data, lim, Options{})
+}
+
+// DecodeWith is Decode with options: the name of the field a Markdown body
+// fills. The limits of size, NUL bytes and encoding apply to the whole
+// file, the Markdown body included.
+func DecodeWith(path string, data []byte, lim Limits, opts Options) (*Document, error) {
 	if lim.MaxBytes > 0 && int64(len(data)) > lim.MaxBytes {
 		return nil, &Error{Code: diag.CodeTooLarge, Msg: fmt.Sprintf("file is %d bytes, more than the limit of %d", len(data), lim.MaxBytes)}
 	}
@@ -76,6 +85,9 @@ func Decode(path string, data []byte, lim Limits) (*Document, error) {
 		i := firstInvalidUTF8(data)
 		line, col := lineCol(data, i)
 		return nil, &Error{Line: line, Column: col, Code: diag.CodeEncoding, Msg: fmt.Sprintf("invalid UTF-8 byte 0x%02x: expected UTF-8 text", data[i])}
+	}
+	if IsFrontMatterFile(path) {
+		return decodeFrontMatter(path, data, lim, opts)
 	}
 	var root *yaml.Node
 	var err error

@@ -10,6 +10,7 @@ import (
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/literal"
 
 	"github.com/smallhq/small/diag"
 )
@@ -58,6 +59,40 @@ func FuzzDecode(f *testing.F) {
 		for _, path := range []string{"manifests/m.yaml", "manifests/m.json"} {
 			checkDecode(t, path, data)
 		}
+	})
+}
+
+// frontMatterSeeds are Markdown files with front matter, valid and hostile;
+// FuzzDecodeFrontMatter also wraps each of fuzzSeeds in --- lines.
+var frontMatterSeeds = []string{
+	"---\nkind: Topic\ntitle: Git\ntags: [vcs]\n---\n# Git\n\nA tool.\n",
+	"\ufeff---\r\nkind: A\r\nt: \"é\"\r\n...\r\n\r\nBody\r\n",
+	"---\n---\n",
+	"---\n# c\n---",
+	"---\n~\n---\n",
+	"---\n- a\n---\n",
+	"---\nkind: A\nbody: x\n---\ny",
+	"---\nkind: A\n--- x\n---\n",
+	"---\nkind: A\n",
+	"+++\ntitle = 'x'\n+++\n",
+	"{\"kind\": \"A\"}\n",
+	"# Title\n",
+	"----\nkind: A\n----\n",
+	"---\rkind: A\r---\r",
+	"---\nkind: A\n---\nab\x00c\n",
+	"---\nkind: A\n---\nab\xffc\n",
+	"---\nkind: A\nx: \"\u2028\"\n---\n\u2028\n",
+}
+
+func FuzzDecodeFrontMatter(f *testing.F) {
+	for _, s := range frontMatterSeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range fuzzSeeds {
+		f.Add([]byte("---\n" + s + "\n---\nBody\n"))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkDecode(t, "topics/x/index.md", data)
 	})
 }
 
@@ -115,6 +150,14 @@ func checkDecode(t *testing.T, path string, data []byte) {
 			}
 		}
 	}
+	// A front-matter file's body is the end of the file, verbatim.
+	if IsFrontMatterFile(path) {
+		f := doc.Fields.Elts[len(doc.Fields.Elts)-1].(*ast.Field)
+		body, err := literal.Unquote(f.Value.(*ast.BasicLit).Value)
+		if labelName(f.Label) != DefaultBody || err != nil || !bytes.HasSuffix(data, []byte(body)) {
+			t.Fatalf("%s: the last field is %s (%v), want the body, the end of the file", path, labelName(f.Label), err)
+		}
+	}
 	// The fields are data CUE accepts as it is.
 	if v := cuecontext.New().BuildExpr(doc.Fields); v.Err() != nil {
 		t.Fatalf("%s: the decoded value does not build: %v", path, v.Err())
@@ -144,5 +187,9 @@ func TestFuzzSeeds(t *testing.T) {
 		for _, path := range []string{"manifests/m.yaml", "manifests/m.json"} {
 			checkDecode(t, path, []byte(s))
 		}
+		checkDecode(t, "topics/x/index.md", []byte("---\n"+s+"\n---\nBody\n"))
+	}
+	for _, s := range frontMatterSeeds {
+		checkDecode(t, "topics/x/index.md", []byte(s))
 	}
 }

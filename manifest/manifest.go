@@ -14,10 +14,25 @@ import (
 	"github.com/smallhq/small/protocol"
 )
 
-// Stem is the default id of a manifest: its file name without extension.
+// Stem is a file name without its extension: the default id of a manifest.
 func Stem(p string) string {
 	base := path.Base(p)
 	return strings.TrimSuffix(base, path.Ext(base))
+}
+
+// DefaultID is the id of a manifest that states none: its Stem, except
+// for a Markdown file named index or _index (index.md, _index.md), which
+// stands for its directory, as in static site generators: then the
+// directory's name (topics/git/index.md is git). It also says what the id
+// came from, for a message.
+func DefaultID(p string) (id, from string) {
+	stem := Stem(p)
+	if IsFrontMatterFile(p) && (stem == "index" || stem == "_index") {
+		if dir := path.Dir(p); dir != "." && dir != "/" && dir != "" {
+			return path.Base(dir), "directory name " + strconv.Quote(path.Base(dir))
+		}
+	}
+	return stem, "file name " + strconv.Quote(path.Base(p))
 }
 
 // Identity is what the reserved fields say a manifest is.
@@ -48,9 +63,14 @@ func (d *Document) Identity() (Identity, error) {
 		}
 		id.ID = v
 	} else {
-		id.ID = Stem(d.Path)
+		var from string
+		id.ID, from = DefaultID(d.Path)
 		if !protocol.ValidID(id.ID) {
-			return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeIDInvalid, Msg: "file name " + strconv.Quote(path.Base(d.Path)) + " is not a valid id: set id, or rename the file to lower case letters, digits, '.', '_' or '-'"}
+			what := "the file"
+			if strings.HasPrefix(from, "directory") {
+				what = "the directory"
+			}
+			return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeIDInvalid, Msg: from + " is not a valid id: set id, or rename " + what + " to lower case letters, digits, '.', '_' or '-'"}
 		}
 	}
 	if v, n, ok := d.stringField(protocol.FieldStatus); n != nil {
