@@ -116,7 +116,7 @@ func TestConstraintsAcrossManifests(t *testing.T) {
 				"manifests/b/b.yaml": "kind: Topic\ntitle: B\nlogo: a.png\n",
 				"manifests/a/a.png":  png,
 			},
-			want: []want{{diag.CodeAssetMissing, "manifests/b/b.yaml", 3, `"a.png": manifests/b/a.png is not in the commit`}},
+			want:  []want{{diag.CodeAssetMissing, "manifests/b/b.yaml", 3, `"a.png": manifests/b/a.png is not in the commit`}},
 			valid: 1,
 		},
 		{
