@@ -103,6 +103,25 @@ func (c Constraint) Describe(kind string) []string {
 	return out
 }
 
+// attributeNotes describes the @unique and @asset attributes of one field
+// of kind (none when it has neither), for the JSON Schema export's
+// $comment and small schema show.
+func attributeNotes(fv cue.Value, kind string) []string {
+	ua, aa := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset)
+	if ua.Err() != nil && aa.Err() != nil {
+		return nil
+	}
+	c := Constraint{Unique: ua.Err() == nil, Each: fv.IncompleteKind() == cue.ListKind}
+	if aa.Err() == nil {
+		a, err := parseAsset(aa.Contents())
+		if err != nil {
+			return nil
+		}
+		c.Asset = a
+	}
+	return c.Describe(kind)
+}
+
 func (a *Asset) rootText() string {
 	if a.Root == "." {
 		return "the manifest's own directory"
