@@ -39,6 +39,9 @@ type Manifest struct {
 	Valid bool
 	// Artifacts are what the manifest builds into, when Options.Artifacts is set.
 	Artifacts []schema.Artifact
+
+	values []fieldValue // of its @unique and @asset fields, until they are checked (crossmanifest.go)
+	known  bool         // its verdict came from Options.Known
 }
 
 // Result is the outcome of validating a snapshot.
@@ -67,7 +70,10 @@ type Options struct {
 	// The caller vouches that the snapshot holds, at each path, the bytes
 	// that were judged there, under the same schemas, small.cue limits and
 	// version of small, and that no rule relates one manifest's verdict to
-	// another's but the id's uniqueness. A symbolic link is always read.
+	// another's but the id's uniqueness and the kinds' @unique and @asset
+	// fields, which Validate checks again itself: a known manifest of a
+	// kind with such fields is read for their values (crossmanifest.go).
+	// A symbolic link is always read.
 	Known map[string]Known
 }
 
@@ -153,7 +159,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 	var todo []int
 	for i, e := range entries {
 		if k, ok := opts.Known[e.Path]; ok && !e.Symlink {
-			mans[i] = Manifest{Path: e.Path, Identity: manifest.Identity{Kind: k.Kind, ID: k.ID, Status: k.State}, State: k.State, Valid: true}
+			mans[i] = Manifest{Path: e.Path, Identity: manifest.Identity{Kind: k.Kind, ID: k.ID, Status: k.State}, State: k.State, Valid: true, known: true}
 			continue
 		}
 		todo = append(todo, i)
@@ -181,6 +187,11 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
 	}
 	res.Report.Diagnostics = append(res.Report.Diagnostics, duplicates(res.Manifests)...)
+	cross, err := ev.crossManifest()
+	if err != nil {
+		return nil, err
+	}
+	res.Report.Diagnostics = append(res.Report.Diagnostics, cross...)
 	diag.Sort(res.Report.Diagnostics)
 	return res, nil
 }
@@ -386,6 +397,7 @@ func check(v *schema.Validator, p string, data []byte, readErr error, lim manife
 		return fail(de.Code, de.Msg, de.Line, de.Column)
 	}
 	m.Identity = id
+	m.values = constrainedValues(v.Schema(), doc, id.Kind)
 	m.StatusLine, m.StatusColumn, _ = doc.Position([]string{protocol.FieldStatus})
 	var ds []diag.Diagnostic
 	if v.Schema().HasKind(id.Kind) {

@@ -51,6 +51,15 @@ const (
 	CodeMissingField    = "schema.missing-field"
 	CodeMoreProblems    = "manifest.more-problems"
 
+	// Constraints across manifests and files, from the kinds' field
+	// attributes @unique() and @asset(...).
+	CodeNotUnique     = "manifest.not-unique"
+	CodeAssetPath     = "asset.path-invalid"
+	CodeAssetMissing  = "asset.missing"
+	CodeAssetNotFile  = "asset.not-file"
+	CodeAssetTooLarge = "asset.too-large"
+	CodeAssetType     = "asset.type"
+
 	// Lifecycle rules (small check, small validate --base).
 	CodeStateUnknown = "lifecycle.state-unknown"
 	CodeTransition   = "lifecycle.transition"
@@ -138,6 +147,12 @@ var Codes = []Code{
 	{CodeFieldNotAllowed, "a field that the kind's (closed) definition does not declare"},
 	{CodeMissingField, "a required field, or one with no default, is missing"},
 	{CodeMoreProblems, "a manifest has more problems than small lists for one file (50); fix those shown and run again"},
+	{CodeNotUnique, "a value of a field marked @unique() is also used by another manifest of the kind, or earlier in the same list; each later one (in path order) names the first"},
+	{CodeAssetPath, "a field marked @asset() holds no plain relative path: empty, absolute, with a .. element, a backslash, a control character or a URL"},
+	{CodeAssetMissing, "the file a field marked @asset() names is not in the snapshot (the commit, the index or the working tree)"},
+	{CodeAssetNotFile, "the file a field marked @asset() names is a symbolic link (or under one), a directory or no regular file"},
+	{CodeAssetTooLarge, "the file a field marked @asset() names is larger than its maxBytes"},
+	{CodeAssetType, "the file a field marked @asset() names is not of one of its types, by its extension and by its content"},
 	{CodeStateUnknown, "a manifest's status is not a state of its kind's lifecycle (agents must not invent states)"},
 	{CodeTransition, "a status moved along no allowed transition from its state at the base, or a new manifest starts in a state its lifecycle cannot reach"},
 	{CodeHumanOnly, "an agent's commit moved a status into a state only a human may enter"},

@@ -912,6 +912,15 @@ func (x *exporter) structOf(v cue.Value, top bool) *jsNode {
 		name := sel.Unquoted()
 		fv := it.Value()
 		child := x.value(fv, false)
+		if cs := attributeNotes(fv, x.kind); len(cs) > 0 {
+			if child.boolean != nil {
+				child = &jsNode{allOf: []*jsNode{child}}
+			}
+			for _, c := range cs {
+				child.comment(c + ".")
+				child.note(c)
+			}
+		}
 		if d := docOf(fv); d != "" && child.description == "" {
 			if child.boolean != nil {
 				child = &jsNode{allOf: []*jsNode{child}}

@@ -38,7 +38,8 @@ type Schema struct {
 	// Defined gives, for each kind, the file:line that defines it.
 	Defined map[string]string
 
-	lifecycles map[string]Lifecycle
+	lifecycles  map[string]Lifecycle
+	constraints map[string][]Constraint // by kind: its @unique and @asset fields
 }
 
 // Error is a schemas package that cannot be used, with its diagnostics.
@@ -144,6 +145,9 @@ func load(dir string, files []File, digest string) (*Schema, error) {
 	}
 	var ds []diag.Diagnostic
 	if s.lifecycles, ds = lifecycles(v, s.Kinds); len(ds) > 0 {
+		return nil, &Error{ds}
+	}
+	if s.constraints, ds = readConstraints(v, s.Kinds, files); len(ds) > 0 {
 		return nil, &Error{ds}
 	}
 	return s, nil
