@@ -8,7 +8,7 @@ import (
 	"github.com/smallhq/small/schema"
 )
 
-const topicSchema = `package schemas
+const frontMatterTopicSchema = `package schemas
 
 import "strings"
 
@@ -25,7 +25,7 @@ import "strings"
 // the front matter at its line and column, one about the body at the
 // body's first line.
 func TestFrontMatterFindingsAtTheirLines(t *testing.T) {
-	s, err := schema.Load("schemas", []schema.File{{Path: "schemas/topic.cue", Data: []byte(topicSchema)}})
+	s, err := schema.Load("schemas", []schema.File{{Path: "schemas/topic.cue", Data: []byte(frontMatterTopicSchema)}})
 	if err != nil {
 		t.Fatal(err)
 	}
