@@ -80,13 +80,20 @@ func (c *Config) Manifest(p string) (Match, bool) {
 	if c.Manifests != "." {
 		rel = p[len(c.Manifests)+1:]
 	}
-	if len(c.globs) != len(c.Files) {
-		// A Config not made by Parse: compile its rules now.
-		if err := c.compileRules(); err != nil {
-			return Match{}, false
+	globs := c.globs
+	if len(globs) != len(c.Files) {
+		// A Config not made by Parse: compile its rules for this call
+		// (never stored: a Config is read by many goroutines at once).
+		globs = make([]*FileGlob, len(c.Files))
+		for i, r := range c.Files {
+			g, err := CompileFileGlob(r.Glob)
+			if err != nil {
+				return Match{}, false
+			}
+			globs[i] = g
 		}
 	}
-	for i, g := range c.globs {
+	for i, g := range globs {
 		caps, ok := g.Match(rel)
 		if !ok {
 			continue

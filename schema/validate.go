@@ -115,27 +115,32 @@ func (v *Validator) evaluate(doc *manifest.Document, id manifest.Identity) (cue.
 }
 
 // contentOf drops the reserved fields that the kind's definition leaves to
-// small. Where the definition declares id, the manifest's id is supplied
-// when the file leaves it to its name, so that the schema can use it.
+// small. Where the definition declares id (or kind), the manifest's id
+// (kind) is supplied when the file leaves it to its name or to a files
+// rule of small.cue, so that the schema can use it (topic: id).
 func contentOf(s *ast.StructLit, declares map[string]bool, id manifest.Identity) *ast.StructLit {
-	hasID := false
+	has := map[string]bool{}
 	keep := true
 	for _, el := range s.Elts {
 		name := fieldName(el)
-		hasID = hasID || name == protocol.FieldID
+		has[name] = true
 		if isReserved(name) && !declares[name] {
 			keep = false
 		}
 	}
-	addID := declares[protocol.FieldID] && !hasID && id.ID != ""
-	if keep && !addID {
+	addID := declares[protocol.FieldID] && !has[protocol.FieldID] && id.ID != ""
+	addKind := declares[protocol.FieldKind] && !has[protocol.FieldKind] && id.Kind != ""
+	if keep && !addID && !addKind {
 		return s
 	}
-	out := &ast.StructLit{Elts: make([]ast.Decl, 0, len(s.Elts)+1)}
+	out := &ast.StructLit{Elts: make([]ast.Decl, 0, len(s.Elts)+2)}
 	for _, el := range s.Elts {
 		if name := fieldName(el); !isReserved(name) || declares[name] {
 			out.Elts = append(out.Elts, el)
 		}
+	}
+	if addKind {
+		out.Elts = append(out.Elts, &ast.Field{Label: ast.NewString(protocol.FieldKind), Value: ast.NewString(id.Kind)})
 	}
 	if addID {
 		out.Elts = append(out.Elts, &ast.Field{Label: ast.NewString(protocol.FieldID), Value: ast.NewString(id.ID)})
