@@ -19,7 +19,7 @@ type ProposalPathError struct {
 
 func (e *ProposalPathError) Error() string {
 	if len(e.Rules) > 0 {
-		return fmt.Sprintf("%s: %s: expected a path under %s/ that one of small.cue's files rules matches (%s)", e.Path, e.Why, e.Root, strings.Join(e.Rules, ", "))
+		return fmt.Sprintf("%s: %s: expected a path %s that one of small.cue's files rules matches (%s)", e.Path, e.Why, under(e.Root), strings.Join(e.Rules, ", "))
 	}
 	return fmt.Sprintf("%s: %s: expected a path under %s/ ending in .yaml, .yml or .json, e.g. %s/articles/new.yaml", e.Path, e.Why, e.Root, e.Root)
 }

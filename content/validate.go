@@ -79,9 +79,17 @@ type PathError struct {
 
 func (e *PathError) Error() string {
 	if len(e.Rules) > 0 {
-		return fmt.Sprintf("%s: no manifests there (manifests are the files under %s/ that small.cue's files rules match: %s)", e.Path, e.Root, strings.Join(e.Rules, ", "))
+		return fmt.Sprintf("%s: no manifests there (manifests are the files %s that small.cue's files rules match: %s)", e.Path, under(e.Root), strings.Join(e.Rules, ", "))
 	}
 	return fmt.Sprintf("%s: no manifests there (manifests are *.yaml, *.yml or *.json files under %s/)", e.Path, e.Root)
+}
+
+// under says where the manifests root is, in words.
+func under(root string) string {
+	if root == "." {
+		return "of the repository"
+	}
+	return "under " + root + "/"
 }
 
 // ruleGlobs lists the globs of cfg's files rules.

@@ -379,7 +379,11 @@ func CheckPath(cfg *config.Config, p string) error {
 		for _, r := range cfg.Files {
 			globs = append(globs, r.Glob)
 		}
-		expect = fmt.Sprintf("expected a path under %s/ that one of small.cue's files rules matches (%s)", cfg.Manifests, strings.Join(globs, ", "))
+		where := "under " + cfg.Manifests + "/"
+		if cfg.Manifests == "." {
+			where = "of the repository"
+		}
+		expect = fmt.Sprintf("expected a path %s that one of small.cue's files rules matches (%s)", where, strings.Join(globs, ", "))
 	}
 	if p == "" || len(p) > 1024 || path.IsAbs(p) || path.Clean(p) != p || strings.HasPrefix(p, "../") || p == ".." || strings.Contains(p, "\\") {
 		return refuse(diag.CodeProposalPath, p, "not a clean path relative to the top of the repository: %s", expect)

@@ -233,7 +233,7 @@ func (e *explainer) cueErrors(err error) {
 		case strings.HasPrefix(format, "incomplete value") || strings.HasPrefix(format, "field is required"):
 			e.add(sel, diag.CodeMissingField, func() string { return "required field is missing: expected " + e.expected(sel) }, false)
 		case strings.HasPrefix(format, "conflicting values"):
-			e.add(sel, diag.CodeViolation, func() string { return fmt.Sprintf("got %s, expected %s", e.given(sel), e.expected(sel)) }, false)
+			e.add(sel, diag.CodeViolation, func() string { return fmt.Sprintf("got %s, expected %s", e.given(sel), e.conflicting(sel, args)) }, false)
 		case strings.HasPrefix(format, "invalid value") && len(args) == 2:
 			e.add(sel, diag.CodeViolation, func() string { return fmt.Sprintf("got %s, expected %s", e.given(sel), e.constraint(sel, args[1])) }, false)
 		default:
@@ -410,6 +410,24 @@ func (e *explainer) given(sel []string) string {
 		return "nothing"
 	}
 	return clip(fmt.Sprint(v))
+}
+
+// conflicting is what a value clashed with: what the schema says at sel,
+// or, where that is a type and the clash is with a concrete value the
+// schema computed (topic: id, id given by the file's path), that value.
+func (e *explainer) conflicting(sel []string, args []any) string {
+	if v := e.schemaAt(sel); !v.Exists() || v.IsConcrete() || len(args) < 2 {
+		return e.expected(sel)
+	}
+	given := e.given(sel)
+	a, b := clip(fmt.Sprint(args[0])), clip(fmt.Sprint(args[1]))
+	switch {
+	case a == given && b != given && strings.HasPrefix(b, `"`):
+		return b
+	case b == given && a != given && strings.HasPrefix(a, `"`):
+		return a
+	}
+	return e.expected(sel)
 }
 
 // expected renders what the schema says at sel.
