@@ -214,3 +214,23 @@ func TestBuildsLikeFiles(t *testing.T) {
 		t.Error("a change of files rules must rebuild")
 	}
 }
+
+// BenchmarkManifest classifies paths of a large tree under four rules.
+func BenchmarkManifest(b *testing.B) {
+	c, err := Parse("small.cue", []byte(`manifests: "."
+files: [
+	{glob: "topics/*/index.md", kind: "Topic", id: "$1"},
+	{glob: "collections/*/index.md", kind: "Collection", id: "$1"},
+	{glob: "posts/**/*.md", kind: "Post", id: "$2"},
+	{glob: "people/*.yaml", kind: "Person", id: "$1"},
+]
+`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	paths := []string{"topics/git/index.md", "topics/git/git.png", "posts/2024/01/hello-world.md", "node_modules/a/b/c/index.js", "README.md"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.Manifest(paths[i%len(paths)])
+	}
+}
