@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"path"
 	"strconv"
 
 	"github.com/smallhq/small/diag"
@@ -57,9 +58,10 @@ func (d *Document) IdentityGiven(g Given) (Identity, error) {
 	case n != nil:
 		id.ID = v
 	default:
-		id.ID = Stem(d.Path)
+		var from string
+		id.ID, from = pathID(d.Path)
 		if !protocol.ValidID(id.ID) {
-			return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeIDInvalid, Msg: "file name " + strconv.Quote(Stem(d.Path)) + " is not a valid id: set id, or rename the file to lower case letters, digits, '.', '_' or '-'"}
+			return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeIDInvalid, Msg: from + " is not a valid id: set id, or rename it to lower case letters, digits, '.', '_' or '-'"}
 		}
 	}
 	if v, n, ok := d.stringField(protocol.FieldStatus); n != nil {
@@ -69,4 +71,12 @@ func (d *Document) IdentityGiven(g Given) (Identity, error) {
 		id.Status = v
 	}
 	return id, nil
+}
+
+// pathID is the id of a manifest that neither states one nor has one from
+// its rule, as Identity gives it, and what it came from, for a message.
+// TODO(fm): once front-matter decoding is merged, return DefaultID(p), so
+// that an index.md stands for its directory here as in Identity.
+func pathID(p string) (id, from string) {
+	return Stem(p), "file name " + strconv.Quote(path.Base(p))
 }
