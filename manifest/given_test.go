@@ -32,7 +32,7 @@ func TestIdentityGiven(t *testing.T) {
 		{src: "title: x\nid: Nope\n", given: Given{Kind: "Topic", Rule: rule}, code: diag.CodeIDInvalid, line: 2, col: 5, msg: `id: "Nope" is not a valid id`},
 		{src: "kind: Topic\nid: x\n", want: Identity{Kind: "Topic", ID: "x"}}, // nothing given: Identity
 	} {
-		doc, err := Decode("topics/git/index.md", []byte(tc.src), DefaultLimits)
+		doc, err := Decode("topics/git/index.yaml", []byte(tc.src), DefaultLimits)
 		if err != nil {
 			t.Fatal(err)
 		}

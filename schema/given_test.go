@@ -28,7 +28,7 @@ func TestIdentityFromPath(t *testing.T) {
 	}
 	id := manifest.Identity{Kind: "Topic", ID: "go"}
 	decode := func(src string) *manifest.Document {
-		doc, err := manifest.Decode("topics/go/index.md", []byte(src), manifest.DefaultLimits)
+		doc, err := manifest.Decode("topics/go/index.yaml", []byte(src), manifest.DefaultLimits)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func TestIdentityFromPath(t *testing.T) {
 		t.Errorf("valid topic: %v", ds)
 	}
 	ds := v.Validate(decode("topic: golang\nname: Go\n"), id)
-	if len(ds) != 1 || ds[0].String() != `topics/go/index.md:1:8: topic: got "golang", expected "go"` {
+	if len(ds) != 1 || ds[0].String() != `topics/go/index.yaml:1:8: topic: got "golang", expected "go"` {
 		t.Errorf("topic not the directory's name: %v", ds)
 	}
 	arts, ds := v.Artifacts(decode("topic: go\nname: Go\n"), id)
