@@ -228,7 +228,8 @@ func (ev *evaluation) readKnownValues() error {
 			defer wg.Done()
 			for j := range jobs {
 				m := &ev.mans[j.i]
-				doc, err := manifest.Decode(m.Path, j.data, lim)
+				match, _ := ev.cfg.Manifest(m.Path)
+				doc, err := manifest.DecodeWith(m.Path, j.data, lim, manifest.Options{Body: match.Body})
 				if err == nil {
 					m.values = constrainedValues(ev.kinds, doc, m.Kind)
 				}

@@ -11,10 +11,9 @@ import (
 // the one place content decodes a manifest. doc is nil when the file does
 // not decode; err is then the decoding's, else the identity's.
 func decodeManifest(p string, m config.Match, data []byte, lim manifest.Limits) (doc *manifest.Document, id manifest.Identity, err error) {
-	// TODO(fm): manifest.DecodeWith(p, data, lim, manifest.Options{Body: m.Body})
-	// once front-matter decoding lands, so that a rule's body field names
-	// the Markdown body of .md, .markdown and .mdx files.
-	doc, err = manifest.Decode(p, data, lim)
+	// A rule's body field names the Markdown body of .md, .markdown and
+	// .mdx files.
+	doc, err = manifest.DecodeWith(p, data, lim, manifest.Options{Body: m.Body})
 	if err != nil {
 		return nil, id, err
 	}

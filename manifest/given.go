@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"path"
 	"strconv"
 
 	"github.com/smallhq/small/diag"
@@ -75,8 +74,5 @@ func (d *Document) IdentityGiven(g Given) (Identity, error) {
 
 // pathID is the id of a manifest that neither states one nor has one from
 // its rule, as Identity gives it, and what it came from, for a message.
-// TODO(fm): once front-matter decoding is merged, return DefaultID(p), so
-// that an index.md stands for its directory here as in Identity.
-func pathID(p string) (id, from string) {
-	return Stem(p), "file name " + strconv.Quote(path.Base(p))
-}
+// An index.md stands for its directory, as in Identity.
+func pathID(p string) (id, from string) { return DefaultID(p) }
