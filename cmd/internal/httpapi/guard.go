@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -146,5 +145,5 @@ func clip(s string) string {
 	if len(s) > 200 {
 		s = s[:200] + "..."
 	}
-	return strings.ToValidUTF8(fmt.Sprintf("%s", s), "?")
+	return strings.ToValidUTF8(s, "?")
 }
