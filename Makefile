@@ -51,7 +51,8 @@ $(TOOLS)/cue: go.mod
 $(TOOLS)/actionlint:
 	GOBIN=$(TOOLS) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
-## bench: the benchmarks of the issues, on generated corpora
+## bench: the benchmarks of the issues, on generated corpora (small validate
+## against cue vet, small build, small lineage, small serve under load)
 bench: build tools
 	$(GO) run ./internal/bench -small $(CURDIR)/bin/small -cue $(TOOLS)/cue
 
@@ -64,6 +65,7 @@ fuzz:
 	$(GO) test ./repo -run '^$$' -fuzz '^FuzzParseTrailers$$' -fuzztime 15s
 	$(GO) test ./signers -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 15s
 	$(GO) test ./content -run '^$$' -fuzz '^FuzzCheckMessage$$' -fuzztime 15s
+	$(GO) test ./cmd/internal/httpapi -run '^$$' -fuzz '^FuzzBadPath$$' -fuzztime 15s
 
 ## demo: a guided tour of small in a throwaway repository
 demo: build

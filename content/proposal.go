@@ -72,6 +72,12 @@ type InputOptions struct {
 // opts.Input (never more than limits.manifestBytes and one byte) and the
 // schemas of the working tree, the index or a commit.
 func ValidateInput(r *repo.Repository, opts InputOptions) (*Result, error) {
+	return validateInput(r, opts, false)
+}
+
+// validateInput is ValidateInput, rendering the manifest's artifacts too
+// when render is set.
+func validateInput(r *repo.Repository, opts InputOptions, render bool) (*Result, error) {
 	snap, err := snapshotOf(r, opts.Rev, opts.Staged)
 	if err != nil {
 		return nil, err
@@ -84,7 +90,12 @@ func ValidateInput(r *repo.Repository, opts InputOptions) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read standard input: %w", err)
 	}
-	return ValidateProposal(snap, cfg, opts.Path, data)
+	if err := CheckManifestPath(cfg, opts.Path); err != nil {
+		return nil, err
+	}
+	// The one manifest is judged, not whether another file has its id:
+	// the manifests directory need not be listed (10,000 files).
+	return Validate(&overlay{Snapshot: snap, path: opts.Path, data: data, alone: cfg.Manifests}, cfg, Options{Paths: []string{opts.Path}, Artifacts: render})
 }
 
 // snapshotOf is what small reads: the working tree, the index (staged) or
@@ -112,11 +123,17 @@ type overlay struct {
 	repo.Snapshot
 	path string
 	data []byte
+	// alone, when set, is the manifests directory, listed as holding the
+	// proposed file only.
+	alone string
 }
 
 func (o *overlay) Name() string { return o.Snapshot.Name() + " with " + o.path + " proposed" }
 
 func (o *overlay) Files(dir string) ([]repo.FileEntry, error) {
+	if o.alone != "" && dir == o.alone {
+		return []repo.FileEntry{{Path: o.path, Size: int64(len(o.data))}}, nil
+	}
 	files, err := o.Snapshot.Files(dir)
 	if err != nil {
 		return nil, err

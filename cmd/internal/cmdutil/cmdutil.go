@@ -350,3 +350,10 @@ func openLog(r *repo.Repository, snap repo.Snapshot) (*lineage.Log, error) {
 	}
 	return l, nil
 }
+
+// BadRevision reports whether err is a revision that names no commit (a
+// mistyped --rev or --since).
+func BadRevision(err error) bool {
+	var re *repo.RevisionError
+	return errors.As(err, &re)
+}
