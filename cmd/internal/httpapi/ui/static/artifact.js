@@ -52,15 +52,19 @@ async function main() {
   try {
     const hist = await historyP;
     const kind = (entry && entry.kind) || ((hist.events || []).find((e) => e.kind) || {}).kind;
-    let states = [];
+    let life = {states: []};
     if (kind) {
       try {
-        states = statesOf(await getJSON(`/v1/kinds/${apiPath(kind)}/schema`));
-      } catch { /* fall back to the states the events name */ }
+        life = (await getJSON(`/v1/kinds/${apiPath(kind)}`)).lifecycle || life;
+      } catch {
+        try {
+          life = {states: statesOf(await getJSON(`/v1/kinds/${apiPath(kind)}/schema`))};
+        } catch { /* fall back to the states the events name */ }
+      }
     }
     const events = hist.events || [];
     if (!events.length) fill($('history'), h('p', {class: 'muted'}, 'No lifecycle events recorded.'));
-    else fill($('history'), timeline(events, states, entry), eventTable(events));
+    else fill($('history'), timeline(events, life, entry), eventTable(events));
   } catch (err) {
     fill($('history'), errorBox(err));
   }
@@ -221,10 +225,11 @@ const COL = 104;
 const LEFT = 118;
 const TOP = 30;
 
-function timeline(events, declared, entry) {
+function timeline(events, life, entry) {
   // The lanes: the kind's states in order, then any state an event names
   // that the schema no longer declares.
-  const states = [...declared];
+  const states = [...(life.states || [])];
+  const humanOnly = new Set(life.humanOnly || []);
   const add = (x) => { if (x && !states.includes(x)) states.push(x); };
   for (const e of events) { add(e.from); add(e.to); }
   const next = (entry && entry.next) || [];
@@ -253,7 +258,13 @@ function timeline(events, declared, entry) {
   states.forEach((st, i) => {
     const y = TOP + i * LANE;
     svg.append(s('rect', {class: ['lane', i % 2 ? 'odd' : 'even'], x: 0, y, width: W, height: LANE}));
-    svg.append(s('text', {class: ['lane-label', st === current && 'current'], x: LEFT - 14, y: y + LANE / 2 + 4, 'text-anchor': 'end'}, st));
+    const label = s('text', {class: ['lane-label', st === current && 'current'], x: LEFT - 14, y: y + LANE / 2 + 4, 'text-anchor': 'end'}, st);
+    const notes = [];
+    if (st === life.initial) notes.push('the initial state');
+    if (humanOnly.has(st)) notes.push('only a human may enter it');
+    if (life.transitions && life.transitions[st]) notes.push('may go to ' + (life.transitions[st].join(', ') || 'nothing'));
+    if (notes.length) label.append(s('title', {}, `${st}: ${notes.join('; ')}`));
+    svg.append(label);
     svg.append(s('circle', {class: ['lane-dot', 'state-fill-' + stateClass(st)], cx: 12, cy: y + LANE / 2, r: 4}));
   });
 

@@ -19,6 +19,7 @@ let diags = [];            // the findings shown, for the current text
 let timer = 0;
 let seq = 0;               // the number of the latest check; older answers are dropped
 let inflight = null;
+let lastBuilt = null;       // the last rendering of a valid text
 
 // ---- kinds and skeletons -------------------------------------------------
 
@@ -53,6 +54,7 @@ async function loadSkeleton(kind) {
   try {
     const text = skeleton(kind, await schemaOf(kind));
     lastSkeleton = text;
+    lastBuilt = null;
     ui.editor.value = text;
     ui.editor.setSelectionRange(0, 0);
     ui.editor.scrollTop = 0;
@@ -211,6 +213,10 @@ async function check() {
     }
     if (n !== seq) return;
     showRender(built);
+  } else if (lastBuilt) {
+    // Keep what the last valid text built in view, marked as such, so the
+    // artifact does not vanish at every typo.
+    showRender(lastBuilt, true);
   } else {
     fill(ui.render, h('p', {class: 'muted empty'},
       'Nothing to build yet: ', (report.diagnostics || []).length === 1 ? 'fix the finding' : 'fix the findings',
@@ -278,9 +284,13 @@ function jump(line, col) {
   sync();
 }
 
-function showRender(built) {
+function showRender(built, stale) {
+  if (!stale) lastBuilt = built;
   const arts = built.artifacts || (built.artifact ? [built.artifact] : []);
   const out = [];
+  if (stale) {
+    out.push(h('p', {class: 'stale-note'}, 'The manifest has findings now: below is what its last valid version built.'));
+  }
   for (const a of arts) {
     let content = a.content;
     if (content !== undefined && typeof content !== 'string') content = JSON.stringify(content, null, 2);
@@ -293,6 +303,7 @@ function showRender(built) {
   const notes = (built.diagnostics || []);
   if (notes.length) out.push(h('ul', {class: 'notes'}, notes.map((d) => h('li', {}, `${d.code}: ${d.message}`))));
   fill(ui.render, out);
+  ui.render.classList.toggle('stale', !!stale);
 }
 
 // ---- drawing the editor --------------------------------------------------
