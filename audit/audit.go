@@ -94,6 +94,10 @@ type Options struct {
 	// Since, when set, names a build of the branch that is trusted: only the
 	// builds after it are verified.
 	Since string
+	// ReadOnly leaves this clone's memory of what it verified (the marks
+	// small build and small show consult) as it is: a read-only front end
+	// (small serve) writes nothing into the repository.
+	ReadOnly bool
 }
 
 // SinceError is a --since that names no build of the branch.
@@ -104,7 +108,8 @@ func (e *SinceError) Error() string {
 }
 
 // Verify judges the builds of the artifact branch (a full ref name),
-// oldest first. When every clause holds, the tip is remembered as verified.
+// oldest first. When every clause holds, the tip is remembered as verified
+// (unless opts.ReadOnly).
 func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 	rep := &Report{Protocol: protocol.Version, Branch: branch, Verifier: version.Builder(), Since: opts.Since, Notes: []string{}}
 	for _, c := range clauses {
@@ -242,7 +247,7 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 			return nil, err
 		}
 	}
-	if mark != (repo.Mark{}) || !rep.Compliant {
+	if !opts.ReadOnly && (mark != (repo.Mark{}) || !rep.Compliant) {
 		if err := r.SetVerifiedMark(branch, mark); err != nil {
 			return nil, err
 		}

@@ -64,6 +64,12 @@ type InputOptions struct {
 // opts.Input (never more than limits.manifestBytes and one byte) and the
 // schemas of the working tree, the index or a commit.
 func ValidateInput(r *repo.Repository, opts InputOptions) (*Result, error) {
+	return validateInput(r, opts, false)
+}
+
+// validateInput is ValidateInput, rendering the manifest's artifacts too
+// when render is set.
+func validateInput(r *repo.Repository, opts InputOptions, render bool) (*Result, error) {
 	snap, err := snapshotOf(r, opts.Rev, opts.Staged)
 	if err != nil {
 		return nil, err
@@ -76,7 +82,10 @@ func ValidateInput(r *repo.Repository, opts InputOptions) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read standard input: %w", err)
 	}
-	return ValidateProposal(snap, cfg, opts.Path, data)
+	if err := CheckManifestPath(cfg, opts.Path); err != nil {
+		return nil, err
+	}
+	return Validate(&overlay{Snapshot: snap, path: opts.Path, data: data}, cfg, Options{Paths: []string{opts.Path}, Artifacts: render})
 }
 
 // snapshotOf is what small reads: the working tree, the index (staged) or

@@ -27,6 +27,7 @@ const (
 	audit                    // audit, doctor
 	catalogue                // records: the schemas of small's own records
 	frontShared              // cmd/internal/cmdutil
+	frontHTTP                // cmd/internal/httpapi and its ui
 	command                  // cmd/internal/<name>cmd
 	frontRoot                // cmd/internal/root
 	binary                   // cmd/small
@@ -42,6 +43,7 @@ var layerNames = map[layer]string{
 	audit:       "audit",
 	catalogue:   "records",
 	frontShared: "front end (shared)",
+	frontHTTP:   "front end (HTTP)",
 	command:     "front end (command)",
 	frontRoot:   "front end (root)",
 	binary:      "front end (binary)",
@@ -89,6 +91,7 @@ var commands = []string{
 	"cmd/internal/provenancecmd",
 	"cmd/internal/rollbackcmd",
 	"cmd/internal/schemacmd",
+	"cmd/internal/servecmd",
 	"cmd/internal/showcmd",
 	"cmd/internal/statuscmd",
 	"cmd/internal/remotecmd",
@@ -153,11 +156,14 @@ var allowed = map[string]rule{
 	"cmd/internal/provenancecmd": commandRule(),
 	"cmd/internal/rollbackcmd":   commandRule(),
 	"cmd/internal/schemacmd":     commandRule(),
+	"cmd/internal/servecmd":      commandRule("cmd/internal/httpapi"),
 	"cmd/internal/showcmd":       commandRule(),
 	"cmd/internal/statuscmd":     commandRule(),
 	"cmd/internal/remotecmd":     commandRule("remote"),
 	"cmd/internal/validatecmd":   commandRule(),
 	"cmd/internal/verifycmd":     commandRule(),
+	"cmd/internal/httpapi":       {frontHTTP, slices.Concat([]string{"cmd/internal/cmdutil", "cmd/internal/httpapi/ui"}, frontEndDomain)},
+	"cmd/internal/httpapi/ui":    {frontHTTP, nil},
 	"cmd/internal/root":          {frontRoot, slices.Concat(commands, []string{"cmd/internal/cmdutil"}, frontEndDomain)},
 	"cmd/small":                  {binary, []string{"cmd/internal/root", "cmd/internal/cmdutil"}},
 

@@ -29,6 +29,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/remotecmd"
 	"github.com/smallhq/small/cmd/internal/rollbackcmd"
 	"github.com/smallhq/small/cmd/internal/schemacmd"
+	"github.com/smallhq/small/cmd/internal/servecmd"
 	"github.com/smallhq/small/cmd/internal/showcmd"
 	"github.com/smallhq/small/cmd/internal/statuscmd"
 	"github.com/smallhq/small/cmd/internal/validatecmd"
@@ -86,6 +87,7 @@ before anything is built. Everything small records is ordinary Git data.`,
 		hookscmd.NewCmdHooks(f),
 		protocolcmd.NewCmdProtocol(f),
 		mcpcmd.NewCmdMCP(f),
+		servecmd.NewCmdServe(f),
 		mancmd.NewCmdMan(f, func() *cobra.Command { return NewCmdRoot(&cmdutil.Factory{IO: f.IO}) }),
 		democmd.NewCmdDemo(f, func(dir string, args ...string) int {
 			// One stream, so that the tour reads in the order things happen.
