@@ -117,9 +117,10 @@ function node(x, title, lines, cls) {
   g.append(s('rect', {class: 'node-band', x: 0.5, y: 0.5, width: 6, height: NODE_H - 1, rx: 3}));
   g.append(s('text', {class: 'node-title', x: 18, y: 24}, title));
   lines.forEach((l, i) => {
-    const t = s('text', {class: ['node-line', l.cls], x: 18, y: 48 + i * 20}, clip(l.text, l.max || 30));
-    if (l.full) t.append(s('title', {}, l.full));
-    g.append(t);
+    // The full value goes in a <title> beside the text, not inside it, so
+    // that the text selected and copied is what is shown.
+    g.append(s('g', {}, l.full ? s('title', {}, l.full) : null,
+      s('text', {class: ['node-line', l.cls], x: 18, y: 48 + i * 20}, clip(l.text, l.max || 30))));
   });
   return g;
 }
@@ -263,8 +264,7 @@ function timeline(events, life, entry) {
     if (st === life.initial) notes.push('the initial state');
     if (humanOnly.has(st)) notes.push('only a human may enter it');
     if (life.transitions && life.transitions[st]) notes.push('may go to ' + (life.transitions[st].join(', ') || 'nothing'));
-    if (notes.length) label.append(s('title', {}, `${st}: ${notes.join('; ')}`));
-    svg.append(label);
+    svg.append(s('g', {}, notes.length ? s('title', {}, `${st}: ${notes.join('; ')}`) : null, label));
     svg.append(s('circle', {class: ['lane-dot', 'state-fill-' + stateClass(st)], cx: 12, cy: y + LANE / 2, r: 4}));
   });
 
