@@ -234,7 +234,7 @@ func artifact(t *testing.T, ctx context.Context, git, bin, dir, base, root strin
 	fromGit := strings.TrimSpace(gitOut(t, git, dir, "log", "-1", "--format=%H", "--", "manifests/articles/hello-world.yaml"))
 	var lin struct {
 		Versions []struct {
-			Build struct{ ID string }
+			Build    struct{ ID string }
 			Manifest struct {
 				Commit struct{ ID, Author string }
 			}

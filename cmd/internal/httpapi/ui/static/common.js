@@ -1,5 +1,5 @@
 // Helpers shared by the pages. Everything is built with DOM calls and
-// textContent, never innerHTML: what the API returns (manifest text,
+// textContent, never parsed as markup: what the API returns (manifest text,
 // messages, names) can never become markup, and nothing needs an inline
 // style the Content-Security-Policy would refuse.
 
