@@ -309,6 +309,10 @@ func artifact(t *testing.T, ctx context.Context, git, bin, dir, base, root strin
 		t.Errorf("the page shows bytes\n%s\nsmall show prints\n%s", bytesShown, want)
 	}
 	screenshot(t, ctx, root, "serve-artifact.png", true)
+
+	// Kind/id names the same artifact.
+	do(t, ctx, "open Article/hello-world", chromedp.Navigate(base+"/artifact/Article/hello-world"))
+	waitFor(t, ctx, `document.getElementById('manifest-commit')?.textContent === '`+want+`' && document.getElementById('title').textContent === '`+art+`' && document.querySelector('#facts .state') !== null`)
 }
 
 // ---- the repository ------------------------------------------------------

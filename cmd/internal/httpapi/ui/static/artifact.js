@@ -24,7 +24,7 @@ async function main() {
   fill($('title'), path);
   fill($('crumb'), path);
 
-  const lineageP = getJSON(`/v1/lineage/${enc}?all=1`);
+  const lineageP = getJSON(`/v1/lineage/${enc}?all=true`);
   const historyP = getJSON(`/v1/history/${enc}`);
   const statusP = getJSON('/v1/status').catch(() => null);
   const bytesP = getText(`/v1/artifacts/${enc}`);
@@ -37,7 +37,14 @@ async function main() {
     fill($('versions'), errorBox(err));
   }
   const st = await statusP;
-  const entry = st && (st.artifacts || []).find((a) => a.artifact === path);
+  // The path may be Kind/id: the lineage names the artifact's own path.
+  const canonical = (lin && lin.artifact) || path;
+  const entry = st && (st.artifacts || []).find((a) => a.artifact === canonical || `${a.kind}/${a.id}` === path);
+  if (canonical !== path) {
+    document.title = `${canonical} · small`;
+    fill($('title'), canonical);
+    fill($('crumb'), canonical);
+  }
   facts(entry, lin);
   if (lin) {
     const versions = lin.versions || [];
@@ -75,7 +82,7 @@ async function main() {
       h('pre', {class: 'code-block', tabindex: '0', 'aria-label': `The bytes of ${path}`}, bytes),
       h('p', {class: 'links'},
         h('a', {href: `/v1/artifacts/${enc}`}, 'raw bytes'), ' · ',
-        h('a', {href: `/v1/lineage/${enc}?all=1`}, 'lineage JSON'), ' · ',
+        h('a', {href: `/v1/lineage/${enc}?all=true`}, 'lineage JSON'), ' · ',
         h('a', {href: `/v1/history/${enc}`}, 'history JSON')));
   } catch (err) {
     fill($('bytes'), err.status === 404
