@@ -11,6 +11,7 @@ const ui = {
 };
 
 const DEBOUNCE_MS = 250;
+const REPAINT_EACH_KEY = 64 * 1024; // characters
 let kinds = [];            // names of the kinds, from /v1/kinds
 const schemas = new Map(); // kind -> its JSON Schema
 let lastSkeleton = '';     // the text the editor was last filled with
@@ -382,8 +383,9 @@ ui.editor.addEventListener('input', () => {
   if (k && kinds.includes(k) && k !== ui.kind.value) ui.kind.value = k;
   setAutoPath();
   // Keep the old findings in place while the new text is checked, so the
-  // lines don't flicker as one types; paint moves them with the text.
-  paint();
+  // lines don't flicker as one types; paint moves them with the text. A
+  // long text is repainted only when its check comes back.
+  if (ui.editor.value.length <= REPAINT_EACH_KEY) paint();
   schedule();
 });
 ui.editor.addEventListener('scroll', sync);
