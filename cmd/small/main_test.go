@@ -56,10 +56,14 @@ func TestScripts(t *testing.T) {
 }
 
 // scriptCmds are the commands the scenarios may use beyond testscript's
-// own: the records' (records_test.go) and exits.
+// own: the records' (records_test.go), small serve's (serve_test.go) and
+// exits.
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){"exits": exits}
 	for name, f := range recordCmds {
+		cmds[name] = f
+	}
+	for name, f := range serveCmds {
 		cmds[name] = f
 	}
 	return cmds

@@ -9,6 +9,7 @@
 //	go run ./internal/bench -small bin/small -cue .tools/bin/cue [-n 10000] [-runs 3] [-keep] [-dir DIR]
 //	    [-skip-build | -only-build] [-build-profile FILE]
 //	    [-skip-lineage | -only-lineage] [-builds 1000] [-lineage-profile FILE]
+//	    [-skip-serve | -only-serve] [-requests 10000] [-clients 16]
 //
 // -skip-build leaves out the build section; -only-build runs only it (no
 // cue vet, no -cue needed); -build-profile FILE adds one untimed full build
@@ -19,6 +20,13 @@
 // -cue needed); -lineage-profile FILE adds one untimed small lineage of each
 // artifact asked about, with SMALL_CPUPROFILE=FILE-<case>. With -keep or
 // -dir, the lineage repository is kept too.
+//
+// The serve section (serve.go) starts small serve on the corpus and sends
+// -requests manifests to POST /v1/validate from -clients concurrent
+// clients on loopback: errors, requests per second, p50/p99 latency and
+// the server's resident memory over the run. -skip-serve leaves it out,
+// -only-serve runs only it (no cue vet, no -cue needed). Errors there
+// end the run with exit status 2.
 //
 // The corpus is deterministic (a fixed seed), so runs are comparable. Each
 // timing is the best of -runs (of 5 in the lineage section), wall clock. Goals missed are reported as
@@ -80,17 +88,23 @@ func main() {
 	flag.BoolVar(&s.onlyLineage, "only-lineage", false, "run only the small lineage section (no cue vet)")
 	flag.IntVar(&s.builds, "builds", 1000, "how many builds the lineage section makes")
 	flag.StringVar(&s.lineageProfile, "lineage-profile", "", "write CPU profiles of one more, untimed, small lineage of each artifact to `FILE`-<case>")
+	flag.BoolVar(&s.skipServe, "skip-serve", false, "leave out the small serve section")
+	flag.BoolVar(&s.onlyServe, "only-serve", false, "run only the small serve section (no cue vet)")
+	flag.IntVar(&s.requests, "requests", 10000, "how many requests the serve section sends")
+	flag.IntVar(&s.clients, "clients", 16, "how many concurrent clients send them")
 	flag.Parse()
 	if flag.NArg() > 0 || *n < 1 || *runs < 1 || s.builds < 3 ||
 		s.skipBuild && (s.onlyBuild || s.profile != "") ||
 		s.skipLineage && (s.onlyLineage || s.lineageProfile != "") ||
 		s.onlyBuild && (s.onlyLineage || s.lineageProfile != "") ||
-		s.onlyLineage && s.profile != "" {
+		s.onlyLineage && s.profile != "" ||
+		s.skipServe && s.onlyServe || s.onlyServe && (s.onlyBuild || s.onlyLineage) || s.requests < 1 || s.clients < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	s.skipLineage = s.skipLineage || s.onlyBuild
-	s.skipBuild = s.skipBuild || s.onlyLineage
+	s.skipLineage = s.skipLineage || s.onlyBuild || s.onlyServe
+	s.skipBuild = s.skipBuild || s.onlyLineage || s.onlyServe
+	s.skipServe = s.skipServe || s.onlyBuild || s.onlyLineage
 	s.keep = *keep || *dir != ""
 	code, err := run(*smallBin, *cueBin, *n, *runs, *keep, *dir, s)
 	if err != nil {
@@ -108,10 +122,12 @@ type sections struct {
 	builds                   int
 	lineageProfile           string
 	keep                     bool // keep the lineage repository
+	skipServe, onlyServe     bool
+	requests, clients        int
 }
 
 // onlyOne says the validate section does not run.
-func (s sections) onlyOne() bool { return s.onlyBuild || s.onlyLineage }
+func (s sections) onlyOne() bool { return s.onlyBuild || s.onlyLineage || s.onlyServe }
 
 func run(smallBin, cueBin string, n, runs int, keep bool, dir string, s sections) (int, error) {
 	load := loadAvg()
@@ -186,6 +202,12 @@ func run(smallBin, cueBin string, n, runs int, keep bool, dir string, s sections
 			return 0, err
 		}
 	}
+	var srep *serveReport
+	if !s.skipServe {
+		if srep, err = b.measureServe(s.requests, s.clients); err != nil {
+			return 0, err
+		}
+	}
 	if s.onlyOne() {
 		fmt.Printf("corpus: %d manifests (%d kinds, %d invalid), %d cores\n", b.c.N, len(b.c.Files), len(b.c.Invalid), b.cores)
 	} else {
@@ -197,12 +219,18 @@ func run(smallBin, cueBin string, n, runs int, keep bool, dir string, s sections
 	if lrep != nil {
 		lrep.print(os.Stdout, b)
 	}
+	if srep != nil {
+		srep.print(os.Stdout, b)
+	}
 	fmt.Printf("load average (1, 5, 15 min): %s at the start, %s at the end\n", load, loadAvg())
 	if keep {
 		fmt.Printf("corpus kept in %s\n", dir)
 	}
 	if len(rep.disagree) > 0 {
 		return 1, nil
+	}
+	if srep != nil && srep.errors > 0 {
+		return 2, nil
 	}
 	return 0, nil
 }

@@ -337,3 +337,10 @@ func (c *Committed) Config() (*config.Config, error) {
 func (c *Committed) Log() (*lineage.Log, error) {
 	return lineage.Open(c.Repo, config.ArtifactRef(c.Repo.Snapshot(c.Head)))
 }
+
+// BadRevision reports whether err is a revision that names no commit (a
+// mistyped --rev or --since).
+func BadRevision(err error) bool {
+	var re *repo.RevisionError
+	return errors.As(err, &re)
+}

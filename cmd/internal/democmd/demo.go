@@ -88,7 +88,10 @@ func Run(opts *Options) error {
 	}
 	if opts.Keep {
 		fmt.Fprintf(d.out, "\nThe repository is in %s; explore it with git log, small validate, ...\n", dir)
+		fmt.Fprintf(d.out, "See it in a browser: run small serve there (small -C %s serve) and open http://127.0.0.1:7474/\nfor the playground, every artifact's state, and its lineage and lifecycle drawn.\n", dir)
+		return nil
 	}
+	fmt.Fprintf(d.out, "\nTo see such a repository in a browser, keep one (small demo DIR) and run small serve\nthere (small -C DIR serve): the playground, every artifact's state, and its lineage\nand lifecycle drawn, at http://127.0.0.1:7474/.\n")
 	return nil
 }
 

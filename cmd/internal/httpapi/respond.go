@@ -79,6 +79,10 @@ func failErr(w http.ResponseWriter, err error) {
 	if errors.As(cmdutil.Classify(err), &ee) {
 		code = ee.Code
 	}
+	var se *schema.Error
+	if errors.As(err, &se) {
+		code = cmdutil.ExitFindings // as small schema list says schemas that do not compile
+	}
 	f := diag.Failure{Protocol: protocol.Version, Error: diag.FailureError{ExitCode: code, Message: err.Error(), Diagnostics: diagnosticsOf(err)}}
 	failWith(w, statusOf(err, code), f)
 }
@@ -103,9 +107,11 @@ func statusOf(err error, code int) int {
 		noHead      *noCommitError
 	)
 	switch {
+	case errors.As(err, &noHead):
+		return http.StatusConflict
 	case errors.As(err, &unknownKind), errors.As(err, &notFound), errors.As(err, &retracted), errors.Is(err, lineage.ErrNoBuild):
 		return http.StatusNotFound
-	case errors.As(err, &notArtifact), errors.As(err, &filter), errors.As(err, &pathErr), errors.As(err, &since):
+	case errors.As(err, &notArtifact), errors.As(err, &filter), errors.As(err, &pathErr), errors.As(err, &since), cmdutil.BadRevision(err):
 		return http.StatusBadRequest
 	case errors.As(err, &ce), errors.As(err, &se), errors.As(err, &export), errors.As(err, &noHead), code == cmdutil.ExitRepo:
 		return http.StatusConflict

@@ -116,7 +116,11 @@ func Run(ctx context.Context, opts *Options) error {
 	if !loopback && !opts.AllowRemote {
 		return cmdutil.Usagef("--addr %s is not a loopback address: small serve would serve this repository to anyone who can reach it; give --allow-remote to mean it", opts.Addr)
 	}
-	ln, err := net.ListenTCP("tcp", tcp)
+	network := "tcp"
+	if tcp.IP.To4() != nil {
+		network = "tcp4" // 0.0.0.0 means IPv4's addresses, not IPv6's as well
+	}
+	ln, err := net.ListenTCP(network, tcp)
 	if err != nil {
 		return cmdutil.Usagef("listen on %s: %v", opts.Addr, err)
 	}
