@@ -13,7 +13,7 @@ endif
 
 export PATH := $(TOOLS):$(PATH)
 
-.PHONY: all build test tools bench fuzz demo install clean
+.PHONY: all build test tools chromium bench fuzz demo install clean
 
 all: build
 
@@ -31,7 +31,28 @@ test: tools
 ## ajv (JSON Schema 2020-12, for the exported schemas) and the official MCP
 ## Inspector (small mcp). The Node.js peers come from npm at the versions
 ## internal/peers pins; without npm the tests that need them skip and say why.
-tools: $(TOOLS)/cue $(TOOLS)/actionlint $(TOOLS)/.node
+## And Debian's chromium, for the browser test of small serve's pages.
+tools: $(TOOLS)/cue $(TOOLS)/actionlint $(TOOLS)/.node chromium
+
+## chromium: Debian's chromium at /usr/bin/chromium, for the end-to-end
+## test of small serve's pages (cmd/internal/httpapi/ui). Installed once,
+## with apt-get, when run as root; otherwise says why and the test skips.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "make: no $(CHROMIUM), and not root to apt-get install chromium: the browser test of small serve will skip"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "make: no $(CHROMIUM), and no apt-get to install it with: the browser test of small serve will skip"; \
+	else \
+		mkdir -p $(CURDIR)/.tools; \
+		echo "make: installing Debian's chromium (apt-get install chromium; log in .tools/chromium.log)"; \
+		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y chromium >$(CURDIR)/.tools/chromium.log 2>&1; then \
+			apt-get update >>$(CURDIR)/.tools/chromium.log 2>&1; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y chromium >>$(CURDIR)/.tools/chromium.log 2>&1 || \
+			echo "make: apt-get could not install chromium (see .tools/chromium.log): the browser test of small serve will skip"; \
+		fi; \
+	fi
 
 $(TOOLS)/.node: internal/peers/package.json internal/peers/package-lock.json
 	@mkdir -p $(NODE_DIR) $(TOOLS)
