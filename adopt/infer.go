@@ -22,9 +22,10 @@ const (
 	// values are left open (_).
 	MaxInferDepth = 8
 	// Enums: a string field becomes a set of values when at least
-	// EnumMinFiles files have it, they use at most EnumMaxValues values,
+	// EnumMinFiles files have it, they use two to EnumMaxValues values,
 	// each value is used twice on average or more, and every value is a
-	// short single line: a category, not a coincidence.
+	// short single line: a category, not a coincidence. One value in
+	// every file stays a string: a constant is too tight a guess.
 	EnumMinFiles  = 5
 	EnumMaxValues = 5
 	enumMaxLen    = 40
@@ -160,7 +161,7 @@ func (s *stats) onlyStrings() bool {
 func (s *stats) isDate() bool { return s.onlyStrings() && s.dates == s.present }
 
 func (s *stats) isEnum() bool {
-	if !s.onlyStrings() || s.overflow || s.present < EnumMinFiles || len(s.values) > EnumMaxValues || 2*len(s.values) > s.present {
+	if !s.onlyStrings() || s.overflow || s.present < EnumMinFiles || len(s.values) < 2 || len(s.values) > EnumMaxValues || 2*len(s.values) > s.present {
 		return false
 	}
 	for v := range s.values {

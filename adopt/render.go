@@ -58,10 +58,11 @@ func renderSchema(r Rule, g *group) string {
 	var b strings.Builder
 	b.WriteString("package schemas\n\n")
 	fmt.Fprintf(&b, "// A %s is a file that matches %s in small.cue.\n", r.Kind, r.Glob)
-	fmt.Fprintf(&b, "// small init --adopt inferred this definition from %s: every field\n", plural(len(r.Files), "file"))
-	b.WriteString("// they have, required where all of them have it. Tighten it: bounds on\n")
-	b.WriteString("// strings and lists, formats for dates, a field equal to the id (name: id), @unique() and\n")
-	b.WriteString("// @asset() where they are meant (docs/adopting.md, docs/schemas.md).\n")
+	fmt.Fprintf(&b, "// small init --adopt inferred it from %s: every field they\n", plural(len(r.Files), "file"))
+	b.WriteString("// have, required where all of them have it. Tighten it: bounds on\n")
+	b.WriteString("// strings and lists, formats for dates, a field equal to the id\n")
+	b.WriteString("// (name: id), @unique() and @asset() where they are meant; see\n")
+	b.WriteString("// docs/adopting.md and docs/schemas.md.\n")
 	fmt.Fprintf(&b, "#%s: {\n", r.Kind)
 	for _, f := range r.Fields {
 		fs := g.top.fields[f.Name]
