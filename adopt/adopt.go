@@ -258,6 +258,8 @@ func Infer(snap repo.Snapshot, opts Options) (*Report, error) {
 			why = "under " + d + ", which adoption skips (hidden, a build output or vendored): the rule would read it as a manifest; narrow the rule"
 		} else if c := findCand(cands, e.Path); c != nil && c.reason != "" {
 			why = c.reason
+		} else if c != nil {
+			why = "the rule matches it, but its name (a * in it, or nothing before the extension) gives no valid id"
 		} else {
 			continue // not read: past a bound
 		}
@@ -333,7 +335,7 @@ func unmatchedReason(c *candidate) string {
 		return c.reason
 	}
 	if len(c.shapes) == 0 {
-		return "its path cannot be written as a glob (a *, ?, [ or { in a name)"
+		return "its path cannot be written as a glob (a * in a name)"
 	}
 	globs := make([]string, len(c.shapes))
 	for i, s := range c.shapes {

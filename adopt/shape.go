@@ -19,10 +19,11 @@ type shape struct {
 }
 
 // shapesOf returns the shapes of p: its stem shape, and its directory
-// shape when it is in a directory. A name with a glob metacharacter has no
-// shape that says it literally.
+// shape when it is in a directory. In a files glob only * is a wildcard
+// ([, ?, { and \ stand for themselves): a path with a * has no shape that
+// says it literally.
 func shapesOf(p string) []shape {
-	if strings.ContainsAny(p, "*?[{}]\\") {
+	if strings.Contains(p, "*") {
 		return nil
 	}
 	dir, base := path.Split(p)
@@ -128,17 +129,38 @@ func groupFiles(cands []*candidate) []*group {
 	return out
 }
 
-// matchRule returns the index of the first rule whose glob matches p.
+// matchRule returns the index of the first rule whose glob matches p,
+// as small.cue's files rules match: * is any run of characters within one
+// path segment, every other character stands for itself.
 func matchRule(rules []*group, p string) (int, bool) {
-	shapes := shapesOf(p)
+	segs := strings.Split(p, "/")
 	for i, g := range rules {
-		for _, s := range shapes {
-			if s.glob == g.shape.glob {
-				return i, true
-			}
+		if globMatch(strings.Split(g.shape.glob, "/"), segs) {
+			return i, true
 		}
 	}
 	return 0, false
+}
+
+// globMatch matches a glob of proposed rules (one segment with one *)
+// segment by segment.
+func globMatch(glob, segs []string) bool {
+	if len(glob) != len(segs) {
+		return false
+	}
+	for i, g := range glob {
+		pre, post, wild := strings.Cut(g, "*")
+		if !wild {
+			if g != segs[i] {
+				return false
+			}
+			continue
+		}
+		if len(segs[i]) < len(pre)+len(post) || !strings.HasPrefix(segs[i], pre) || !strings.HasSuffix(segs[i], post) {
+			return false
+		}
+	}
+	return true
 }
 
 // kindNames names each rule's kind after the directory it is about
