@@ -59,6 +59,7 @@ bench: build tools
 fuzz:
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzMatchGlob$$' -fuzztime 15s
+	$(GO) test ./config -run '^$$' -fuzz '^FuzzFileGlob$$' -fuzztime 15s
 	$(GO) test ./repo -run '^$$' -fuzz '^FuzzParseTrailers$$' -fuzztime 15s
 	$(GO) test ./signers -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 15s
 	$(GO) test ./content -run '^$$' -fuzz '^FuzzCheckMessage$$' -fuzztime 15s

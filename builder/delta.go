@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
@@ -23,14 +24,14 @@ type delta struct {
 // fullDelta evaluates every manifest of m; with reuse, manifests whose blob
 // the previous index has are kept (a shallow clone, where the previous
 // manifest commit is missing).
-func fullDelta(r *repo.Repository, prev *prior, m *repo.Commit, dir string, reuse bool) (*delta, error) {
-	all, err := r.TreeFiles(m.Tree, dir)
+func fullDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *config.Config, reuse bool) (*delta, error) {
+	all, err := r.TreeFiles(m.Tree, cfg.Manifests)
 	if err != nil {
 		return nil, err
 	}
 	d := &delta{changed: map[string]repo.Hash{}}
 	for fp, h := range all {
-		if protocol.IsManifestFile(fp) {
+		if cfg.IsManifest(fp) {
 			d.changed[fp] = h
 		}
 	}
@@ -53,7 +54,10 @@ func fullDelta(r *repo.Repository, prev *prior, m *repo.Commit, dir string, reus
 // incrementalDelta finds the manifests that changed between the previous
 // build's manifest commit and m by comparing their trees, descending only
 // into subtrees that differ, and reads only the index shards they live in.
-func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, dir string) (*delta, error) {
+// Only files cfg makes manifests count: with files rules, a change to a
+// file no rule matches builds nothing.
+func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *config.Config) (*delta, error) {
+	dir := cfg.Manifests
 	old, err := r.ReadCommit(prev.manifestCommit)
 	if err != nil {
 		return nil, err
@@ -69,7 +73,7 @@ func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, dir strin
 	}
 	d := &delta{changed: map[string]repo.Hash{}, dirty: map[string]bool{}, count: prev.index.Count}
 	for fp, h := range added {
-		if protocol.IsManifestFile(fp) {
+		if cfg.IsManifest(fp) {
 			d.changed[fp] = h
 			d.dirty[shardOf(fp)] = true
 			if _, ok := gone[fp]; !ok {
@@ -79,7 +83,7 @@ func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, dir strin
 	}
 	touched := map[string]bool{}
 	for fp := range gone {
-		if protocol.IsManifestFile(fp) {
+		if cfg.IsManifest(fp) {
 			touched[fp] = true
 			d.dirty[shardOf(fp)] = true
 			if _, ok := added[fp]; !ok {

@@ -353,9 +353,9 @@ func (pr *prior) restsOn(r *repo.Repository, in *inputs, builder string) bool {
 // every one otherwise.
 func diffManifests(r *repo.Repository, prev *prior, in *inputs, reuse bool) (*delta, error) {
 	if reuse && r.HasCommit(prev.manifestCommit) {
-		return incrementalDelta(r, prev, in.commit, in.cfg.Manifests)
+		return incrementalDelta(r, prev, in.commit, in.cfg)
 	}
-	return fullDelta(r, prev, in.commit, in.cfg.Manifests, reuse)
+	return fullDelta(r, prev, in.commit, in.cfg, reuse)
 }
 
 // rendering is the outcome of validating and rendering the changed manifests.

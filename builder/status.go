@@ -202,7 +202,7 @@ func ArtifactsOfManifest(r *repo.Repository, branch, path string) ([]string, err
 func Lineage(r *repo.Repository, l *lineage.Log, name string, all bool) (rep *lineage.LineageReport, builds []string, err error) {
 	rep, err = l.Lineage(name, all)
 	var nf *lineage.NotFoundError
-	if errors.As(err, &nf) && protocol.IsManifestFile(name) {
+	if errors.As(err, &nf) && l.IsManifest(name) {
 		if arts, _ := ArtifactsOfManifest(r, l.Branch(), name); len(arts) > 0 {
 			rep, err = l.Lineage(arts[0], all)
 			builds = arts

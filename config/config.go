@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -33,6 +34,9 @@ func Schema() []byte { return schemaSource }
 type Config struct {
 	Schemas   string `json:"schemas"`
 	Manifests string `json:"manifests"`
+	// Files are the files rules (see Manifest); none means every *.yaml,
+	// *.yml and *.json file under Manifests is a manifest.
+	Files     []FileRule `json:"files"`
 	Artifacts struct {
 		Branch string `json:"branch"`
 	} `json:"artifacts"`
@@ -54,6 +58,11 @@ type Config struct {
 		EvalSeconds   int   `json:"evalSeconds"`
 		EvalMemory    int   `json:"evalMemory"` // MiB
 	} `json:"limits"`
+
+	globs []*FileGlob // Files' globs, compiled
+	// agentFiles: small.cue has files rules and no agentPaths, so an
+	// agent may change exactly the files the rules match.
+	agentFiles bool
 }
 
 // BuildsLike reports whether c and o build the same artifacts from the same
@@ -62,8 +71,8 @@ type Config struct {
 // who must sign are policy for judging changes, not inputs of a build: a
 // change to them alone rebuilds nothing.
 func (c *Config) BuildsLike(o *Config) bool {
-	return c.Schemas == o.Schemas && c.Manifests == o.Manifests && c.Artifacts == o.Artifacts &&
-		c.Builder == o.Builder && c.Limits == o.Limits
+	return c.Schemas == o.Schemas && c.Manifests == o.Manifests && slices.Equal(c.Files, o.Files) &&
+		c.Artifacts == o.Artifacts && c.Builder == o.Builder && c.Limits == o.Limits
 }
 
 // EvalTimeout is the longest evaluating the schemas or one manifest may take.
@@ -91,14 +100,33 @@ func (c *Config) IsAgent(email string) bool {
 }
 
 // AgentMayChange reports whether an agent's commit may change the file at
-// path: one of AgentPaths or below one.
+// path: one of AgentPaths or below one; with files rules and no
+// agentPaths, a file the rules make a manifest (never small.cue nor the
+// schemas, never the whole root).
 func (c *Config) AgentMayChange(path string) bool {
+	if c.agentFiles {
+		// TODO(asset): once @asset lands, the assets beside a matched
+		// file (what its @asset fields may name) are the agent's too.
+		return c.IsManifest(path)
+	}
 	for _, p := range c.AgentPaths {
 		if path == p || strings.HasPrefix(path, p+"/") || p == "." {
 			return true
 		}
 	}
 	return false
+}
+
+// AgentScope says in words what an agent may change, for findings.
+func (c *Config) AgentScope() string {
+	if c.agentFiles {
+		globs := make([]string, len(c.Files))
+		for i, r := range c.Files {
+			globs[i] = r.Glob
+		}
+		return "the files small.cue's files rules match: " + strings.Join(globs, ", ")
+	}
+	return strings.Join(c.AgentPaths, ", ")
 }
 
 // Default is the configuration of a repository without small.cue.
@@ -166,6 +194,23 @@ func Parse(filename string, src []byte) (*Config, error) {
 		return nil, &Error{diagnostics(err, diag.CodeConfigInvalid, filename)}
 	}
 	var ds []diag.Diagnostic
+	at := func(sel ...cue.Selector) (int, int) { return position(v.LookupPath(cue.MakePath(sel...)).Pos()) }
+	for i, r := range c.Files {
+		if field, err := checkRule(r); err != nil {
+			line, col := at(cue.Str("files"), cue.Index(i), cue.Str(field))
+			ds = append(ds, diag.Diagnostic{File: filename, Line: line, Column: col, Path: fmt.Sprintf("files.%d.%s", i, field),
+				Code: diag.CodeConfigInvalid, Severity: diag.Error, Message: err.Error()})
+		}
+	}
+	if c.Manifests == "." && len(c.Files) == 0 {
+		line, col := at(cue.Str("manifests"))
+		ds = append(ds, diag.Diagnostic{File: filename, Line: line, Column: col, Path: "manifests",
+			Code: diag.CodeConfigInvalid, Severity: diag.Error,
+			Message: `"." without files rules would make every *.yaml, *.yml and *.json file of the repository a manifest (.github/ workflows included): expected a directory, e.g. "manifests", or files rules naming which files are manifests, e.g. files: [{glob: "topics/*/index.md", kind: "Topic", id: "$1"}]`})
+	}
+	if len(c.Files) > 0 && !user.LookupPath(cue.ParsePath("agentPaths")).Exists() {
+		c.AgentPaths, c.agentFiles = []string{}, true
+	}
 	for i, g := range c.Agents {
 		if err := CheckGlob(g); err != nil {
 			line, col := position(v.LookupPath(cue.MakePath(cue.Str("agents"), cue.Index(i))).Pos())
@@ -175,6 +220,9 @@ func Parse(filename string, src []byte) (*Config, error) {
 	}
 	if len(ds) > 0 {
 		return nil, &Error{ds}
+	}
+	if err := c.compileRules(); err != nil {
+		return nil, err // not expected: checkRule compiled each glob
 	}
 	return &c, nil
 }
@@ -264,7 +312,7 @@ func diagnostics(err error, code, filename string) []diag.Diagnostic {
 // hints say in words what the schema's patterns require.
 var hints = map[string]string{
 	"schemas":          `a directory inside the repository (relative, no "." or ".." segments, no .git, no trailing "/"), e.g. "schemas"`,
-	"manifests":        `a directory inside the repository (relative, no "." or ".." segments, no .git, no trailing "/"), e.g. "manifests"`,
+	"manifests":        `a directory inside the repository (relative, no "." or ".." segments, no .git, no trailing "/"), e.g. "manifests", or "." with files rules`,
 	"artifacts.branch": `a branch name without refs/heads/, e.g. "small/artifacts"`,
 	"builder.name":     "a name without <, > or line breaks",
 	"builder.email":    "an e-mail address without <, >, spaces or line breaks",

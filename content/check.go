@@ -122,7 +122,7 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		limited := *cfg
 		limited.Limits = pol.Config.Limits
 		cfg = &limited
-		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths, Tree: snap, Platform: opts.Platform, HeadRoot: cfg.Manifests}
+		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths, Tree: snap, Platform: opts.Platform, HeadConfig: cfg}
 		known = reusable(r, ch, opts, headSchema)
 	}
 	if ch == nil && len(opts.Paths) == 0 && cfg.Manifests != "." {
@@ -179,7 +179,8 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 			return nil
 		}
 	}
-	root := ch.Policy.Config.Manifests
+	pcfg := ch.Policy.Config
+	root := pcfg.Manifests
 	touched := map[string]bool{}
 	seen := map[[2]repo.Hash]bool{}
 	diff := func(a, b repo.Hash) bool {
@@ -189,7 +190,7 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 		seen[[2]repo.Hash{a, b}] = true
 		changes, err := r.Changes(a, b)
 		for _, c := range changes {
-			if strings.HasPrefix(c.Path, root+"/") {
+			if pcfg.UnderManifests(c.Path) {
 				touched[c.Path] = true
 			}
 		}
@@ -246,7 +247,7 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 		states = append(states, k)
 	}
 	for p := range files {
-		if protocol.IsManifestFile(p) {
+		if pcfg.IsManifest(p) {
 			listed--
 		}
 	}
@@ -256,10 +257,11 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 	// What the change touched is judged from the base's own bytes.
 	for p := range touched {
 		blob, ok := files[p]
-		if !ok || !protocol.IsManifestFile(p) {
+		m, isManifest := pcfg.Manifest(p)
+		if !ok || !isManifest {
 			continue
 		}
-		d, err := ch.Policy.decode(r, p, blob)
+		d, err := ch.Policy.decode(r, p, m, blob)
 		if err != nil {
 			return nil
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
-	"github.com/smallhq/small/manifest"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/schema"
@@ -116,9 +115,10 @@ type Change struct {
 	Known []Known
 	// Platform is who the hosting platform says opened the change, if any.
 	Platform *Platform
-	// HeadRoot is the manifests root the change's own small.cue names:
-	// manifests a person moved there are followed, not lost.
-	HeadRoot string
+	// HeadConfig is the change's own small.cue, when it has one: manifests
+	// a person moved under the manifests root or files rules it names are
+	// followed, not lost.
+	HeadConfig *config.Config
 }
 
 // Step is one status change a commit of a change made, in graph order.
@@ -201,7 +201,7 @@ func runGate(r *repo.Repository, ch Change) (*gate, error) {
 	}
 	g := &gate{r: r, ch: ch, pol: ch.Policy, root: ch.Policy.Config.Manifests,
 		inRange: map[repo.Hash]*repo.Commit{}, deltas: map[repo.Hash]map[key]*ver{},
-		states: map[repo.Hash]map[key]*ver{}, decoded: map[[2]string]decoded{}, at: map[string]Manifest{},
+		states: map[repo.Hash]map[key]*ver{}, decoded: map[[4]string]decoded{}, at: map[string]Manifest{},
 		answered: map[string]map[repo.Hash]bool{}, signedBy: map[repo.Hash]bool{}, taints: map[repo.Hash]map[string]*broken{}}
 	for _, m := range ch.Result.Manifests {
 		g.at[m.Path] = m
@@ -285,7 +285,7 @@ type gate struct {
 	deltas map[repo.Hash]map[key]*ver
 	// states are the manifests of commits outside the change, read whole.
 	states  map[repo.Hash]map[key]*ver
-	decoded map[[2]string]decoded // by path and blob
+	decoded map[[4]string]decoded // by path, blob, and the kind and id the path gives
 	at      map[string]Manifest   // the head's manifests by path
 	// answered are, per path, the entries some commit of the change
 	// answered for (ZeroHash: a deletion): the versions the change made.
@@ -298,14 +298,15 @@ type gate struct {
 	ds       []diag.Diagnostic
 }
 
-// decode reads the identity and state of a manifest version; ok is false
-// for one that does not decode (validation reports it at the head).
-func (g *gate) decode(p string, blob repo.Hash) (decoded, error) {
-	ck := [2]string{p, blob.String()}
+// decode reads the identity and state of a manifest version, matched by
+// m; ok is false for one that does not decode (validation reports it at
+// the head).
+func (g *gate) decode(p string, m config.Match, blob repo.Hash) (decoded, error) {
+	ck := [4]string{p, blob.String(), m.Kind, m.ID}
 	if d, ok := g.decoded[ck]; ok {
 		return d, nil
 	}
-	d, err := g.pol.decode(g.r, p, blob)
+	d, err := g.pol.decode(g.r, p, m, blob)
 	if err != nil {
 		return d, err
 	}
@@ -313,9 +314,9 @@ func (g *gate) decode(p string, blob repo.Hash) (decoded, error) {
 	return d, nil
 }
 
-// decode reads the identity and state of a manifest version under the
-// policy's kinds and lifecycles, as the gate sees it.
-func (pol *Policy) decode(r *repo.Repository, p string, blob repo.Hash) (decoded, error) {
+// decode reads the identity and state of a manifest version, matched by m,
+// under the policy's kinds and lifecycles, as the gate sees it.
+func (pol *Policy) decode(r *repo.Repository, p string, m config.Match, blob repo.Hash) (decoded, error) {
 	var d decoded
 	data, err := r.ReadBlob(blob)
 	if err != nil {
@@ -323,8 +324,8 @@ func (pol *Policy) decode(r *repo.Repository, p string, blob repo.Hash) (decoded
 	}
 	lim := pol.Config.ManifestLimits()
 	if int64(len(data)) <= lim.MaxBytes {
-		if doc, err := manifest.Decode(p, data, lim); err == nil {
-			if id, err := doc.Identity(); err == nil && pol.knows(id.Kind) {
+		if doc, id, err := decodeManifest(p, m, data, lim); doc != nil {
+			if err == nil && pol.knows(id.Kind) {
 				d = decoded{key: key{id.Kind, id.ID}, state: id.Status, ok: true}
 				if d.state == "" {
 					d.state = pol.Lifecycle(id.Kind).Initial
@@ -337,16 +338,24 @@ func (pol *Policy) decode(r *repo.Repository, p string, blob repo.Hash) (decoded
 	return d, nil
 }
 
-func (g *gate) isManifest(p string) bool {
-	if !protocol.IsManifestFile(p) {
-		return false
-	}
-	for _, root := range []string{g.root, g.ch.HeadRoot} {
-		if root != "" && (root == "." || strings.HasPrefix(p, root+"/")) {
-			return true
+// match says whether p is a manifest under the target's small.cue or the
+// change's own, and how the first of them that says so reads it.
+func (g *gate) match(p string) (config.Match, bool) {
+	return matchAny(p, g.pol.Config, g.ch.HeadConfig)
+}
+
+// matchAny is config.Config.Manifest under the first of cfgs (nil ones
+// skipped) under which p is a manifest.
+func matchAny(p string, cfgs ...*config.Config) (config.Match, bool) {
+	for _, c := range cfgs {
+		if c == nil {
+			continue
+		}
+		if m, ok := c.Manifest(p); ok {
+			return m, true
 		}
 	}
-	return false
+	return config.Match{}, false
 }
 
 // statesAt reads every manifest of a commit outside the change: under the
@@ -359,12 +368,15 @@ func (g *gate) statesAt(h repo.Hash) (map[key]*ver, error) {
 	if err != nil {
 		return nil, err
 	}
-	roots := []string{g.root}
-	if g.ch.HeadRoot != "" && g.ch.HeadRoot != g.root {
-		roots = append(roots, g.ch.HeadRoot)
+	cfgs := []*config.Config{g.pol.Config, g.ch.HeadConfig}
+	if cfg, err := config.Load(g.r.Snapshot(c)); err == nil {
+		cfgs = append(cfgs, cfg)
 	}
-	if cfg, err := config.Load(g.r.Snapshot(c)); err == nil && !slices.Contains(roots, cfg.Manifests) {
-		roots = append(roots, cfg.Manifests)
+	var roots []string
+	for _, cfg := range cfgs {
+		if cfg != nil && !slices.Contains(roots, cfg.Manifests) {
+			roots = append(roots, cfg.Manifests)
+		}
 	}
 	s := map[key]*ver{}
 	for _, root := range roots {
@@ -373,10 +385,11 @@ func (g *gate) statesAt(h repo.Hash) (map[key]*ver, error) {
 			return nil, err
 		}
 		for p, blob := range files {
-			if !protocol.IsManifestFile(p) {
+			m, ok := matchAny(p, cfgs...)
+			if !ok {
 				continue
 			}
-			d, err := g.decode(p, blob)
+			d, err := g.decode(p, m, blob)
 			if err != nil {
 				return nil, err
 			}
@@ -572,17 +585,18 @@ func (g *gate) judge(c *repo.Commit) error {
 				g.boundary(c, actor, ch)
 			}
 		}
-		if !g.isManifest(ch.Path) {
+		m, ok := g.match(ch.Path)
+		if !ok {
 			continue
 		}
 		var nd, od decoded
 		if !ch.New.IsZero() && isFile(ch.NewKind) {
-			if nd, err = g.decode(ch.Path, ch.New); err != nil {
+			if nd, err = g.decode(ch.Path, m, ch.New); err != nil {
 				return err
 			}
 		}
 		if !ch.Old.IsZero() && ch.Old != ch.New && isFile(ch.OldKind) {
-			if od, err = g.decode(ch.Path, ch.Old); err != nil {
+			if od, err = g.decode(ch.Path, m, ch.Old); err != nil {
 				return err
 			}
 		}
@@ -775,7 +789,7 @@ func (g *gate) boundary(c *repo.Commit, actor lineage.Actor, ch repo.PathChange)
 	case ch.NewKind == repo.Submodule || ch.OldKind == repo.Submodule:
 		what = "a submodule"
 	case !g.pol.Config.AgentMayChange(ch.Path):
-		what = fmt.Sprintf("a path outside what agents may change (%s)", strings.Join(g.pol.Config.AgentPaths, ", "))
+		what = fmt.Sprintf("a path outside what agents may change (%s)", g.pol.Config.AgentScope())
 	default:
 		return
 	}
@@ -989,7 +1003,8 @@ func (g *gate) workingTree() error {
 		}
 		lim := g.pol.Config.ManifestLimits()
 		for _, f := range files {
-			if !g.isManifest(f.Path) || present[f.Path] {
+			m, ok := g.match(f.Path)
+			if !ok || present[f.Path] {
 				continue
 			}
 			present[f.Path] = true
@@ -997,10 +1012,8 @@ func (g *gate) workingTree() error {
 			if err != nil {
 				continue
 			}
-			if doc, err := manifest.Decode(f.Path, data, lim); err == nil {
-				if id, err := doc.Identity(); err == nil {
-					seen[key{id.Kind, id.ID}] = true
-				}
+			if _, id, err := decodeManifest(f.Path, m, data, lim); err == nil {
+				seen[key{id.Kind, id.ID}] = true
 			}
 		}
 	}

@@ -74,6 +74,11 @@ func PlanNew(r *repo.Repository, opts NewOptions) (*NewManifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	if m, ok := cfg.Manifest(p); !ok {
+		return nil, &NewError{Path: p, Msg: fmt.Sprintf("matched by none of small.cue's files rules (%s): expected a path a rule matches, given with --path", strings.Join(ruleGlobs(cfg), ", "))}
+	} else if m.ID != "" && m.ID != opts.ID || m.Kind != "" && m.Kind != opts.Kind {
+		return nil, &NewError{Path: p, Msg: fmt.Sprintf("%s gives it kind %q and id %q from its path: expected a path that gives %s %q", m.RuleName(), m.Kind, m.ID, opts.Kind, opts.ID)}
+	}
 	ref, err := filepath.Rel(filepath.FromSlash(path.Dir(p)), filepath.FromSlash(path.Join(EditorSchemaDir, opts.Kind+".schema.json")))
 	if err != nil {
 		return nil, err

@@ -8,14 +8,19 @@ import (
 	"strings"
 
 	"github.com/smallhq/small/config"
-	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
 
 // ProposalPathError is a path a proposed manifest cannot live at.
-type ProposalPathError struct{ Path, Root, Why string }
+type ProposalPathError struct {
+	Path, Root, Why string
+	Rules           []string // the globs of small.cue's files rules, if any
+}
 
 func (e *ProposalPathError) Error() string {
+	if len(e.Rules) > 0 {
+		return fmt.Sprintf("%s: %s: expected a path %s that one of small.cue's files rules matches (%s)", e.Path, e.Why, under(e.Root), strings.Join(e.Rules, ", "))
+	}
 	return fmt.Sprintf("%s: %s: expected a path under %s/ ending in .yaml, .yml or .json, e.g. %s/articles/new.yaml", e.Path, e.Why, e.Root, e.Root)
 }
 
@@ -34,16 +39,19 @@ func ValidateProposal(snap repo.Snapshot, cfg *config.Config, p string, data []b
 
 // CheckManifestPath says whether a manifest may live at p under cfg: a
 // clean repository-relative path under the manifests root with a manifest
-// extension. Otherwise it is a *ProposalPathError.
+// extension, or one small.cue's files rules match. Otherwise it is a *ProposalPathError.
 func CheckManifestPath(cfg *config.Config, p string) error {
 	clean := path.Clean(p)
+	rules := ruleGlobs(cfg)
 	switch {
 	case p == "" || path.IsAbs(p) || clean != p || clean == ".." || strings.HasPrefix(clean, "../"):
-		return &ProposalPathError{Path: p, Root: cfg.Manifests, Why: "not a clean path relative to the top of the repository"}
-	case !strings.HasPrefix(p, cfg.Manifests+"/"):
-		return &ProposalPathError{Path: p, Root: cfg.Manifests, Why: "outside the manifests directory"}
-	case !protocol.IsManifestFile(p):
-		return &ProposalPathError{Path: p, Root: cfg.Manifests, Why: "not a manifest file name"}
+		return &ProposalPathError{Path: p, Root: cfg.Manifests, Rules: rules, Why: "not a clean path relative to the top of the repository"}
+	case !cfg.UnderManifests(p):
+		return &ProposalPathError{Path: p, Root: cfg.Manifests, Rules: rules, Why: "outside the manifests directory"}
+	case !cfg.IsManifest(p) && cfg.HasFileRules():
+		return &ProposalPathError{Path: p, Root: cfg.Manifests, Rules: rules, Why: "matched by none of small.cue's files rules"}
+	case !cfg.IsManifest(p):
+		return &ProposalPathError{Path: p, Root: cfg.Manifests, Rules: rules, Why: "not a manifest file name"}
 	}
 	return nil
 }

@@ -72,10 +72,33 @@ type Options struct {
 }
 
 // PathError is a path given to validate that holds no manifest.
-type PathError struct{ Path, Root string }
+type PathError struct {
+	Path, Root string
+	Rules      []string // the globs of small.cue's files rules, if any
+}
 
 func (e *PathError) Error() string {
+	if len(e.Rules) > 0 {
+		return fmt.Sprintf("%s: no manifests there (manifests are the files %s that small.cue's files rules match: %s)", e.Path, under(e.Root), strings.Join(e.Rules, ", "))
+	}
 	return fmt.Sprintf("%s: no manifests there (manifests are *.yaml, *.yml or *.json files under %s/)", e.Path, e.Root)
+}
+
+// under says where the manifests root is, in words.
+func under(root string) string {
+	if root == "." {
+		return "of the repository"
+	}
+	return "under " + root + "/"
+}
+
+// ruleGlobs lists the globs of cfg's files rules.
+func ruleGlobs(cfg *config.Config) []string {
+	var out []string
+	for _, r := range cfg.Files {
+		out = append(out, r.Glob)
+	}
+	return out
 }
 
 // LoadSchema reads and builds the schemas package named by the configuration.
@@ -274,7 +297,8 @@ func (ev *evaluation) run(todo []int) (stopped []diag.Diagnostic, err error) {
 				inflight[w] = p
 				mu.Unlock()
 				c, how := boundedRun(cfg.EvalTimeout(), g, func() checked {
-					m, ds := check(mine, p, j.data, j.err, lim, ev.render)
+					match, _ := cfg.Manifest(p)
+					m, ds := check(mine, p, match, j.data, j.err, lim, ev.render)
 					return checked{m, ds}
 				})
 				if how == overMemory {
@@ -341,8 +365,8 @@ feed:
 	return nil, setupErr
 }
 
-// check decodes and validates one manifest file.
-func check(v *schema.Validator, p string, data []byte, readErr error, lim manifest.Limits, render bool) (Manifest, []diag.Diagnostic) {
+// check decodes and validates one manifest file, matched by match.
+func check(v *schema.Validator, p string, match config.Match, data []byte, readErr error, lim manifest.Limits, render bool) (Manifest, []diag.Diagnostic) {
 	m := Manifest{Path: p}
 	fail := func(code, msg string, line, col int) (Manifest, []diag.Diagnostic) {
 		d := diag.Diagnostic{File: p, Line: line, Column: col, Code: code, Message: msg, Severity: diag.Error}
@@ -354,6 +378,12 @@ func check(v *schema.Validator, p string, data []byte, readErr error, lim manife
 			d.Path, d.Message = protocol.FieldID, strings.TrimPrefix(msg, protocol.FieldID+": ")
 		case diag.CodeStatusInvalid:
 			d.Path, d.Message = protocol.FieldStatus, strings.TrimPrefix(msg, protocol.FieldStatus+": ")
+		case diag.CodeRuleMismatch:
+			for _, f := range []string{protocol.FieldKind, protocol.FieldID} {
+				if rest, ok := strings.CutPrefix(msg, f+": "); ok {
+					d.Path, d.Message = f, rest
+				}
+			}
 		}
 		return m, []diag.Diagnostic{d}
 	}
@@ -372,16 +402,15 @@ func check(v *schema.Validator, p string, data []byte, readErr error, lim manife
 	case readErr != nil:
 		return fail(diag.CodeUnreadable, readErr.Error(), 0, 0)
 	}
-	doc, err := manifest.Decode(p, data, lim)
+	doc, id, err := decodeManifest(p, match, data, lim)
 	var de *manifest.Error
-	if errors.As(err, &de) {
+	if doc == nil && errors.As(err, &de) {
 		return fail(de.Code, de.Msg, de.Line, de.Column)
 	}
-	if err != nil {
+	if doc == nil {
 		return fail(diag.CodeParse, err.Error(), 0, 0)
 	}
 	m.IDLine, m.IDColumn, _ = doc.Position([]string{protocol.FieldID})
-	id, err := doc.Identity()
 	if errors.As(err, &de) {
 		return fail(de.Code, de.Msg, de.Line, de.Column)
 	}
@@ -492,7 +521,7 @@ func manifestFiles(snap repo.Snapshot, cfg *config.Config, paths []string) ([]re
 	}
 	var out []repo.FileEntry
 	for _, e := range all {
-		if protocol.IsManifestFile(e.Path) {
+		if cfg.IsManifest(e.Path) {
 			out = append(out, e)
 		}
 	}
@@ -527,7 +556,7 @@ func manifestFiles(snap repo.Snapshot, cfg *config.Config, paths []string) ([]re
 			}
 		}
 		if n == 0 {
-			return nil, &PathError{Path: p, Root: cfg.Manifests}
+			return nil, &PathError{Path: p, Root: cfg.Manifests, Rules: ruleGlobs(cfg)}
 		}
 	}
 	slices.SortFunc(picked, func(a, b repo.FileEntry) int { return strings.Compare(a.Path, b.Path) })

@@ -39,6 +39,7 @@ const (
 	CodeIDInvalid     = "manifest.id-invalid"
 	CodeIDDuplicate   = "manifest.id-duplicate"
 	CodeStatusInvalid = "manifest.status-invalid"
+	CodeRuleMismatch  = "manifest.rule-mismatch"
 
 	// A manifest against its kind's definition.
 	CodeViolation       = "schema.violation"
@@ -125,6 +126,7 @@ var Codes = []Code{
 	{CodeIDInvalid, "a manifest's id (or, without id, its file name) is not ^[a-z0-9][a-z0-9._-]{0,127}$"},
 	{CodeIDDuplicate, "two manifests have the same kind and id; each names the other"},
 	{CodeStatusInvalid, "a manifest's status is not a string"},
+	{CodeRuleMismatch, "a manifest states a kind or id other than the one small.cue's files rule gives it from its path"},
 	{CodeViolation, "a value breaks its kind's definition: wrong type, out of bounds, not one of the allowed values"},
 	{CodeFieldNotAllowed, "a field that the kind's (closed) definition does not declare"},
 	{CodeMissingField, "a required field, or one with no default, is missing"},

@@ -34,6 +34,21 @@ type Log struct {
 	Shallow bool
 	// MissingNotes are the builds read that have no lifecycle note.
 	MissingNotes []repo.Hash
+	// manifests says which names a user types are manifest paths (see
+	// ClassifyManifests); nil: by extension.
+	manifests func(path string) bool
+}
+
+// ClassifyManifests makes the log read a name as a manifest path when
+// isManifest says so (small.cue's files rules, config.Config.IsManifest)
+// as well as when its extension is a manifest's, as builds of the past
+// knew manifests: small lineage topics/git/index.md then works by path.
+func (l *Log) ClassifyManifests(isManifest func(path string) bool) { l.manifests = isManifest }
+
+// IsManifest reports whether name may be a manifest path: the names
+// Resolve looks up among the manifests the builds recorded.
+func (l *Log) IsManifest(name string) bool {
+	return protocol.IsManifestFile(name) || l.manifests != nil && l.manifests(name)
 }
 
 // ErrNoBuild is an artifact branch that does not exist yet.

@@ -68,7 +68,7 @@ func (l *Log) Resolve(name string) (Target, error) {
 			return Target{Path: p}, err
 		}
 	}
-	if protocol.IsManifestFile(name) {
+	if l.IsManifest(name) {
 		if vs, err := l.ArtifactsOf(name, 1); err == nil && len(vs) > 0 {
 			return Target{Path: name, Manifest: true}, nil
 		}

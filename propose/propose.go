@@ -374,6 +374,17 @@ func checkFiles(cfg *config.Config, files []File) error {
 // manifest file name.
 func CheckPath(cfg *config.Config, p string) error {
 	expect := fmt.Sprintf("expected a path under %s/ ending in .yaml, .yml or .json, e.g. %s/articles/new.yaml", cfg.Manifests, cfg.Manifests)
+	if cfg.HasFileRules() {
+		var globs []string
+		for _, r := range cfg.Files {
+			globs = append(globs, r.Glob)
+		}
+		where := "under " + cfg.Manifests + "/"
+		if cfg.Manifests == "." {
+			where = "of the repository"
+		}
+		expect = fmt.Sprintf("expected a path %s that one of small.cue's files rules matches (%s)", where, strings.Join(globs, ", "))
+	}
 	if p == "" || len(p) > 1024 || path.IsAbs(p) || path.Clean(p) != p || strings.HasPrefix(p, "../") || p == ".." || strings.Contains(p, "\\") {
 		return refuse(diag.CodeProposalPath, p, "not a clean path relative to the top of the repository: %s", expect)
 	}
@@ -385,14 +396,14 @@ func CheckPath(cfg *config.Config, p string) error {
 			return refuse(diag.CodeProposalPath, p, "%q is hidden, or a name git or a file system treats specially: %s", part, expect)
 		}
 	}
-	if cfg.Manifests != "." && !strings.HasPrefix(p, cfg.Manifests+"/") {
+	if !cfg.UnderManifests(p) {
 		return refuse(diag.CodeProposalPath, p, "outside the manifests directory: %s", expect)
 	}
-	if !protocol.IsManifestFile(p) {
+	if !cfg.IsManifest(p) {
 		return refuse(diag.CodeProposalPath, p, "not a manifest file name: %s", expect)
 	}
 	if !cfg.AgentMayChange(p) {
-		return refuse(diag.CodeProposalPath, p, "outside what agents may change (small.cue agentPaths: %s): a human must make this change", strings.Join(cfg.AgentPaths, ", "))
+		return refuse(diag.CodeProposalPath, p, "outside what agents may change (small.cue agentPaths: %s): a human must make this change", cfg.AgentScope())
 	}
 	return nil
 }

@@ -126,6 +126,9 @@ func (r *Repository) filesBelow(t Hash, dir string) (map[string]Hash, error) {
 // descending only into subtrees that differ.
 // Either tree may be ZeroHash (empty).
 func (r *Repository) DiffTrees(a, b Hash, prefix string) (map[string]Hash, error) {
+	if prefix == "." {
+		prefix = "" // the top of the repository
+	}
 	out := map[string]Hash{}
 	var walk func(a, b Hash, prefix string) error
 	walk = func(a, b Hash, prefix string) error {

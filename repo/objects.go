@@ -236,8 +236,12 @@ func (r *Repository) FileAt(tree Hash, path string) Hash {
 	return ZeroHash
 }
 
-// DirAt is the id of the directory at dir within tree, or ZeroHash.
+// DirAt is the id of the directory at dir within tree, or ZeroHash; "" and
+// "." are the tree itself.
 func (r *Repository) DirAt(tree Hash, dir string) Hash {
+	if dir == "" || dir == "." {
+		return tree
+	}
 	if h, isDir, ok := r.Lookup(tree, dir); ok && isDir {
 		return h
 	}

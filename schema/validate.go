@@ -115,27 +115,32 @@ func (v *Validator) evaluate(doc *manifest.Document, id manifest.Identity) (cue.
 }
 
 // contentOf drops the reserved fields that the kind's definition leaves to
-// small. Where the definition declares id, the manifest's id is supplied
-// when the file leaves it to its name, so that the schema can use it.
+// small. Where the definition declares id (or kind), the manifest's id
+// (kind) is supplied when the file leaves it to its name or to a files
+// rule of small.cue, so that the schema can use it (topic: id).
 func contentOf(s *ast.StructLit, declares map[string]bool, id manifest.Identity) *ast.StructLit {
-	hasID := false
+	has := map[string]bool{}
 	keep := true
 	for _, el := range s.Elts {
 		name := fieldName(el)
-		hasID = hasID || name == protocol.FieldID
+		has[name] = true
 		if isReserved(name) && !declares[name] {
 			keep = false
 		}
 	}
-	addID := declares[protocol.FieldID] && !hasID && id.ID != ""
-	if keep && !addID {
+	addID := declares[protocol.FieldID] && !has[protocol.FieldID] && id.ID != ""
+	addKind := declares[protocol.FieldKind] && !has[protocol.FieldKind] && id.Kind != ""
+	if keep && !addID && !addKind {
 		return s
 	}
-	out := &ast.StructLit{Elts: make([]ast.Decl, 0, len(s.Elts)+1)}
+	out := &ast.StructLit{Elts: make([]ast.Decl, 0, len(s.Elts)+2)}
 	for _, el := range s.Elts {
 		if name := fieldName(el); !isReserved(name) || declares[name] {
 			out.Elts = append(out.Elts, el)
 		}
+	}
+	if addKind {
+		out.Elts = append(out.Elts, &ast.Field{Label: ast.NewString(protocol.FieldKind), Value: ast.NewString(id.Kind)})
 	}
 	if addID {
 		out.Elts = append(out.Elts, &ast.Field{Label: ast.NewString(protocol.FieldID), Value: ast.NewString(id.ID)})
@@ -228,7 +233,7 @@ func (e *explainer) cueErrors(err error) {
 		case strings.HasPrefix(format, "incomplete value") || strings.HasPrefix(format, "field is required"):
 			e.add(sel, diag.CodeMissingField, func() string { return "required field is missing: expected " + e.expected(sel) }, false)
 		case strings.HasPrefix(format, "conflicting values"):
-			e.add(sel, diag.CodeViolation, func() string { return fmt.Sprintf("got %s, expected %s", e.given(sel), e.expected(sel)) }, false)
+			e.add(sel, diag.CodeViolation, func() string { return fmt.Sprintf("got %s, expected %s", e.given(sel), e.conflicting(sel, args)) }, false)
 		case strings.HasPrefix(format, "invalid value") && len(args) == 2:
 			e.add(sel, diag.CodeViolation, func() string { return fmt.Sprintf("got %s, expected %s", e.given(sel), e.constraint(sel, args[1])) }, false)
 		default:
@@ -405,6 +410,24 @@ func (e *explainer) given(sel []string) string {
 		return "nothing"
 	}
 	return clip(fmt.Sprint(v))
+}
+
+// conflicting is what a value clashed with: what the schema says at sel,
+// or, where that is a type and the clash is with a concrete value the
+// schema computed (topic: id, id given by the file's path), that value.
+func (e *explainer) conflicting(sel []string, args []any) string {
+	if v := e.schemaAt(sel); !v.Exists() || v.IsConcrete() || len(args) < 2 {
+		return e.expected(sel)
+	}
+	given := e.given(sel)
+	a, b := clip(fmt.Sprint(args[0])), clip(fmt.Sprint(args[1]))
+	switch {
+	case a == given && b != given && strings.HasPrefix(b, `"`):
+		return b
+	case b == given && a != given && strings.HasPrefix(a, `"`):
+		return a
+	}
+	return e.expected(sel)
 }
 
 // expected renders what the schema says at sel.

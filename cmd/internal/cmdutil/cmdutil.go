@@ -117,7 +117,7 @@ func (f *Factory) OpenLog() (*repo.Repository, *lineage.Log, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	l, err := lineage.Open(r, config.ArtifactRef(r.WorkingTree()))
+	l, err := openLog(r, r.WorkingTree())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -335,5 +335,18 @@ func (c *Committed) Config() (*config.Config, error) {
 // Log opens the build history of the artifact branch small.cue at HEAD
 // names.
 func (c *Committed) Log() (*lineage.Log, error) {
-	return lineage.Open(c.Repo, config.ArtifactRef(c.Repo.Snapshot(c.Head)))
+	return openLog(c.Repo, c.Repo.Snapshot(c.Head))
+}
+
+// openLog opens the build history of the artifact branch small.cue in
+// snap names, reading manifest paths as its files rules do.
+func openLog(r *repo.Repository, snap repo.Snapshot) (*lineage.Log, error) {
+	l, err := lineage.Open(r, config.ArtifactRef(snap))
+	if err != nil {
+		return nil, err
+	}
+	if cfg, err := config.Load(snap); err == nil {
+		l.ClassifyManifests(cfg.IsManifest)
+	}
+	return l, nil
 }
