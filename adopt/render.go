@@ -57,7 +57,7 @@ files: [
 func renderSchema(r Rule, g *group) string {
 	var b strings.Builder
 	b.WriteString("package schemas\n\n")
-	fmt.Fprintf(&b, "// A %s is a file that matches %s in small.cue.\n", r.Kind, r.Glob)
+	fmt.Fprintf(&b, "// %s %s is a file that matches %s in small.cue.\n", article(r.Kind), r.Kind, r.Glob)
 	fmt.Fprintf(&b, "// small init --adopt inferred it from %s: every field they\n", plural(len(r.Files), "file"))
 	b.WriteString("// have, required where all of them have it. Tighten it: bounds on\n")
 	b.WriteString("// strings and lists, formats for dates, a field equal to the id\n")
@@ -147,4 +147,12 @@ func plural(n int, word string) string {
 		return fmt.Sprintf("1 %s", word)
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// article is the indefinite article before a kind's name.
+func article(kind string) string {
+	if strings.ContainsRune("AEIOU", rune(kind[0])) {
+		return "An"
+	}
+	return "A"
 }
