@@ -109,6 +109,7 @@ type Field struct {
 	Unique   bool   `json:"unique,omitempty" jsonschema:"whether the schema proposes @unique(): a name, title or slug whose values differ in every file"`
 	Asset    bool   `json:"asset,omitempty" jsonschema:"whether the schema proposes @asset(): every value names an image beside the file"`
 	Date     bool   `json:"date,omitempty" jsonschema:"whether every value looks like a date (YYYY-MM-DD...)"`
+	EqualsID bool   `json:"equalsId,omitempty" jsonschema:"whether every file has the field equal to the id its path gives: the schema then says so (name: id)"`
 	Body     bool   `json:"body,omitempty" jsonschema:"whether the field is the Markdown body"`
 }
 

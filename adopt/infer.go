@@ -69,6 +69,8 @@ type stats struct {
 	// file, and those that do not.
 	assets, notAssets int
 	types             map[string]bool
+	// Top level only: string values equal to the id the file's path gives.
+	isID int
 	deep              bool // values past MaxInferDepth
 }
 
@@ -329,6 +331,9 @@ func infer(g *group, kind string, all map[string]bool) Rule {
 				top.fields[name] = fs
 			}
 			fs.observe(f.Value, 1)
+			if isString && s == id {
+				fs.isID++
+			}
 			if isString {
 				if t, ok := besideImage(c.path, s, all); ok {
 					fs.assets++
@@ -355,10 +360,14 @@ func infer(g *group, kind string, all map[string]bool) Rule {
 		fd := Field{Name: name, Files: fs.present, Required: fs.present == len(g.files)}
 		fd.Body = body && name == bodyName(r)
 		fd.Date = fs.isDate()
+		fd.EqualsID = !fd.Body && fd.Required && len(g.files) >= MinGroup && fs.onlyStrings() && fs.isID == fs.present
 		fd.Asset = !fd.Body && fs.onlyStrings() && fs.notAssets == 0 && fs.assets > 0
-		fd.Unique = !fd.Body && fd.Required && len(g.files) >= UniqueMinFiles && slices.Contains(uniqueNames, strings.ToLower(name)) &&
+		fd.Unique = !fd.Body && !fd.EqualsID && fd.Required && len(g.files) >= UniqueMinFiles && slices.Contains(uniqueNames, strings.ToLower(name)) &&
 			fs.onlyStrings() && !fs.overflow && len(fs.values) == fs.present
 		fd.Type = fs.cueType("\t")
+		if fd.EqualsID {
+			fd.Type = protocol.FieldID
+		}
 		r.Fields = append(r.Fields, fd)
 	}
 	return r

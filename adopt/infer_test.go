@@ -155,7 +155,7 @@ func TestEnums(t *testing.T) {
 func TestUniqueAndAssets(t *testing.T) {
 	snap := memSnap{}
 	for i, n := range []string{"a", "b", "c"} {
-		snap["topics/"+n+"/index.md"] = fmt.Sprintf("---\nname: %s\ntitle: Same\nlogo: %s.png\nsummary: s%d\n---\n", n, n, i)
+		snap["topics/"+n+"/index.md"] = fmt.Sprintf("---\nname: Name %s\ntitle: Same\nlogo: %s.png\nsummary: s%d\ntopic: %s\n---\n", n, n, i, n)
 		snap["topics/"+n+"/"+n+".png"] = "PNG"
 	}
 	rep := mustInfer(t, snap, Options{})
@@ -170,6 +170,13 @@ func TestUniqueAndAssets(t *testing.T) {
 	}
 	if f := fieldOf(t, rep, "Topic", "logo"); !f.Asset {
 		t.Errorf("logo: %+v: want an asset", f)
+	}
+	// A field equal to the path's id in every file says so.
+	if f := fieldOf(t, rep, "Topic", "topic"); !f.EqualsID || f.Type != "id" || f.Unique {
+		t.Errorf("topic: %+v: want equal to the id", f)
+	}
+	if src := file(rep, "schemas/topic.cue"); !strings.Contains(src, "\n id: string\n") || !strings.Contains(src, "\n topic: id\n") {
+		t.Errorf("schemas/topic.cue:\n%s", src)
 	}
 	// One image missing: no @asset().
 	delete(snap, "topics/c/c.png")
@@ -364,12 +371,15 @@ func TestCueVetAgrees(t *testing.T) {
 		t.Skip("cue is not on PATH (PATH=$PWD/.tools/bin:$PATH)")
 	}
 	snap := posts(6, func(i int) string {
-		return fmt.Sprintf("title: T%d\nlayout: %s\nn: %d\nauthor: {name: A, tags: [x]}\nstatus: %s\n", i, []string{"a", "b"}[i%2], i, []string{"live", "gone"}[i%2])
+		return fmt.Sprintf("title: T%d\nlayout: %s\nn: %d\nauthor: {name: A, tags: [x]}\nstatus: %s\nslug: p%02d\n", i, []string{"a", "b"}[i%2], i, []string{"live", "gone"}[i%2], i)
 	})
 	for k, v := range posts(2, func(i int) string { return fmt.Sprintf("string: s\n_x: 1\n\"#d\": [1, a]\ndate: 2020-01-0%d\n", i+1) }) {
 		snap[strings.Replace(k, "posts/", "notes/", 1)] = v
 	}
 	rep := mustInfer(t, snap, Options{})
+	if f := fieldOf(t, rep, "Post", "slug"); !f.EqualsID {
+		t.Fatalf("slug: %+v", f)
+	}
 	dir := t.TempDir()
 	var schemas []string
 	for _, f := range rep.Files[1:] {
@@ -395,6 +405,9 @@ func TestCueVetAgrees(t *testing.T) {
 				}
 			}
 			s.Elts = append(s.Elts, &ast.Field{Label: ast.NewString("body"), Value: ast.NewString(d.bodyText)})
+			if r.Kind == "Post" { // its slug is the id: the schema declares id, which small supplies
+				s.Elts = append(s.Elts, &ast.Field{Label: ast.NewString("id"), Value: ast.NewString(strings.TrimSuffix(filepath.Base(p), ".md"))})
+			}
 			js, err := ctx.BuildExpr(s).MarshalJSON()
 			if err != nil {
 				t.Fatal(err)

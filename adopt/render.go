@@ -64,6 +64,9 @@ func renderSchema(r Rule, g *group) string {
 	b.WriteString("// (name: id), @unique() and @asset() where they are meant; see\n")
 	b.WriteString("// docs/adopting.md and docs/schemas.md.\n")
 	fmt.Fprintf(&b, "#%s: {\n", r.Kind)
+	if slices.ContainsFunc(r.Fields, func(f Field) bool { return f.EqualsID }) {
+		fmt.Fprintf(&b, "\t// The id the file's path gives (%s), which small supplies.\n\tid: string\n", r.ID)
+	}
 	for _, f := range r.Fields {
 		fs := g.top.fields[f.Name]
 		var notes []string
@@ -72,6 +75,9 @@ func renderSchema(r Rule, g *group) string {
 			notes = append(notes, "The Markdown body of the file.")
 		case !f.Required:
 			notes = append(notes, fmt.Sprintf("In %d of %s.", f.Files, plural(len(r.Files), "file")))
+		}
+		if f.EqualsID {
+			notes = append(notes, "The id in every file.")
 		}
 		if f.Date {
 			notes = append(notes, `A date in every file that has it: tighten with time.Format("2006-01-02") (import "time").`)
@@ -89,7 +95,7 @@ func renderSchema(r Rule, g *group) string {
 		if f.Required {
 			opt = ""
 		}
-		fmt.Fprintf(&b, "\t%s%s: %s", label(f.Name), opt, fs.cueType("\t"))
+		fmt.Fprintf(&b, "\t%s%s: %s", label(f.Name), opt, f.Type)
 		if f.Unique {
 			b.WriteString(" @unique()")
 		}
