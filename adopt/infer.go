@@ -71,7 +71,7 @@ type stats struct {
 	types             map[string]bool
 	// Top level only: string values equal to the id the file's path gives.
 	isID int
-	deep              bool // values past MaxInferDepth
+	deep bool // values past MaxInferDepth
 }
 
 func newStats(limit int) *stats {
