@@ -275,18 +275,14 @@ func checkTemplate(t string, n int) error {
 			if n == 0 {
 				return fmt.Errorf("%q: $%d, but the glob has no wildcard", t, k)
 			}
-			return fmt.Errorf("%q: $%d, but the glob has %d wildcard%s: expected $1 to $%d", t, k, n, plural(n), n)
+			if n == 1 {
+				return fmt.Errorf("%q: $%d, but the glob has 1 wildcard: expected $1", t, k)
+			}
+			return fmt.Errorf("%q: $%d, but the glob has %d wildcards: expected $1 to $%d", t, k, n, n)
 		}
 		i = j - 1
 	}
 	return nil
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // expand replaces each $N of t by caps[N-1]; checkTemplate vouched for t.

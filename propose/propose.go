@@ -399,6 +399,9 @@ func CheckPath(cfg *config.Config, p string) error {
 	if !cfg.UnderManifests(p) {
 		return refuse(diag.CodeProposalPath, p, "outside the manifests directory: %s", expect)
 	}
+	if !cfg.IsManifest(p) && cfg.HasFileRules() {
+		return refuse(diag.CodeProposalPath, p, "matched by none of small.cue's files rules: %s", expect)
+	}
 	if !cfg.IsManifest(p) {
 		return refuse(diag.CodeProposalPath, p, "not a manifest file name: %s", expect)
 	}

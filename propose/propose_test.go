@@ -191,6 +191,32 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
+// TestCheckPathFilesRules: with files rules, an agent's manifest is a
+// path a rule matches, whatever its extension, and nothing else.
+func TestCheckPathFilesRules(t *testing.T) {
+	cfg, err := config.Parse("small.cue", []byte(`manifests: "."
+files: [{glob: "topics/*/index.md", kind: "Topic", id: "$1"}, {glob: "data/*.yaml"}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, ok := range map[string]bool{
+		"topics/git/index.md":       true,
+		"data/a.yaml":               true,
+		"topics/git/logo.png":       false,
+		"topics/git/index.yaml":     false,
+		"README.md":                 false,
+		"small.cue":                 false,
+		".github/workflows/ci.yaml": false,
+		"data/sub/a.yaml":           false,
+	} {
+		err := CheckPath(cfg, p)
+		if (err == nil) != ok {
+			t.Errorf("CheckPath(%q) = %v, want ok=%v", p, err, ok)
+		}
+	}
+}
+
 // TestCheckPath: the paths an agent's manifest may have.
 func TestCheckPath(t *testing.T) {
 	cfg := config.Default()
