@@ -25,7 +25,8 @@ const (
 	// EnumMinFiles files have it, they use two to EnumMaxValues values,
 	// each value is used twice on average or more, and every value is a
 	// short single line: a category, not a coincidence. One value in
-	// every file stays a string: a constant is too tight a guess.
+	// every file stays a string: a constant is too tight a guess. The
+	// elements of a list (tags, categories) are never an enum: open sets.
 	EnumMinFiles  = 5
 	EnumMaxValues = 5
 	enumMaxLen    = 40
@@ -106,6 +107,7 @@ func (s *stats) observe(e ast.Expr, depth int) {
 		s.kinds["list"]++
 		if s.elems == nil {
 			s.elems = newStats(maxTracked)
+			s.elems.listElems = true
 		}
 		for _, el := range v.Elts {
 			s.elems.observe(el, depth+1)
@@ -163,7 +165,7 @@ func (s *stats) onlyStrings() bool {
 func (s *stats) isDate() bool { return s.onlyStrings() && s.dates == s.present }
 
 func (s *stats) isEnum() bool {
-	if !s.onlyStrings() || s.overflow || s.present < EnumMinFiles || len(s.values) < 2 || len(s.values) > EnumMaxValues || 2*len(s.values) > s.present {
+	if s.listElems || !s.onlyStrings() || s.overflow || s.present < EnumMinFiles || len(s.values) < 2 || len(s.values) > EnumMaxValues || 2*len(s.values) > s.present {
 		return false
 	}
 	for v := range s.values {

@@ -137,6 +137,11 @@ func TestEnums(t *testing.T) {
 	if f := fieldOf(t, distinct, "Post", "layout"); f.Type != "string" {
 		t.Errorf("5 distinct: %q", f.Type)
 	}
+	// The elements of a list are an open set, however few.
+	tags := mustInfer(t, posts(6, func(i int) string { return "tags: [" + []string{"a", "b"}[i%2] + "]\n" }), Options{})
+	if f := fieldOf(t, tags, "Post", "tags"); f.Type != "[...string]" {
+		t.Errorf("tags: %q", f.Type)
+	}
 	// An optional enum, with nulls beside.
 	opt := mustInfer(t, posts(8, func(i int) string {
 		switch {
