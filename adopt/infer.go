@@ -73,6 +73,8 @@ type stats struct {
 	// Top level only: string values equal to the id the file's path gives.
 	isID int
 	deep bool // values past MaxInferDepth
+	// Elements of a list: never an enum (tags and categories are open sets).
+	listElems bool
 }
 
 func newStats(limit int) *stats {
