@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/jsonschema-go/jsonschema"
 
+	"github.com/smallhq/small/adopt"
 	"github.com/smallhq/small/audit"
 	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/content"
@@ -128,6 +129,9 @@ var all = []Record{
 	record[content.Rendering]("render", "Rendering",
 		"What one manifest, not yet committed, would build (small serve: POST /v1/render): its verdict and, when valid, every file a build would write for it (the canonical document and its #outputs), byte for byte.",
 		"", "small serve"),
+	record[adopt.Report]("adopt", "Adoption proposal",
+		"What small init --adopt proposes for the content already in a repository: the manifests root, the files rules with the files each matched and the fields inferred for its kind, the files a rule matches that small validate would report, the candidate files no rule matched and why, and the files proposed (small.cue and one schema per kind) with whether they were written.",
+		"", "small init --format json"),
 	record[schema.Listing]("schema-list", "Kinds",
 		"The kinds of the schemas package, where each is defined, and the schema digest.",
 		"", "small schema list --format json"),

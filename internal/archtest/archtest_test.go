@@ -120,6 +120,7 @@ var allowed = map[string]rule{
 	"lineage": {domain, []string{"diag", "protocol", "repo"}},
 	"signers": {domain, nil},
 	"remote":  {domain, []string{"lineage", "protocol", "repo"}},
+	"adopt":   {domain, []string{"manifest", "protocol", "repo", "schema"}},
 
 	// rules
 	"content": {rules, []string{"config", "diag", "lineage", "manifest", "protocol", "repo", "schema", "signers", "version"}},
@@ -133,7 +134,7 @@ var allowed = map[string]rule{
 	"propose": {audit, []string{"builder", "config", "content", "diag", "protocol", "repo"}},
 
 	// the records small writes and their schemas
-	"records": {catalogue, []string{"audit", "builder", "content", "diag", "doctor", "lineage", "propose", "protocol", "remote", "schema"}},
+	"records": {catalogue, []string{"adopt", "audit", "builder", "content", "diag", "doctor", "lineage", "propose", "protocol", "remote", "schema"}},
 
 	// front ends
 	"cmd/internal/cmdutil":       {frontShared, []string{"builder", "config", "content", "diag", "lineage", "protocol", "remote", "repo", "schema"}},
@@ -144,7 +145,7 @@ var allowed = map[string]rule{
 	"cmd/internal/eventcmd":      commandRule(),
 	"cmd/internal/historycmd":    commandRule(),
 	"cmd/internal/hookscmd":      commandRule("hooks"),
-	"cmd/internal/initcmd":       commandRule("scaffold", "remote"),
+	"cmd/internal/initcmd":       commandRule("scaffold", "remote", "adopt"),
 	"cmd/internal/lineagecmd":    commandRule(),
 	"cmd/internal/logcmd":        commandRule(),
 	"cmd/internal/mancmd":        commandRule(),

@@ -28,13 +28,16 @@ type Options struct {
 	Factory *cmdutil.Factory
 	Example bool
 	CI      bool
+	Adopt   bool
+	DryRun  bool
+	Format  string
 }
 
 // NewCmdInit returns the init command; runF replaces the run function in tests.
 func NewCmdInit(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Factory: f}
 	cmd := &cobra.Command{
-		Use:   "init [--example]",
+		Use:   "init [--example] [--ci] [--adopt [--dry-run]]",
 		Short: "Set up small.cue, schemas/ and manifests/ in a Git repository",
 		Long: `Write small.cue (the configuration, every default spelled out), a schemas
 package with a starter kind, and a manifests directory, at the top of the
@@ -58,21 +61,54 @@ complete and check manifests; see docs/editors.md. Those exports are
 small's output: init exports them again when the schemas changed.
 
 init never overwrites a file of yours: run it again and it only adds what
-is missing.`,
+is missing.
+
+With --adopt, in a repository that already has content (Markdown files
+with YAML front matter, YAML or JSON files, laid out by convention as
+Jekyll, Hugo and the like do), init proposes small.cue instead: files
+rules that give each file its kind and id from its path (topics/*/index.md,
+kind Topic, id "$1"), and a starting schema per kind under schemas/,
+inferred from the files (field names and types, which fields every file
+has, small sets of values, dates, @unique() for names and titles that
+differ in every file, @asset() for images beside the files). It reports
+how many files each rule matched, the files a rule matches that small
+validate would report, and the files no rule matched, with why. It writes
+no other file and changes no content file; it refuses to run where
+small.cue or a proposed schema exists. --dry-run prints what it would
+write. See docs/adopting.md.`,
 		Example: `  $ git init blog && cd blog
   $ small init --example --ci
   $ small hooks install
-  $ small validate`,
+  $ small validate
+
+  # A site that already has content:
+  $ small init --adopt --dry-run
+  $ small init --adopt && small validate`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.CheckFormat(opts.Format, diag.FormatText, diag.FormatJSON); err != nil {
+				return err
+			}
+			if opts.Adopt && (opts.Example || opts.CI) {
+				return cmdutil.Usagef("--adopt proposes a configuration for the content already here: run it without --example and --ci (then small init --ci adds the workflow)")
+			}
+			if !opts.Adopt && (opts.DryRun || opts.Format != diag.FormatText) {
+				return cmdutil.Usagef("--dry-run and --format are for --adopt")
+			}
 			if runF != nil {
 				return runF(opts)
+			}
+			if opts.Adopt {
+				return RunAdopt(opts)
 			}
 			return Run(opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Example, "example", false, "add example kinds and manifests")
 	cmd.Flags().BoolVar(&opts.CI, "ci", false, "add a GitHub Actions workflow: check pull requests, build the default branch")
+	cmd.Flags().BoolVar(&opts.Adopt, "adopt", false, "propose small.cue files rules and schemas for the content already in the repository")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "with --adopt: print what would be written, write nothing")
+	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format` of --adopt: text or json")
 	return cmd
 }
 
