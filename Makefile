@@ -87,6 +87,7 @@ fuzz:
 	$(GO) test ./signers -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 15s
 	$(GO) test ./content -run '^$$' -fuzz '^FuzzCheckMessage$$' -fuzztime 15s
 	$(GO) test ./cmd/internal/httpapi -run '^$$' -fuzz '^FuzzBadPath$$' -fuzztime 15s
+	$(GO) test ./adopt -run '^$$' -fuzz '^FuzzInfer$$' -fuzztime 15s
 
 ## demo: a guided tour of small in a throwaway repository
 demo: build

@@ -184,9 +184,9 @@ func Infer(snap repo.Snapshot, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("list %s: %w", snap.Name(), err)
 	}
 	rep := &Report{Protocol: protocol.Version, Schemas: opts.Schemas, Rules: []Rule{}, Unmatched: []Unmatched{}, Files: []File{}}
-	all := map[string]bool{} // every file of the snapshot, for assets
+	all := &fileSet{snap: snap, all: map[string]bool{}, types: map[string]string{}} // for assets
 	for _, e := range entries {
-		all[e.Path] = true
+		all.all[e.Path] = true
 	}
 	var cands []*candidate
 	var total int64

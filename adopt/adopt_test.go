@@ -70,11 +70,11 @@ var blanks = regexp.MustCompile(`[ \t]+`)
 func TestJekyllTree(t *testing.T) {
 	snap := memSnap{
 		"topics/git/index.md":       "---\ntitle: Git\nlogo: git.png\ntags: [vcs, tools]\n---\nGit is a VCS.\n",
-		"topics/git/git.png":        "\x89PNG",
+		"topics/git/git.png":        pngHeader,
 		"topics/go/index.md":        "---\ntitle: Go\nlogo: go.png\nreleased: 2009-11-10\n---\nGo.\n",
-		"topics/go/go.png":          "\x89PNG",
+		"topics/go/go.png":          pngHeader,
 		"topics/rust/index.md":      "---\ntitle: Rust\nlogo: rust.png\n---\n",
-		"topics/rust/rust.png":      "\x89PNG",
+		"topics/rust/rust.png":      pngHeader,
 		"collections/x/index.md":    "---\nitems: [git, go]\ndisplay_name: X\n---\nA collection.\n",
 		"collections/y/index.md":    "---\nitems: []\ndisplay_name: Y\n---\n",
 		"README.md":                 "# A site\n",

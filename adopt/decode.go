@@ -1,29 +1,18 @@
 package adopt
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
 
 	"cuelang.org/go/cue/ast"
 
+	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/manifest"
 )
 
-// markdownExts are the extensions of Markdown files whose YAML front
-// matter may be a manifest.
-var markdownExts = []string{".md", ".markdown", ".mdx"}
-
-func isMarkdown(p string) bool {
-	ext := strings.ToLower(path.Ext(p))
-	for _, e := range markdownExts {
-		if ext == e {
-			return true
-		}
-	}
-	return false
-}
+func isMarkdown(p string) bool { return manifest.IsFrontMatterFile(p) }
 
 // isData reports whether p is a YAML or JSON file.
 func isData(p string) bool {
@@ -64,55 +53,25 @@ func decode(p string, data []byte, lim manifest.Limits) (*decoded, error) {
 	if lim.MaxBytes > 0 && int64(len(data)) > lim.MaxBytes {
 		return nil, &notContent{reason: fmt.Sprintf("file is %d bytes, more than the limit of %d (limits.manifestBytes)", len(data), lim.MaxBytes)}
 	}
-	front, text, ok, err := frontMatter(data)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
+	end, bodyStart, err := manifest.SplitFrontMatter(data)
+	var me *manifest.Error
+	switch {
+	case errors.As(err, &me) && me.Code == diag.CodeFrontMatterMissing:
 		return nil, &notContent{reason: "no front matter (a first line of ---)"}
+	case err != nil:
+		return nil, &notContent{reason: "front matter: " + describeError(err)}
 	}
-	if len(bytes.TrimSpace(front)) == 0 {
+	text := string(data[bodyStart:])
+	// The front matter is read as a YAML manifest in place: its opening
+	// --- is YAML's document start, so positions are the file's.
+	doc, err := manifest.Decode(strings.TrimSuffix(p, path.Ext(p))+".yaml", data[:end], lim)
+	if errors.As(err, &me) && me.Code == diag.CodeEmpty && me.Line == 0 {
 		return &decoded{fields: &ast.StructLit{}, body: true, bodyText: text}, nil
 	}
-	doc, err := manifest.Decode(strings.TrimSuffix(p, path.Ext(p))+".yaml", front, lim)
 	if err != nil {
 		return nil, &notContent{reason: "front matter: " + describeError(err)}
 	}
 	return &decoded{doc: doc, fields: doc.Fields, body: true, bodyText: text}, nil
-}
-
-// frontMatter returns the YAML between a first line "---" and the next
-// line "---" (or "..."), with the first line blanked so that lines keep
-// their numbers. ok is false when the file does not start with "---".
-func frontMatter(data []byte) (front []byte, body string, ok bool, err error) {
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	first, rest, found := bytes.Cut(data, []byte("\n"))
-	first = bytes.TrimRight(first, "\r")
-	if string(bytes.TrimRight(first, " \t")) == "+++" {
-		return nil, "", false, &notContent{reason: "TOML front matter (+++): small reads YAML front matter (---) only"}
-	}
-	if string(bytes.TrimRight(first, " \t")) != "---" || !found {
-		return nil, "", false, nil
-	}
-	off := 0
-	for off <= len(rest) {
-		line := rest[off:]
-		end := bytes.IndexByte(line, '\n')
-		next := len(rest) + 1
-		if end >= 0 {
-			line, next = line[:end], off+end+1
-		}
-		l := string(bytes.TrimRight(line, " \t\r"))
-		if l == "---" || l == "..." {
-			body := ""
-			if next <= len(rest) {
-				body = string(rest[next:])
-			}
-			return append([]byte("\n"), rest[:off]...), body, true, nil
-		}
-		off = next
-	}
-	return nil, "", false, &notContent{reason: "front matter is not closed: expected a line --- after it"}
 }
 
 // describeError is a decode error in one line, with its position.

@@ -35,18 +35,3 @@ func FuzzInfer(f *testing.F) {
 		}
 	})
 }
-
-// FuzzFrontMatter: splitting never panics, and the body and front matter
-// come from the file.
-func FuzzFrontMatter(f *testing.F) {
-	f.Add("---\na: 1\n---\nbody\n")
-	f.Add("---\r\na: 1\r\n...\r\n")
-	f.Add("\ufeff---\n---")
-	f.Add("+++\n")
-	f.Fuzz(func(t *testing.T, s string) {
-		front, body, ok, _ := frontMatter([]byte(s))
-		if ok && (!strings.HasSuffix(s, body) || len(front) > len(s)+1) {
-			t.Fatalf("front %q body %q of %q", front, body, s)
-		}
-	})
-}

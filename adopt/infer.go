@@ -13,6 +13,7 @@ import (
 	"cuelang.org/go/cue/token"
 
 	"github.com/smallhq/small/protocol"
+	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/schema"
 )
 
@@ -43,12 +44,6 @@ const (
 // mistakes. Other fields that happen to differ (dates, descriptions) are
 // left alone: a person adds @unique() where it is meant.
 var uniqueNames = []string{"title", "name", "slug", "permalink", "url", "email", "handle"}
-
-// imageTypes are the image files an @asset() may name, by extension.
-var imageTypes = map[string]string{
-	".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-	".svg": "image/svg+xml", ".webp": "image/webp", ".avif": "image/avif",
-}
 
 var datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}([T ][0-9:.]+)?( ?(Z|[+-]\d{2}:?\d{2}))?$`)
 
@@ -288,7 +283,7 @@ func label(name string) string {
 
 // infer builds a rule's proposal from its files: the fields with their
 // types, which are required, enums, dates, @unique() and @asset().
-func infer(g *group, kind string, all map[string]bool) Rule {
+func infer(g *group, kind string, all *fileSet) Rule {
 	r := Rule{Kind: kind, ID: "$1", Files: []string{}, Fields: []Field{}, Problems: []Unmatched{}}
 	top := newStats(maxTracked)
 	top.structs = len(g.files)
@@ -438,8 +433,9 @@ func stringOf(e ast.Expr) (string, bool) {
 }
 
 // besideImage reports whether v names an image file beside the manifest
-// at p (in its directory or below it), and its media type.
-func besideImage(p, v string, all map[string]bool) (string, bool) {
+// at p (in its directory or below it) whose content is what its extension
+// says, as small validate's @asset() checks it, and its media type.
+func besideImage(p, v string, all *fileSet) (string, bool) {
 	if v == "" || strings.HasPrefix(v, "/") || strings.Contains(v, "\\") || strings.Contains(v, "://") {
 		return "", false
 	}
@@ -447,9 +443,34 @@ func besideImage(p, v string, all map[string]bool) (string, bool) {
 	if clean != v && "./"+clean != v || clean == ".." || strings.HasPrefix(clean, "../") {
 		return "", false
 	}
-	t, ok := imageTypes[strings.ToLower(path.Ext(clean))]
-	if !ok {
+	t := schema.TypeByExtension(clean)
+	if !strings.HasPrefix(t, "image/") {
 		return "", false
 	}
-	return t, all[path.Join(path.Dir(p), clean)]
+	return t, all.typeOf(path.Join(path.Dir(p), clean)) == t
+}
+
+// fileSet is every file of the snapshot, and the types of those an
+// @asset() might name, sniffed once each when first asked.
+type fileSet struct {
+	snap  repo.Snapshot
+	all   map[string]bool
+	types map[string]string
+}
+
+// typeOf is the sniffed type of the file at p, or "" when there is none
+// (or it cannot be read: a link, say, which small validate refuses).
+func (f *fileSet) typeOf(p string) string {
+	if !f.all[p] {
+		return ""
+	}
+	if t, ok := f.types[p]; ok {
+		return t
+	}
+	t := ""
+	if h, err := repo.ReadHead(f.snap, p, 512, 1<<30); err == nil {
+		t = schema.SniffType(h.Head)
+	}
+	f.types[p] = t
+	return t
 }

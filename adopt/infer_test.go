@@ -157,11 +157,14 @@ func TestEnums(t *testing.T) {
 	}
 }
 
+// pngHeader is the start of a PNG file, as small sniffs it.
+const pngHeader = "\x89PNG\r\n\x1a\n"
+
 func TestUniqueAndAssets(t *testing.T) {
 	snap := memSnap{}
 	for i, n := range []string{"a", "b", "c"} {
 		snap["topics/"+n+"/index.md"] = fmt.Sprintf("---\nname: Name %s\ntitle: Same\nlogo: %s.png\nsummary: s%d\ntopic: %s\n---\n", n, n, i, n)
-		snap["topics/"+n+"/"+n+".png"] = "PNG"
+		snap["topics/"+n+"/"+n+".png"] = pngHeader
 	}
 	rep := mustInfer(t, snap, Options{})
 	if f := fieldOf(t, rep, "Topic", "name"); !f.Unique {
@@ -183,6 +186,13 @@ func TestUniqueAndAssets(t *testing.T) {
 	if src := file(rep, "schemas/topic.cue"); !strings.Contains(src, "\n id: string\n") || !strings.Contains(src, "\n topic: id\n") {
 		t.Errorf("schemas/topic.cue:\n%s", src)
 	}
+	// One "image" that is text: no @asset(), which small validate would
+	// refuse on its content.
+	snap["topics/c/c.png"] = "not a PNG"
+	rep = mustInfer(t, snap, Options{})
+	if f := fieldOf(t, rep, "Topic", "logo"); f.Asset {
+		t.Errorf("logo with a text file named .png: %+v", f)
+	}
 	// One image missing: no @asset().
 	delete(snap, "topics/c/c.png")
 	rep = mustInfer(t, snap, Options{})
@@ -194,7 +204,7 @@ func TestUniqueAndAssets(t *testing.T) {
 	rep = mustInfer(t, memSnap{
 		"topics/a/index.md": "---\nname: a\nlogo: ../b/b.png\n---\n",
 		"topics/b/index.md": "---\nname: b\nlogo: b.png\n---\n",
-		"topics/b/b.png":    "PNG",
+		"topics/b/b.png":    pngHeader,
 	}, Options{})
 	if f := fieldOf(t, rep, "Topic", "name"); f.Unique {
 		t.Errorf("two files: %+v", f)

@@ -1,12 +1,10 @@
 package content
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math/big"
-	"net/http"
 	"path"
 	"runtime"
 	"strconv"
@@ -386,7 +384,7 @@ func (ev *evaluation) checkAsset(manifestPath string, a *schema.Asset, val strin
 		return diag.CodeAssetType, fmt.Sprintf("%s: %s has no extension small recognizes: expected a file of type %s", q, resolved, want)
 	}
 	if r.err == nil { // a file too large for a head (a wrapped snapshot) is judged by its name
-		if got := sniff(r.head.Head); got != named {
+		if got := schema.SniffType(r.head.Head); got != named {
 			return diag.CodeAssetType, fmt.Sprintf("%s: %s is named as %s, but its content is %s: expected a file of type %s", q, resolved, named, got, want)
 		}
 	}
@@ -394,17 +392,4 @@ func (ev *evaluation) checkAsset(manifestPath string, a *schema.Asset, val strin
 		return diag.CodeAssetType, fmt.Sprintf("%s: %s is %s: expected a file of type %s", q, resolved, named, want)
 	}
 	return "", ""
-}
-
-// sniff tells a file's type from its first bytes, as browsers do
-// (net/http.DetectContentType), and SVG as text that opens an <svg element.
-func sniff(head []byte) string {
-	ct, _, _ := strings.Cut(http.DetectContentType(head), ";")
-	if strings.HasPrefix(ct, "text/") && bytes.Contains(bytes.ToLower(head), []byte("<svg")) {
-		return "image/svg+xml"
-	}
-	if ct == "application/octet-stream" {
-		return "unknown binary data"
-	}
-	return ct
 }

@@ -119,8 +119,19 @@ func decodeFrontMatter(p string, data []byte, lim Limits, opts Options) (*Docume
 	return &Document{Path: p, Fields: fields, root: root}, nil
 }
 
-// splitFrontMatter finds the front matter of data: the YAML to read is
-// data[:end] (the opening line included) and the body data[bodyStart:].
+// SplitFrontMatter finds the front matter of a Markdown file's data: the
+// YAML to read is data[:end] (the opening line included, so that a YAML
+// parser's positions are the file's) and the body data[bodyStart:]. The
+// error, if any, is an *Error: no front matter, front matter not closed,
+// or TOML or JSON front matter.
+func SplitFrontMatter(data []byte) (end, bodyStart int, err error) {
+	end, bodyStart, ferr := splitFrontMatter(data)
+	if ferr != nil {
+		return 0, 0, ferr
+	}
+	return end, bodyStart, nil
+}
+
 func splitFrontMatter(data []byte) (end, bodyStart int, err *Error) {
 	off := 0
 	if bytes.HasPrefix(data, []byte("\uFEFF")) {

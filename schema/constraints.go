@@ -1,8 +1,10 @@
 package schema
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"net/http"
 	"path"
 	"slices"
 	"strconv"
@@ -507,6 +509,19 @@ func TypeByExtension(name string) string {
 		}
 	}
 	return ""
+}
+
+// SniffType tells a file's type from its first 512 bytes, as browsers do
+// (net/http.DetectContentType), and SVG as text that opens an <svg element.
+func SniffType(head []byte) string {
+	ct, _, _ := strings.Cut(http.DetectContentType(head), ";")
+	if strings.HasPrefix(ct, "text/") && bytes.Contains(bytes.ToLower(head), []byte("<svg")) {
+		return "image/svg+xml"
+	}
+	if ct == "application/octet-stream" {
+		return "unknown binary data"
+	}
+	return ct
 }
 
 // MatchesType reports whether MIME type mime is one of types (which may

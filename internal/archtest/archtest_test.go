@@ -120,7 +120,7 @@ var allowed = map[string]rule{
 	"lineage": {domain, []string{"diag", "protocol", "repo"}},
 	"signers": {domain, nil},
 	"remote":  {domain, []string{"lineage", "protocol", "repo"}},
-	"adopt":   {domain, []string{"manifest", "protocol", "repo", "schema"}},
+	"adopt":   {domain, []string{"diag", "manifest", "protocol", "repo", "schema"}},
 
 	// rules
 	"content": {rules, []string{"config", "diag", "lineage", "manifest", "protocol", "repo", "schema", "signers", "version"}},
