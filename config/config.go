@@ -102,11 +102,10 @@ func (c *Config) IsAgent(email string) bool {
 // AgentMayChange reports whether an agent's commit may change the file at
 // path: one of AgentPaths or below one; with files rules and no
 // agentPaths, a file the rules make a manifest (never small.cue nor the
-// schemas, never the whole root).
+// schemas, never the whole root). The assets of those files are the
+// agent's too, which the schemas say (content's policy asks both).
 func (c *Config) AgentMayChange(path string) bool {
 	if c.agentFiles {
-		// TODO(asset): once @asset lands, the assets beside a matched
-		// file (what its @asset fields may name) are the agent's too.
 		return c.IsManifest(path)
 	}
 	for _, p := range c.AgentPaths {

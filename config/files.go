@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -359,4 +360,44 @@ func checkRule(r FileRule) (field string, err error) {
 		}
 	}
 	return "", nil
+}
+
+// AgentFilesDefault reports whether what agents may change is the files
+// the rules match (small.cue has files rules and no agentPaths), their
+// assets included (see content's policy).
+func (c *Config) AgentFilesDefault() bool { return c.agentFiles }
+
+// BesideRuleFiles reports whether the file at p lies where the files of a
+// rule giving kind live, or below: p's directory, or one of its ancestors
+// under the manifests root, matches the directory part of the rule's glob
+// (topics/* for topics/*/index.md). A rule whose kind comes from the
+// manifest or from the path ($N) may give any kind. This is where an
+// @asset(root=".") field of such a file may point.
+func (c *Config) BesideRuleFiles(p, kind string) bool {
+	if p == "" || !c.UnderManifests(p) {
+		return false
+	}
+	rel := p
+	if c.Manifests != "." {
+		rel = p[len(c.Manifests)+1:]
+	}
+	for _, r := range c.Files {
+		if r.Kind != "" && r.Kind != kind && !strings.Contains(r.Kind, "$") {
+			continue
+		}
+		i := strings.LastIndexByte(r.Glob, '/')
+		if i < 0 {
+			return true // the rule's files are at the top of the root
+		}
+		g, err := CompileFileGlob(r.Glob[:i])
+		if err != nil {
+			continue
+		}
+		for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
+			if _, ok := g.Match(d); ok {
+				return true
+			}
+		}
+	}
+	return false
 }

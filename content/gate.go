@@ -34,6 +34,59 @@ type Policy struct {
 	head *schema.Schema
 }
 
+// AgentMayChange reports whether an agent's commit may change the file at
+// p under the policy: what small.cue's agentPaths allow, or, with files
+// rules and no agentPaths, the files the rules match and their assets: a
+// file of a type some kind's @asset field takes, under that field's root,
+// or, for root ".", where the files of a rule giving that kind live (see
+// config.Config.BesideRuleFiles). The schemas are the base's, as is
+// small.cue: a change cannot widen what it may change.
+func (p *Policy) AgentMayChange(path string) bool {
+	if p.Config.AgentMayChange(path) {
+		return true
+	}
+	if !p.Config.AgentFilesDefault() || p.Schema == nil {
+		return false
+	}
+	t := schema.TypeByExtension(path)
+	if t == "" {
+		return false
+	}
+	for _, kind := range p.Schema.Kinds {
+		for _, c := range p.Schema.Constraints(kind) {
+			a := c.Asset
+			if a == nil || len(a.Types) > 0 && !schema.MatchesType(t, a.Types) {
+				continue
+			}
+			if a.Root != "." {
+				if strings.HasPrefix(path, a.Root+"/") {
+					return true
+				}
+				continue
+			}
+			if p.Config.BesideRuleFiles(path, kind) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// AgentScope says in words what an agent may change under the policy.
+func (p *Policy) AgentScope() string {
+	scope := p.Config.AgentScope()
+	if p.Config.AgentFilesDefault() && p.Schema != nil {
+		for _, kind := range p.Schema.Kinds {
+			for _, c := range p.Schema.Constraints(kind) {
+				if c.Asset != nil {
+					return scope + "; and their assets: files of the types @asset fields take, where those fields may point"
+				}
+			}
+		}
+	}
+	return scope
+}
+
 // Lifecycle is the lifecycle of kind under the policy.
 func (p *Policy) Lifecycle(kind string) schema.Lifecycle {
 	switch {
@@ -788,8 +841,8 @@ func (g *gate) boundary(c *repo.Commit, actor lineage.Actor, ch repo.PathChange)
 		what = "a symbolic link"
 	case ch.NewKind == repo.Submodule || ch.OldKind == repo.Submodule:
 		what = "a submodule"
-	case !g.pol.Config.AgentMayChange(ch.Path):
-		what = fmt.Sprintf("a path outside what agents may change (%s)", g.pol.Config.AgentScope())
+	case !g.pol.AgentMayChange(ch.Path):
+		what = fmt.Sprintf("a path outside what agents may change (%s)", g.pol.AgentScope())
 	default:
 		return
 	}

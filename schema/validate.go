@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -408,6 +409,12 @@ func (e *explainer) given(sel []string) string {
 	v := e.data.LookupPath(makePath(sel))
 	if !v.Exists() {
 		return "nothing"
+	}
+	// A long or multi-line string (a Markdown body) is named by its
+	// length and its start: CUE would print it as a """ block.
+	if str, err := v.String(); err == nil && (strings.Contains(str, "\n") || utf8.RuneCountInString(str) > 60) {
+		start := []rune(strings.TrimSpace(strings.SplitN(strings.TrimSpace(str), "\n", 2)[0]))
+		return fmt.Sprintf("a string of %d characters (%s...)", utf8.RuneCountInString(str), strconv.Quote(string(start[:min(len(start), 30)])))
 	}
 	return clip(fmt.Sprint(v))
 }
