@@ -10,6 +10,7 @@
 //	    [-skip-build | -only-build] [-build-profile FILE]
 //	    [-skip-lineage | -only-lineage] [-builds 1000] [-lineage-profile FILE]
 //	    [-skip-serve | -only-serve] [-requests 10000] [-clients 16]
+//	    [-skip-frontmatter | -only-frontmatter]
 //
 // -skip-build leaves out the build section; -only-build runs only it (no
 // cue vet, no -cue needed); -build-profile FILE adds one untimed full build
@@ -20,6 +21,10 @@
 // -cue needed); -lineage-profile FILE adds one untimed small lineage of each
 // artifact asked about, with SMALL_CPUPROFILE=FILE-<case>. With -keep or
 // -dir, the lineage repository is kept too.
+//
+// The front-matter section (frontmatter.go) validates 2,000 Markdown
+// entries with front matter and an image each, under files rules, against
+// the same content as YAML manifests; -only-frontmatter runs only it.
 //
 // The serve section (serve.go) starts small serve on the corpus and sends
 // -requests manifests to POST /v1/validate from -clients concurrent
@@ -92,13 +97,16 @@ func main() {
 	flag.BoolVar(&s.onlyServe, "only-serve", false, "run only the small serve section (no cue vet)")
 	flag.IntVar(&s.requests, "requests", 10000, "how many requests the serve section sends")
 	flag.IntVar(&s.clients, "clients", 16, "how many concurrent clients send them")
+	flag.BoolVar(&s.skipFrontMatter, "skip-frontmatter", false, "leave out the front-matter section")
+	flag.BoolVar(&s.onlyFrontMatter, "only-frontmatter", false, "run only the front-matter section (no corpus, no cue vet)")
 	flag.Parse()
 	if flag.NArg() > 0 || *n < 1 || *runs < 1 || s.builds < 3 ||
 		s.skipBuild && (s.onlyBuild || s.profile != "") ||
 		s.skipLineage && (s.onlyLineage || s.lineageProfile != "") ||
 		s.onlyBuild && (s.onlyLineage || s.lineageProfile != "") ||
 		s.onlyLineage && s.profile != "" ||
-		s.skipServe && s.onlyServe || s.onlyServe && (s.onlyBuild || s.onlyLineage) || s.requests < 1 || s.clients < 1 {
+		s.skipServe && s.onlyServe || s.onlyServe && (s.onlyBuild || s.onlyLineage) || s.requests < 1 || s.clients < 1 ||
+		s.onlyFrontMatter && (s.skipFrontMatter || s.onlyOne()) {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -124,6 +132,8 @@ type sections struct {
 	keep                     bool // keep the lineage repository
 	skipServe, onlyServe     bool
 	requests, clients        int
+	skipFrontMatter          bool
+	onlyFrontMatter          bool
 }
 
 // onlyOne says the validate section does not run.
@@ -162,6 +172,17 @@ func run(smallBin, cueBin string, n, runs int, keep bool, dir string, s sections
 		if dir, err = filepath.Abs(dir); err != nil {
 			return 0, err
 		}
+	}
+
+	if s.onlyFrontMatter {
+		b := &bench{small: smallBin, runs: runs, cores: runtime.NumCPU()}
+		frep, err := b.measureFrontMatter(dir)
+		if err != nil {
+			return 0, err
+		}
+		frep.print(os.Stdout, b)
+		fmt.Printf("load average (1, 5, 15 min): %s at the start, %s at the end\n", load, loadAvg())
+		return 0, nil
 	}
 
 	start := time.Now()
@@ -208,6 +229,12 @@ func run(smallBin, cueBin string, n, runs int, keep bool, dir string, s sections
 			return 0, err
 		}
 	}
+	var frep *frontMatterReport
+	if !s.skipFrontMatter && !s.onlyOne() {
+		if frep, err = b.measureFrontMatter(dir); err != nil {
+			return 0, err
+		}
+	}
 	if s.onlyOne() {
 		fmt.Printf("corpus: %d manifests (%d kinds, %d invalid), %d cores\n", b.c.N, len(b.c.Files), len(b.c.Invalid), b.cores)
 	} else {
@@ -221,6 +248,9 @@ func run(smallBin, cueBin string, n, runs int, keep bool, dir string, s sections
 	}
 	if srep != nil {
 		srep.print(os.Stdout, b)
+	}
+	if frep != nil {
+		frep.print(os.Stdout, b)
 	}
 	fmt.Printf("load average (1, 5, 15 min): %s at the start, %s at the end\n", load, loadAvg())
 	if keep {
