@@ -1,6 +1,7 @@
 package remote_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/cgi"
@@ -139,7 +140,14 @@ func TestConcurrentEventsOverHTTP(t *testing.T) {
 					errs <- fmt.Errorf("clone %d, event %d: %w", i, j, err)
 					return
 				}
-				if _, err := remote.Push(c, "origin", branch, remote.Options{Who: who()}); err != nil {
+				// As small push says when the remote kept refusing
+				// (a loaded machine makes the race last): run it again.
+				_, err = remote.Push(c, "origin", branch, remote.Options{Who: who()})
+				var rej *remote.RejectedError
+				for again := 0; errors.As(err, &rej) && again < 5; again++ {
+					_, err = remote.Push(c, "origin", branch, remote.Options{Who: who()})
+				}
+				if err != nil {
 					errs <- fmt.Errorf("clone %d, push %d: %w", i, j, err)
 					return
 				}

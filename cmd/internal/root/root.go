@@ -49,8 +49,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		Long: `small makes a Git repository of content legible to people and agents.
 
 Kinds are CUE definitions in schemas/, content entries are YAML or JSON
-manifests in manifests/, and small checks every manifest against its kind
-before anything is built. Everything small records is ordinary Git data.`,
+manifests in manifests/ (or, by small.cue's files rules, the Markdown files
+with front matter a site already has), and small checks every manifest
+against its kind before anything is built. Everything small records is ordinary Git data.`,
 		Example: `  $ small init --example      # set up small.cue, schemas/ and manifests/
   $ small validate             # check every manifest in the working tree
   $ small validate --rev main  # check the manifests committed on main
