@@ -266,7 +266,7 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 			return nil
 		}
 		if d.ok {
-			states = append(states, Known{Kind: d.key[0], ID: d.key[1], Path: p, State: d.state, Blob: blob})
+			states = append(states, Known{Kind: d.key[0], ID: d.key[1], Locale: d.key[2], Path: p, State: d.state, Blob: blob})
 		}
 	}
 	ch.Known = states

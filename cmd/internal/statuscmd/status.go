@@ -78,7 +78,11 @@ func runStatus(opts *Options) error {
 		if next == "" {
 			next = "(final)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Kind, e.ID, e.State, since, by, next)
+		id := e.ID
+		if e.Locale != "" {
+			id += "@" + e.Locale
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Kind, id, e.State, since, by, next)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
