@@ -148,6 +148,10 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		return nil, &HistoryError{err}
 	}
 	res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
+	if ds, err = publishFindings(r, ch, cfg); err != nil {
+		return nil, &HistoryError{err}
+	}
+	res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
 	diag.Sort(res.Report.Diagnostics)
 	return res, nil
 }
