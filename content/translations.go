@@ -150,12 +150,9 @@ func localeFindings(cfg *config.Config, ms []Manifest) []diag.Diagnostic {
 		case !cfg.Locales.Supports(m.Locale):
 			at.Code = diag.CodeLocaleUnsupported
 			at.Message = fmt.Sprintf("%q is not a supported locale: expected one of %s (small.cue's locales.supported)", m.Locale, strings.Join(cfg.Locales.Supported, ", "))
-			if near := diag.Nearest(m.Locale, cfg.Locales.Supported); near != "" {
-				at.Message = fmt.Sprintf("%q is not a supported locale (did you mean %q?): expected one of %s (small.cue's locales.supported)", m.Locale, near, strings.Join(cfg.Locales.Supported, ", "))
-			}
 		case !sources[[2]string{m.Kind, m.ID}]:
 			at.Code = diag.CodeTranslationOrphan
-			at.Message = fmt.Sprintf("a translation of %s, which does not exist: expected a %s manifest with id %q in the default locale (%s) beside it", protocol.EntryName(m.Kind, m.ID, ""), m.Kind, m.ID, cfg.Locales.Default)
+			at.Message = fmt.Sprintf("a translation of %s, which does not exist: expected a manifest of kind %s and id %q in the default locale (%s), its source", protocol.EntryName(m.Kind, m.ID, ""), m.Kind, m.ID, cfg.Locales.Default)
 		default:
 			continue
 		}
