@@ -68,3 +68,23 @@ func TestBranchRef(t *testing.T) {
 		t.Errorf("BranchRef = %q, BranchName = %q", got, BranchName(got))
 	}
 }
+
+// FuzzParseEntryName: what ParseEntryName accepts, EntryName writes back,
+// and a locale it accepts is a valid one, safe in a file name.
+func FuzzParseEntryName(f *testing.F) {
+	for _, s := range []string{"Article/hello", "Article/hello@fr", "Doc/v1/install@pt-BR", "a/@", "/x@fr", "A/b@c@fr"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		k, id, loc, ok := ParseEntryName(name)
+		if !ok {
+			return
+		}
+		if loc != "" && (!ValidLocale(loc) || strings.ContainsAny(loc, "/.\\")) {
+			t.Fatalf("%q: locale %q", name, loc)
+		}
+		if got := EntryName(k, id, loc); got != name {
+			t.Fatalf("%q: EntryName gives %q", name, got)
+		}
+	})
+}
