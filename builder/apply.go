@@ -186,10 +186,10 @@ func (p *Plan) events() ([]lineage.Record, []lineage.Event) {
 		sum := sha256.Sum256(data)
 		recs = append(recs, lineage.Record{
 			Artifact: c.Path, Blob: blob.String(), SHA256: hex.EncodeToString(sum[:]), Action: c.Action,
-			Kind: o.Kind, ID: o.ID, Manifest: o.Path, ManifestBlob: o.Blob, ManifestCommit: o.Commit,
+			Kind: o.Kind, ID: o.ID, Locale: o.Locale, Manifest: o.Path, ManifestBlob: o.Blob, ManifestCommit: o.Commit,
 			Actor: o.Actor, SchemaDigest: p.SchemaDigest, Platform: p.Platform,
 		})
-		ev := lineage.Event{Time: when, Event: c.Action, Artifact: c.Path, Kind: o.Kind, ID: o.ID, ManifestCommit: o.Commit, Actor: o.Actor}
+		ev := lineage.Event{Time: when, Event: c.Action, Artifact: c.Path, Kind: o.Kind, ID: o.ID, Locale: o.Locale, ManifestCommit: o.Commit, Actor: o.Actor}
 		if c.Action == lineage.Created {
 			ev.To = o.Status
 		}

@@ -151,10 +151,10 @@ func (d *delta) conflicts(r *repo.Repository, prev *prior, fresh []IndexEntry) (
 // uniqueness reports (kind, id) pairs and artifact paths claimed twice.
 func uniqueness(entries []IndexEntry) []diag.Diagnostic {
 	var ds []diag.Diagnostic
-	byID := map[[2]string][]string{}
+	byID := map[[3]string][]string{}
 	byPath := map[string][]string{}
 	for _, e := range entries {
-		k := [2]string{e.Kind, e.ID}
+		k := e.key()
 		byID[k] = append(byID[k], e.Path)
 		for _, a := range e.Artifacts {
 			byPath[a] = append(byPath[a], e.Path)
@@ -172,10 +172,10 @@ func uniqueness(entries []IndexEntry) []diag.Diagnostic {
 	dupDoc := map[string]bool{}
 	for k, paths := range byID {
 		if len(paths) > 1 {
-			dupDoc[protocol.ArtifactPath(k[0], k[1])] = true
+			dupDoc[protocol.ArtifactPath(k[0], k[1], k[2])] = true
 			for _, p := range paths {
 				ds = append(ds, diag.Diagnostic{File: p, Path: protocol.FieldID, Code: diag.CodeIDDuplicate, Severity: diag.Error,
-					Message: fmt.Sprintf("%s %q is also defined in %s: expected each kind and id once", k[0], k[1], others(paths, p))})
+					Message: fmt.Sprintf("%s is also defined in %s: expected each kind, id and locale once", protocol.EntryName(k[0], k[1], k[2]), others(paths, p))})
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
 
@@ -39,11 +40,18 @@ type IndexEntry struct {
 	Blob      string
 	Kind      string
 	ID        string
+	Locale    string // a translation's; "" for the default locale's version
 	Status    string
 	Commit    string // the commit that introduced this version
 	Actor     lineage.Actor
 	Artifacts []string
 }
+
+// key names the entry: its kind, id and locale.
+func (e IndexEntry) key() [3]string { return [3]string{e.Kind, e.ID, e.Locale} }
+
+// Name is how small names the entry's artifact: Kind/id, or Kind/id@locale.
+func (e IndexEntry) Name() string { return protocol.EntryName(e.Kind, e.ID, e.Locale) }
 
 // State is the manifest's lifecycle state as built.
 func (e IndexEntry) State() string { return e.Status }
@@ -92,7 +100,13 @@ const entryFields = 9 // before the artifacts
 const withHuman = "+"
 
 func encodeEntry(b *strings.Builder, e IndexEntry) {
-	fields := []string{e.Path, e.Blob, e.Kind, e.ID, e.Status, e.Commit, e.Actor.Type, e.Actor.Name, e.Actor.Email}
+	// A translation's id field is id@locale: an id never holds '@', so
+	// indexes written before translations read the same.
+	id := e.ID
+	if e.Locale != "" {
+		id += "@" + e.Locale
+	}
+	fields := []string{e.Path, e.Blob, e.Kind, id, e.Status, e.Commit, e.Actor.Type, e.Actor.Name, e.Actor.Email}
 	if h := e.Actor.Human; h != (lineage.Person{}) {
 		fields[6] += withHuman
 		fields = append(fields, h.Name, h.Email)
@@ -120,6 +134,9 @@ func decodeEntry(line string) (IndexEntry, error) {
 	}
 	e := IndexEntry{Path: f[0], Blob: f[1], Kind: f[2], ID: f[3], Status: f[4], Commit: f[5],
 		Actor: lineage.Actor{Type: f[6], Name: f[7], Email: f[8]}, Artifacts: f[entryFields:]}
+	if i := strings.LastIndexByte(e.ID, '@'); i >= 0 {
+		e.ID, e.Locale = e.ID[:i], e.ID[i+1:]
+	}
 	if t, ok := strings.CutSuffix(e.Actor.Type, withHuman); ok {
 		if len(f) < entryFields+2 {
 			return IndexEntry{}, fmt.Errorf("index line has %d fields, expected at least %d for an actor with a person beside it", len(f), entryFields+2)

@@ -430,14 +430,14 @@ func attribute(r *repo.Repository, who *attribution, in *inputs, prev *prior, d 
 	if err != nil {
 		return nil, nil, err
 	}
-	prevBlob := map[[2]string]string{}
+	prevBlob := map[[3]string]string{}
 	for _, e := range d.replaced {
-		prevBlob[[2]string{e.Kind, e.ID}] = e.Blob
+		prevBlob[e.key()] = e.Blob
 	}
 	var fresh []IndexEntry
 	var rollbacks []rollback
 	for _, mf := range rendered.Manifests {
-		e := IndexEntry{Path: mf.Path, Blob: d.changed[mf.Path].String(), Kind: mf.Kind, ID: mf.ID, Status: mf.Status}
+		e := IndexEntry{Path: mf.Path, Blob: d.changed[mf.Path].String(), Kind: mf.Kind, ID: mf.ID, Locale: mf.Locale, Status: mf.Status}
 		if h, ok := intro[mf.Path]; ok {
 			e.Commit = h.String()
 			var of string
@@ -446,7 +446,7 @@ func attribute(r *repo.Repository, who *attribution, in *inputs, prev *prior, d 
 			}
 			// Recorded once, when the rolled-back version is new, not again
 			// when a full rebuild evaluates it anew.
-			if of != "" && prevBlob[[2]string{mf.Kind, mf.ID}] != e.Blob {
+			if of != "" && prevBlob[e.key()] != e.Blob {
 				rollbacks = append(rollbacks, rollback{of: of, entry: len(fresh)})
 			}
 		}
@@ -568,7 +568,7 @@ func (p *Plan) walkSteps(r *repo.Repository, in *inputs, prev *prior, d *delta, 
 	known := make([]content.Known, 0, len(d.replaced))
 	for _, e := range d.replaced {
 		blob, _ := repo.ParseHash(e.Blob)
-		known = append(known, content.Known{Kind: e.Kind, ID: e.ID, Path: e.Path, State: e.Status, Blob: blob})
+		known = append(known, content.Known{Kind: e.Kind, ID: e.ID, Locale: e.Locale, Path: e.Path, State: e.Status, Blob: blob})
 	}
 	steps, p.gate, err = content.Review(r, content.Change{Base: base, Head: in.commit, Result: &content.Result{}, Policy: pol, Known: known})
 	return steps, err == nil, err
@@ -587,38 +587,38 @@ func stateEvents(m *repo.Commit, replaced, fresh []IndexEntry, rollbacks []rollb
 	for _, rb := range rollbacks {
 		e := fresh[rb.entry]
 		evs = append(evs, lineage.Event{Time: when, Event: lineage.RolledBack,
-			Artifact: protocol.ArtifactPath(e.Kind, e.ID), Kind: e.Kind, ID: e.ID,
+			Artifact: protocol.ArtifactPath(e.Kind, e.ID, e.Locale), Kind: e.Kind, ID: e.ID, Locale: e.Locale,
 			ManifestCommit: e.Commit, Actor: e.Actor, RollbackOf: rb.of})
 	}
 	if walked {
-		built := map[[2]string]bool{}
+		built := map[[3]string]bool{}
 		for _, e := range fresh {
-			built[[2]string{e.Kind, e.ID}] = true
+			built[e.key()] = true
 		}
 		seq := 0
 		for _, st := range steps {
-			if !built[[2]string{st.Kind, st.ID}] {
+			if !built[[3]string{st.Kind, st.ID, st.Locale}] {
 				continue
 			}
 			states := append(append([]string{st.From}, st.Via...), st.To)
 			for i := 0; i+1 < len(states); i++ {
 				seq++
 				evs = append(evs, lineage.Event{Time: eventTime(st.Commit), Event: lineage.Transitioned,
-					Artifact: protocol.ArtifactPath(st.Kind, st.ID), Kind: st.Kind, ID: st.ID,
+					Artifact: protocol.ArtifactPath(st.Kind, st.ID, st.Locale), Kind: st.Kind, ID: st.ID, Locale: st.Locale,
 					From: states[i], To: states[i+1], ManifestCommit: st.Commit.ID.String(), Actor: st.Actor,
 					Seq: seq, Collapsed: len(states) > 2, Illegal: !st.Allowed})
 			}
 		}
 		return evs
 	}
-	before := map[[2]string]IndexEntry{}
+	before := map[[3]string]IndexEntry{}
 	for _, e := range replaced {
-		before[[2]string{e.Kind, e.ID}] = e
+		before[e.key()] = e
 	}
 	for _, e := range fresh {
-		if b, ok := before[[2]string{e.Kind, e.ID}]; ok && b.Status != "" && b.Status != e.Status {
+		if b, ok := before[e.key()]; ok && b.Status != "" && b.Status != e.Status {
 			evs = append(evs, lineage.Event{Time: when, Event: lineage.Transitioned,
-				Artifact: protocol.ArtifactPath(e.Kind, e.ID), Kind: e.Kind, ID: e.ID,
+				Artifact: protocol.ArtifactPath(e.Kind, e.ID, e.Locale), Kind: e.Kind, ID: e.ID, Locale: e.Locale,
 				From: b.Status, To: e.Status, ManifestCommit: e.Commit, Actor: e.Actor})
 		}
 	}

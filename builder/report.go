@@ -209,7 +209,7 @@ func (pr *prior) asBuilt(r *repo.Repository) (*content.Built, error) {
 		if !ok {
 			return nil, &badIndexError{Build: pr.commit.ID, Err: fmt.Errorf("%s: blob %q is not an object id", e.Path, e.Blob)}
 		}
-		b.Manifests = append(b.Manifests, content.Known{Kind: e.Kind, ID: e.ID, Path: e.Path, State: e.Status, Blob: blob})
+		b.Manifests = append(b.Manifests, content.Known{Kind: e.Kind, ID: e.ID, Locale: e.Locale, Path: e.Path, State: e.Status, Blob: blob})
 	}
 	return b, nil
 }

@@ -16,6 +16,7 @@ import (
 // working tree to be committed as a new version.
 type Rollback struct {
 	Kind, ID string
+	Locale   string // a translation's
 	// Manifest is the path it was written to: where the kind and id live
 	// now, or where the manifest was when it is gone.
 	Manifest       string
@@ -26,8 +27,8 @@ type Rollback struct {
 // Message is the commit message that records the rollback: the next build
 // links the new version to Build through its Small-Rollback-Of trailer.
 func (rb *Rollback) Message() string {
-	return fmt.Sprintf("Roll back %s/%s to its version of build %s\n\n%s: %s\n",
-		rb.Kind, rb.ID, rb.Build.Short(), protocol.TrailerRollbackOf, rb.Build)
+	return fmt.Sprintf("Roll back %s to its version of build %s\n\n%s: %s\n",
+		protocol.EntryName(rb.Kind, rb.ID, rb.Locale), rb.Build.Short(), protocol.TrailerRollbackOf, rb.Build)
 }
 
 // UnrecordedVersionError is a version without a lineage record: small cannot
@@ -71,10 +72,10 @@ func StageRollback(r *repo.Repository, l *lineage.Log, name, to string) (*Rollba
 	if err != nil {
 		return nil, err
 	}
-	rb := &Rollback{Kind: v.Record.Kind, ID: v.Record.ID, Manifest: v.Record.Manifest, Build: v.Build.ID, ManifestCommit: v.Record.ManifestCommit}
+	rb := &Rollback{Kind: v.Record.Kind, ID: v.Record.ID, Locale: v.Record.Locale, Manifest: v.Record.Manifest, Build: v.Build.ID, ManifestCommit: v.Record.ManifestCommit}
 	if entries, _, err := Current(r, l.Branch()); err == nil {
 		for _, e := range entries {
-			if e.Kind == rb.Kind && e.ID == rb.ID {
+			if e.Kind == rb.Kind && e.ID == rb.ID && e.Locale == rb.Locale {
 				rb.Manifest = e.Path
 			}
 		}

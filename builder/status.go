@@ -18,6 +18,7 @@ import (
 type StatusEntry struct {
 	Kind     string         `json:"kind"`
 	ID       string         `json:"id"`
+	Locale   string         `json:"locale,omitempty"` // a translation's
 	Artifact string         `json:"artifact"`
 	State    string         `json:"state"`
 	Since    string         `json:"since,omitempty"` // when it entered the state
@@ -56,7 +57,7 @@ func Status(r *repo.Repository, l *lineage.Log, f StatusFilter) (*StatusReport, 
 	}
 	rep := &StatusReport{Protocol: protocol.Version, Artifacts: []StatusEntry{}}
 	out := rep.Artifacts
-	pending := map[[2]string]int{}
+	pending := map[[3]string]int{}
 	for _, e := range entries {
 		if f.Kind != "" && !strings.EqualFold(e.Kind, f.Kind) || f.State != "" && e.State() != f.State {
 			continue
@@ -69,9 +70,9 @@ func Status(r *repo.Repository, l *lineage.Log, f StatusFilter) (*StatusReport, 
 			}
 			next = append(next, n)
 		}
-		pending[[2]string{e.Kind, e.ID}] = len(out)
-		out = append(out, StatusEntry{Kind: e.Kind, ID: e.ID, State: e.State(), Next: next, Manifest: e.Path,
-			Artifact: protocol.ArtifactPath(e.Kind, e.ID)})
+		pending[e.key()] = len(out)
+		out = append(out, StatusEntry{Kind: e.Kind, ID: e.ID, Locale: e.Locale, State: e.State(), Next: next, Manifest: e.Path,
+			Artifact: protocol.ArtifactPath(e.Kind, e.ID, e.Locale)})
 	}
 	left := len(pending)
 	err = l.WalkEvents(func(_ *repo.Commit, evs []lineage.Event) (bool, error) {
@@ -79,7 +80,7 @@ func Status(r *repo.Repository, l *lineage.Log, f StatusFilter) (*StatusReport, 
 		lineage.SortEvents(evs)
 		slices.Reverse(evs)
 		for _, ev := range evs {
-			i, ok := pending[[2]string{ev.Kind, ev.ID}]
+			i, ok := pending[[3]string{ev.Kind, ev.ID, ev.Locale}]
 			if !ok || out[i].Since != "" || ev.To != out[i].State {
 				continue
 			}

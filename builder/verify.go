@@ -414,8 +414,8 @@ func (v *Verification) checkObservations(r *repo.Repository, cfg *config.Config,
 			bad("a %s event at %s, in the future", e.Event, e.Time)
 		case rec.files[e.Artifact].IsZero():
 			bad("a %s event on %s, which this build does not have", e.Event, e.Artifact)
-		case e.Kind != "" && protocol.ArtifactPath(e.Kind, e.ID) != e.Artifact:
-			bad("a %s event names %s/%s but artifact %s", e.Event, e.Kind, e.ID, e.Artifact)
+		case e.Kind != "" && protocol.ArtifactPath(e.Kind, e.ID, e.Locale) != e.Artifact:
+			bad("a %s event names %s but artifact %s", e.Event, protocol.EntryName(e.Kind, e.ID, e.Locale), e.Artifact)
 		case e.Actor.Email == "" || e.Actor.Name == "":
 			bad("a %s event without its actor's name and e-mail", e.Event)
 		case e.Actor.Type != actorType(cfg.IsAgent(e.Actor.Email)):

@@ -50,7 +50,10 @@ type Config struct {
 	// HumanSigners is the allowed-signers file, "" when signatures are
 	// not required.
 	HumanSigners string `json:"humanSigners"`
-	Limits       struct {
+	// Locales are the languages content is written in; nil when small.cue
+	// declares none (then no manifest may state a locale).
+	Locales *Locales `json:"locales,omitempty"`
+	Limits  struct {
 		ManifestBytes int64 `json:"manifestBytes"`
 		Depth         int   `json:"depth"`
 		AliasNodes    int   `json:"aliasNodes"`
@@ -65,6 +68,40 @@ type Config struct {
 	agentFiles bool
 }
 
+// Locales is small.cue's locales: the default locale, whose version of
+// an entry is its source, and every locale an entry may be written in.
+type Locales struct {
+	Default   string   `json:"default"`
+	Supported []string `json:"supported"`
+}
+
+// Supports reports whether tag is one of the supported locales.
+func (l *Locales) Supports(tag string) bool {
+	return l != nil && slices.Contains(l.Supported, tag)
+}
+
+// Translated lists the supported locales other than the default, in
+// small.cue's order.
+func (l *Locales) Translated() []string {
+	if l == nil {
+		return nil
+	}
+	var out []string
+	for _, t := range l.Supported {
+		if t != l.Default {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (l *Locales) equal(o *Locales) bool {
+	if l == nil || o == nil {
+		return l == o
+	}
+	return l.Default == o.Default && slices.Equal(l.Supported, o.Supported)
+}
+
 // BuildsLike reports whether c and o build the same artifacts from the same
 // manifests: the same schemas and manifests directories, artifact branch,
 // builder identity and limits. Who is an agent, what agents may change and
@@ -72,7 +109,7 @@ type Config struct {
 // change to them alone rebuilds nothing.
 func (c *Config) BuildsLike(o *Config) bool {
 	return c.Schemas == o.Schemas && c.Manifests == o.Manifests && slices.Equal(c.Files, o.Files) &&
-		c.Artifacts == o.Artifacts && c.Builder == o.Builder && c.Limits == o.Limits
+		c.Artifacts == o.Artifacts && c.Builder == o.Builder && c.Limits == o.Limits && c.Locales.equal(o.Locales)
 }
 
 // EvalTimeout is the longest evaluating the schemas or one manifest may take.
@@ -217,6 +254,7 @@ func Parse(filename string, src []byte) (*Config, error) {
 				Code: diag.CodeConfigInvalid, Severity: diag.Error, Message: err.Error()})
 		}
 	}
+	ds = append(ds, checkLocales(c.Locales, filename, at)...)
 	if len(ds) > 0 {
 		return nil, &Error{ds}
 	}
@@ -224,6 +262,39 @@ func Parse(filename string, src []byte) (*Config, error) {
 		return nil, err // not expected: checkRule compiled each glob
 	}
 	return &c, nil
+}
+
+// checkLocales checks small.cue's locales: tags that are locales, each
+// once, the default among them.
+func checkLocales(l *Locales, filename string, at func(...cue.Selector) (int, int)) []diag.Diagnostic {
+	if l == nil {
+		return nil
+	}
+	var ds []diag.Diagnostic
+	fail := func(path string, sel []cue.Selector, msg string) {
+		line, col := at(sel...)
+		ds = append(ds, diag.Diagnostic{File: filename, Line: line, Column: col, Path: path,
+			Code: diag.CodeConfigInvalid, Severity: diag.Error, Message: msg})
+	}
+	seen := map[string]bool{}
+	for i, t := range l.Supported {
+		sel := []cue.Selector{cue.Str("locales"), cue.Str("supported"), cue.Index(i)}
+		switch {
+		case !protocol.ValidLocale(t):
+			fail(fmt.Sprintf("locales.supported.%d", i), sel, fmt.Sprintf("%q is not a locale tag: expected a BCP 47 language tag such as \"en\", \"fr\" or \"pt-BR\" (%s)", t, protocol.LocalePattern))
+		case seen[t]:
+			fail(fmt.Sprintf("locales.supported.%d", i), sel, fmt.Sprintf("%q is listed twice: expected each locale once", t))
+		}
+		seen[t] = true
+	}
+	sel := []cue.Selector{cue.Str("locales"), cue.Str("default")}
+	switch {
+	case !protocol.ValidLocale(l.Default):
+		fail("locales.default", sel, fmt.Sprintf("%q is not a locale tag: expected a BCP 47 language tag such as \"en\" (%s)", l.Default, protocol.LocalePattern))
+	case !seen[l.Default]:
+		fail("locales.default", sel, fmt.Sprintf("%q is not one of supported (%s): expected the default locale among the supported ones", l.Default, strings.Join(l.Supported, ", ")))
+	}
+	return ds
 }
 
 func notAllowed(schema, user cue.Value, sel []string, filename string) []diag.Diagnostic {

@@ -39,6 +39,10 @@ type Match struct {
 	Kind, ID string
 	// Body is the field a front-matter body is read into; "" for the default.
 	Body string
+	// DefaultLocale is small.cue's default locale ("" without locales):
+	// a manifest that states it is the default locale's version, as one
+	// that states no locale.
+	DefaultLocale string
 }
 
 // RuleName names the rule for people: `files rule 1 (topics/*/index.md)`,
@@ -68,6 +72,14 @@ func (c *Config) UnderManifests(p string) bool {
 // package are never manifests. Every place small judges whether a path
 // is a manifest asks here.
 func (c *Config) Manifest(p string) (Match, bool) {
+	m, ok := c.match(p)
+	if ok && c.Locales != nil {
+		m.DefaultLocale = c.Locales.Default
+	}
+	return m, ok
+}
+
+func (c *Config) match(p string) (Match, bool) {
 	if p == "" || !c.UnderManifests(p) {
 		return Match{}, false
 	}
@@ -323,7 +335,7 @@ func ValidKind(k string) bool { return kindPattern.MatchString(k) }
 var fieldPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`)
 
 // reservedFields may not be a body field: small reads them itself.
-var reservedFields = []string{protocol.FieldKind, protocol.FieldID, protocol.FieldStatus, "locale"}
+var reservedFields = protocol.ReservedFields
 
 // checkRule checks one files rule: the error names the field at fault.
 func checkRule(r FileRule) (field string, err error) {

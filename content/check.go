@@ -148,6 +148,10 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		return nil, &HistoryError{err}
 	}
 	res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
+	if ds, err = publishFindings(r, ch, cfg); err != nil {
+		return nil, &HistoryError{err}
+	}
+	res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
 	diag.Sort(res.Report.Diagnostics)
 	return res, nil
 }
@@ -266,7 +270,7 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 			return nil
 		}
 		if d.ok {
-			states = append(states, Known{Kind: d.key[0], ID: d.key[1], Path: p, State: d.state, Blob: blob})
+			states = append(states, Known{Kind: d.key[0], ID: d.key[1], Locale: d.key[2], Path: p, State: d.state, Blob: blob})
 		}
 	}
 	ch.Known = states

@@ -194,8 +194,9 @@ func (ev *evaluation) crossManifest() ([]diag.Diagnostic, error) {
 		return nil, err
 	}
 	ds = append(ds, ad...)
+	ds = append(ds, sharedFindings(s, ev.mans)...)
 	for i := range ev.mans {
-		ev.mans[i].values = nil // the values are not needed any longer
+		ev.mans[i].values, ev.mans[i].shared = nil, nil // the values are not needed any longer
 	}
 	return ds, nil
 }
@@ -230,6 +231,8 @@ func (ev *evaluation) readKnownValues() error {
 				doc, err := manifest.DecodeWith(m.Path, j.data, lim, manifest.Options{Body: match.Body})
 				if err == nil {
 					m.values = constrainedValues(ev.kinds, doc, m.Kind)
+					m.shared = sharedValues(ev.kinds, doc, m.Kind)
+					m.localeLine, m.localeCol, _ = doc.Position([]string{"locale"})
 				}
 			}
 		}()

@@ -179,6 +179,7 @@ type Step struct {
 	Commit   *repo.Commit
 	Actor    lineage.Actor
 	Kind, ID string
+	Locale   string // a translation's; "" for the default locale's version
 	Path     string
 	From, To string
 	// Via are the states passed in between when one commit made several
@@ -195,7 +196,9 @@ type Step struct {
 // knows them (a build's index), so that Gate need not read them all.
 type Known struct {
 	Kind, ID, Path, State string
-	Blob                  repo.Hash
+	// Locale is a translation's locale; "" for the default locale's version.
+	Locale string
+	Blob   repo.Hash
 }
 
 // Transitions walks a change as Gate does and lists the status changes its
@@ -262,7 +265,7 @@ func runGate(r *repo.Repository, ch Change) (*gate, error) {
 	if ch.Known != nil {
 		known := map[key]*ver{}
 		for _, k := range ch.Known {
-			known[key{k.Kind, k.ID}] = &ver{path: k.Path, state: k.State, blob: k.Blob}
+			known[key{k.Kind, k.ID, k.Locale}] = &ver{path: k.Path, state: k.State, blob: k.Blob}
 		}
 		g.states[ch.Base.ID] = known
 	}
@@ -292,8 +295,8 @@ func runGate(r *repo.Repository, ch Change) (*gate, error) {
 	return g, g.finish(nil)
 }
 
-// key names a manifest across renames: its kind and id.
-type key [2]string
+// key names a manifest across renames: its kind, id and locale.
+type key [3]string
 
 // ver is a manifest version as one commit has it.
 type ver struct {
@@ -379,7 +382,7 @@ func (pol *Policy) decode(r *repo.Repository, p string, m config.Match, blob rep
 	if int64(len(data)) <= lim.MaxBytes {
 		if doc, id, err := decodeManifest(p, m, data, lim); doc != nil {
 			if err == nil && pol.knows(id.Kind) {
-				d = decoded{key: key{id.Kind, id.ID}, state: id.Status, ok: true}
+				d = decoded{key: key{id.Kind, id.ID, id.Locale}, state: id.Status, ok: true}
 				if d.state == "" {
 					d.state = pol.Lifecycle(id.Kind).Initial
 				}
@@ -829,7 +832,7 @@ func sortedKeys[A any](added map[key]A, removed map[key]*ver) []key {
 			ks = append(ks, k)
 		}
 	}
-	slices.SortFunc(ks, func(a, b key) int { return strings.Compare(a[0]+"/"+a[1], b[0]+"/"+b[1]) })
+	slices.SortFunc(ks, func(a, b key) int { return strings.Compare(a[0]+"/"+a[1]+"@"+a[2], b[0]+"/"+b[1]+"@"+b[2]) })
 	return ks
 }
 
@@ -891,7 +894,7 @@ func by(c *repo.Commit, a lineage.Actor) string {
 func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) {
 	lc := g.pol.Lifecycle(k[0])
 	agent := c != nil && actor.Type == "agent"
-	name := k[0] + "/" + k[1]
+	name := protocol.EntryName(k[0], k[1], k[2])
 	if !lc.Has(cur.state) {
 		if hl := g.pol.headLifecycle(k[0]); hl != nil && hl.Has(cur.state) {
 			// A state the change adds to the lifecycle: a person may use
@@ -917,8 +920,8 @@ func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) 
 		way, ok := lc.ShortestPath(lc.Initial, cur.state)
 		if !ok {
 			if agent {
-				g.finding(cur.path, diag.CodeTransition, fmt.Sprintf("a new %s/%s starts in %q%s, and more than one way leads from there to %q, so which states it passed is unknown: make one step per commit",
-					k[0], k[1], lc.Initial, by(c, actor), cur.state))
+				g.finding(cur.path, diag.CodeTransition, fmt.Sprintf("a new %s starts in %q%s, and more than one way leads from there to %q, so which states it passed is unknown: make one step per commit",
+					name, lc.Initial, by(c, actor), cur.state))
 			}
 			return
 		}
@@ -944,7 +947,7 @@ func (g *gate) step(c *repo.Commit, actor lineage.Actor, k key, prev, cur *ver) 
 	}
 	way, ok := lc.ShortestPath(prev.state, cur.state)
 	if c != nil {
-		st := Step{Commit: c, Actor: actor, Kind: k[0], ID: k[1], Path: cur.path, From: prev.state, To: cur.state, Allowed: ok, Seq: g.seq}
+		st := Step{Commit: c, Actor: actor, Kind: k[0], ID: k[1], Locale: k[2], Path: cur.path, From: prev.state, To: cur.state, Allowed: ok, Seq: g.seq}
 		if ok && len(way) > 2 {
 			st.Via = way[1 : len(way)-1]
 		}
@@ -986,8 +989,8 @@ func (g *gate) unsigned(c *repo.Commit, k key, cur *ver, way []string) {
 	lc := g.pol.Lifecycle(k[0])
 	for _, s := range way[1:] {
 		if lc.HumanOnlyState(s) && !g.signed(c) {
-			g.finding(cur.path, diag.CodeHumanOnly, fmt.Sprintf("commit %s moves %s/%s into %q, which only a human may enter, and is not signed by a key small.cue's humanSigners (%s) lists: sign it (git commit -S)",
-				c.ID.Short(), k[0], k[1], s, g.pol.Config.HumanSigners))
+			g.finding(cur.path, diag.CodeHumanOnly, fmt.Sprintf("commit %s moves %s into %q, which only a human may enter, and is not signed by a key small.cue's humanSigners (%s) lists: sign it (git commit -S)",
+				c.ID.Short(), protocol.EntryName(k[0], k[1], k[2]), s, g.pol.Config.HumanSigners))
 			return
 		}
 	}
@@ -1020,8 +1023,8 @@ func (g *gate) settleFrozen() error {
 		if end != nil && lc.Has(end.state) && !lc.FrozenState(end.state) && !lc.HumanOnlyState(end.state) {
 			continue
 		}
-		g.finding(f.v.path, diag.CodeFrozen, fmt.Sprintf("commit %s by agent %s changes the content of %s/%s in %q, whose content only a human may change: a human must make this change",
-			f.commit.ID.Short(), f.actor.Name, f.k[0], f.k[1], f.v.state))
+		g.finding(f.v.path, diag.CodeFrozen, fmt.Sprintf("commit %s by agent %s changes the content of %s in %q, whose content only a human may change: a human must make this change",
+			f.commit.ID.Short(), f.actor.Name, protocol.EntryName(f.k[0], f.k[1], f.k[2]), f.v.state))
 	}
 	return nil
 }
@@ -1043,7 +1046,7 @@ func (g *gate) workingTree() error {
 		if m.Kind == "" {
 			continue
 		}
-		k := key{m.Kind, m.ID}
+		k := key{m.Kind, m.ID, m.Locale}
 		seen[k] = true
 		g.step(nil, lineage.Actor{}, k, base[k], &ver{path: m.Path, state: m.State})
 	}
@@ -1066,7 +1069,7 @@ func (g *gate) workingTree() error {
 				continue
 			}
 			if _, id, err := decodeManifest(f.Path, m, data, lim); err == nil {
-				seen[key{id.Kind, id.ID}] = true
+				seen[key{id.Kind, id.ID, id.Locale}] = true
 			}
 		}
 	}

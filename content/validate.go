@@ -40,8 +40,12 @@ type Manifest struct {
 	// Artifacts are what the manifest builds into, when Options.Artifacts is set.
 	Artifacts []schema.Artifact
 
-	values []fieldValue // of its @unique and @asset fields, until they are checked (crossmanifest.go)
-	known  bool         // its verdict came from Options.Known
+	values []fieldValue  // of its @unique and @asset fields, until they are checked (crossmanifest.go)
+	shared []sharedValue // of its @shared fields, until they are checked (translations.go)
+	known  bool          // its verdict came from Options.Known
+	// localeLine and localeCol locate the locale field (or the top of the
+	// file when there is none).
+	localeLine, localeCol int
 }
 
 // Result is the outcome of validating a snapshot.
@@ -182,7 +186,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 	var todo []int
 	for i, e := range entries {
 		if k, ok := opts.Known[e.Path]; ok && !e.Symlink {
-			mans[i] = Manifest{Path: e.Path, Identity: manifest.Identity{Kind: k.Kind, ID: k.ID, Status: k.State}, State: k.State, Valid: true, known: true}
+			mans[i] = Manifest{Path: e.Path, Identity: manifest.Identity{Kind: k.Kind, ID: k.ID, Status: k.State, Locale: k.Locale}, State: k.State, Valid: true, known: true}
 			continue
 		}
 		todo = append(todo, i)
@@ -210,6 +214,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
 	}
 	res.Report.Diagnostics = append(res.Report.Diagnostics, duplicates(res.Manifests)...)
+	res.Report.Diagnostics = append(res.Report.Diagnostics, localeFindings(cfg, res.Manifests)...)
 	cross, err := ev.crossManifest()
 	if err != nil {
 		return nil, err
@@ -389,6 +394,8 @@ func check(v *schema.Validator, p string, match config.Match, data []byte, readE
 			d.Path, d.Message = protocol.FieldID, strings.TrimPrefix(msg, protocol.FieldID+": ")
 		case diag.CodeStatusInvalid:
 			d.Path, d.Message = protocol.FieldStatus, strings.TrimPrefix(msg, protocol.FieldStatus+": ")
+		case diag.CodeLocaleInvalid:
+			d.Path, d.Message = protocol.FieldLocale, strings.TrimPrefix(msg, protocol.FieldLocale+": ")
 		case diag.CodeRuleMismatch:
 			for _, f := range []string{protocol.FieldKind, protocol.FieldID} {
 				if rest, ok := strings.CutPrefix(msg, f+": "); ok {
@@ -427,6 +434,8 @@ func check(v *schema.Validator, p string, match config.Match, data []byte, readE
 	}
 	m.Identity = id
 	m.values = constrainedValues(v.Schema(), doc, id.Kind)
+	m.shared = sharedValues(v.Schema(), doc, id.Kind)
+	m.localeLine, m.localeCol, _ = doc.Position([]string{protocol.FieldLocale})
 	m.StatusLine, m.StatusColumn, _ = doc.Position([]string{protocol.FieldStatus})
 	var ds []diag.Diagnostic
 	if v.Schema().HasKind(id.Kind) {
@@ -454,21 +463,22 @@ func check(v *schema.Validator, p string, match config.Match, data []byte, readE
 	return m, ds
 }
 
-// byKey groups the manifests that have a kind by their kind and id, as
+// byKey groups the manifests that have a kind by their kind, id and
+// locale (a translation is another manifest of the kind and id), as
 // indexes into ms.
-func byKey(ms []Manifest) map[[2]string][]int {
-	groups := map[[2]string][]int{}
+func byKey(ms []Manifest) map[[3]string][]int {
+	groups := map[[3]string][]int{}
 	for i, m := range ms {
 		if m.Kind != "" {
-			k := [2]string{m.Kind, m.ID}
+			k := [3]string{m.Kind, m.ID, m.Locale}
 			groups[k] = append(groups[k], i)
 		}
 	}
 	return groups
 }
 
-// duplicates reports every manifest whose (kind, id) another one also has,
-// naming the other file.
+// duplicates reports every manifest whose (kind, id, locale) another one
+// also has, naming the other file.
 func duplicates(ms []Manifest) []diag.Diagnostic {
 	var ds []diag.Diagnostic
 	for k, idx := range byKey(ms) {
@@ -484,6 +494,9 @@ func duplicates(ms []Manifest) []diag.Diagnostic {
 			}
 			d := diag.Diagnostic{File: ms[i].Path, Line: ms[i].IDLine, Column: ms[i].IDColumn, Path: protocol.FieldID, Code: diag.CodeIDDuplicate, Severity: diag.Error,
 				Message: fmt.Sprintf("%s %q is also defined in %s: expected each kind and id once", k[0], k[1], strings.Join(others, ", "))}
+			if k[2] != "" {
+				d.Message = fmt.Sprintf("%s %q in locale %s is also defined in %s: expected each kind, id and locale once", k[0], k[1], k[2], strings.Join(others, ", "))
+			}
 			ms[i].Valid = false
 			ds = append(ds, d)
 		}

@@ -45,6 +45,13 @@ const (
 	CodeIDDuplicate   = "manifest.id-duplicate"
 	CodeStatusInvalid = "manifest.status-invalid"
 	CodeRuleMismatch  = "manifest.rule-mismatch"
+	CodeLocaleInvalid = "manifest.locale-invalid"
+
+	// Translations: manifests of one kind and id in several locales.
+	CodeLocaleUnsupported   = "locale.unsupported"
+	CodeTranslationOrphan   = "locale.no-source"
+	CodeSharedMismatch      = "locale.shared-mismatch"
+	CodeTranslationRequired = "locale.translation-required"
 
 	// A manifest against its kind's definition.
 	CodeViolation       = "schema.violation"
@@ -145,6 +152,11 @@ var Codes = []Code{
 	{CodeIDDuplicate, "two manifests have the same kind and id; each names the other"},
 	{CodeStatusInvalid, "a manifest's status is not a string"},
 	{CodeRuleMismatch, "a manifest states a kind or id other than the one small.cue's files rule gives it from its path"},
+	{CodeLocaleInvalid, "a manifest's locale is not a string holding a BCP 47 language tag (en, fr, pt-BR)"},
+	{CodeLocaleUnsupported, "a manifest states a locale that small.cue's locales.supported does not list, or small.cue declares no locales"},
+	{CodeTranslationOrphan, "a translation (a manifest with a locale other than the default) has no manifest of its kind and id in the default locale: its source"},
+	{CodeSharedMismatch, "a field the kind marks @shared() has another value in a translation than in its source, or is in one and not the other; it names the source's file:line"},
+	{CodeTranslationRequired, "an entry enters (or is changed in) a state its kind's #locales.currentIn lists while a translation #locales.required names is missing, or was made from an older version of the source"},
 	{CodeViolation, "a value breaks its kind's definition: wrong type, out of bounds, not one of the allowed values"},
 	{CodeFieldNotAllowed, "a field that the kind's (closed) definition does not declare"},
 	{CodeMissingField, "a required field, or one with no default, is missing"},

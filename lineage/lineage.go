@@ -73,6 +73,7 @@ type Record struct {
 	Action         string `json:"action" jsonschema:"what the build did to the artifact"`
 	Kind           string `json:"kind" jsonschema:"the manifest's kind"`
 	ID             string `json:"id" jsonschema:"the manifest's id"`
+	Locale         string `json:"locale,omitempty" jsonschema:"a translation's locale; absent for the default locale's version"`
 	Manifest       string `json:"manifest" jsonschema:"repository-relative path of the manifest file"`
 	ManifestBlob   string `json:"manifestBlob" jsonschema:"git blob id of the manifest version that built it"`
 	ManifestCommit string `json:"manifestCommit" jsonschema:"the commit that introduced that manifest version; for retracted, the commit built"`
@@ -103,6 +104,7 @@ type Event struct {
 	Artifact string `json:"artifact" jsonschema:"the artifact's path"`
 	Kind     string `json:"kind" jsonschema:"the manifest's kind"`
 	ID       string `json:"id" jsonschema:"the manifest's id"`
+	Locale   string `json:"locale,omitempty" jsonschema:"a translation's locale; absent for the default locale's version"`
 	// From and To are the lifecycle states a transitioned event moves
 	// between; To is the state a created event enters.
 	From           string `json:"from,omitempty" jsonschema:"transitioned: the state the manifest left"`

@@ -45,13 +45,14 @@ func (e *NotAnArtifactError) Error() string {
 	return fmt.Sprintf("%s is a manifest: %s is of an artifact (see small lineage %s)", e.Path, e.Verb, e.Path)
 }
 
-// kindIDPath turns "Kind/id" into the artifact path of that manifest.
+// kindIDPath turns "Kind/id", or a translation's "Kind/id@locale", into
+// the artifact path of that manifest.
 func kindIDPath(name string) (string, bool) {
-	kind, id, ok := strings.Cut(name, "/")
+	kind, id, locale, ok := protocol.ParseEntryName(name)
 	if !ok || strings.Contains(id, "/") || !protocol.ValidID(id) {
 		return "", false
 	}
-	return protocol.ArtifactPath(kind, id), true
+	return protocol.ArtifactPath(kind, id, locale), true
 }
 
 // Resolve turns what a user typed into an artifact path (as built, or as

@@ -63,13 +63,7 @@ func (d *Document) IdentityGiven(g Given) (Identity, error) {
 			return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeIDInvalid, Msg: from + " is not a valid id: set id, or rename it to lower case letters, digits, '.', '_' or '-'"}
 		}
 	}
-	if v, n, ok := d.stringField(protocol.FieldStatus); n != nil {
-		if !ok {
-			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeStatusInvalid, Msg: "status: expected a string naming a lifecycle state"}
-		}
-		id.Status = v
-	}
-	return id, nil
+	return id, d.statusLocale(&id)
 }
 
 // pathID is the id of a manifest that neither states one nor has one from

@@ -40,6 +40,10 @@ type Identity struct {
 	Kind   string
 	ID     string
 	Status string // empty when the manifest leaves it to the lifecycle
+	// Locale is the locale the manifest states ("" when it states none:
+	// the default locale's version). Which locales are supported, and
+	// which is the default, is small.cue's to say, not the file's.
+	Locale string
 }
 
 // Identity reads the reserved fields. The error, if any, is an *Error naming
@@ -73,13 +77,27 @@ func (d *Document) Identity() (Identity, error) {
 			return id, &Error{Line: d.root.Line, Column: d.root.Column, Code: diag.CodeIDInvalid, Msg: from + " is not a valid id: set id, or rename " + what + " to lower case letters, digits, '.', '_' or '-'"}
 		}
 	}
+	return id, d.statusLocale(&id)
+}
+
+// statusLocale reads the reserved fields status and locale into id.
+func (d *Document) statusLocale(id *Identity) error {
 	if v, n, ok := d.stringField(protocol.FieldStatus); n != nil {
 		if !ok {
-			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeStatusInvalid, Msg: "status: expected a string naming a lifecycle state"}
+			return &Error{Line: n.Line, Column: n.Column, Code: diag.CodeStatusInvalid, Msg: "status: expected a string naming a lifecycle state"}
 		}
 		id.Status = v
 	}
-	return id, nil
+	if v, n, ok := d.stringField(protocol.FieldLocale); n != nil {
+		if !ok {
+			return &Error{Line: n.Line, Column: n.Column, Code: diag.CodeLocaleInvalid, Msg: "locale: expected a string naming a locale, e.g. locale: fr"}
+		}
+		if !protocol.ValidLocale(v) {
+			return &Error{Line: n.Line, Column: n.Column, Code: diag.CodeLocaleInvalid, Msg: "locale: " + strconv.Quote(v) + " is not a locale tag: expected a BCP 47 language tag such as fr or pt-BR (" + protocol.LocalePattern + ")"}
+		}
+		id.Locale = v
+	}
+	return nil
 }
 
 // stringField returns a top-level field's string value, its value node (nil

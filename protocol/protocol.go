@@ -59,7 +59,53 @@ const (
 	FieldKind   = "kind"
 	FieldID     = "id"
 	FieldStatus = "status"
+	// FieldLocale names the locale a manifest is written in: a manifest
+	// of the same kind and id as another, with a locale other than the
+	// default, is its translation. The default locale's version may
+	// leave it out.
+	FieldLocale = "locale"
 )
+
+// ReservedFields are the reserved top-level fields, in the order a
+// canonical artifact writes them.
+var ReservedFields = []string{FieldKind, FieldID, FieldStatus, FieldLocale}
+
+// LocalePattern is what a locale tag looks like: a BCP 47 language tag
+// of a language subtag and optional subtags (en, fr, pt-BR, zh-Hant,
+// sr-Latn-RS), at most 35 bytes. Safe as part of a file name.
+const LocalePattern = `^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$`
+
+var localePattern = regexp.MustCompile(LocalePattern)
+
+// ValidLocale reports whether tag may name a locale (LocalePattern).
+func ValidLocale(tag string) bool { return localePattern.MatchString(tag) }
+
+// EntryName is how small names a manifest's artifact for people and on
+// the command line: Kind/id, and Kind/id@locale for a translation (locale
+// is "" for the default locale's version).
+func EntryName(kind, id, locale string) string {
+	if locale == "" {
+		return kind + "/" + id
+	}
+	return kind + "/" + id + "@" + locale
+}
+
+// ParseEntryName splits Kind/id or Kind/id@locale; ok is false when name
+// is not of that form (the id is not checked here).
+func ParseEntryName(name string) (kind, id, locale string, ok bool) {
+	kind, rest, ok := strings.Cut(name, "/")
+	if !ok || kind == "" || rest == "" {
+		return "", "", "", false
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		id, locale = rest[:i], rest[i+1:]
+		if !ValidLocale(locale) {
+			return "", "", "", false
+		}
+		return kind, id, locale, true
+	}
+	return kind, rest, "", true
+}
 
 // ManifestExtensions are the file extensions of manifests.
 var ManifestExtensions = []string{".yaml", ".yml", ".json"}
@@ -86,8 +132,12 @@ func ValidID(id string) bool {
 }
 
 // ArtifactPath is where a manifest's canonical JSON document goes in the
-// artifact tree: <kind in lower case>/<id>.json.
-func ArtifactPath(kind, id string) string {
+// artifact tree: <kind in lower case>/<id>.json, and for a translation
+// (locale not "", never the default locale) <kind>/<id>.<locale>.json.
+func ArtifactPath(kind, id, locale string) string {
+	if locale != "" {
+		return strings.ToLower(kind) + "/" + id + "." + locale + ".json"
+	}
 	return strings.ToLower(kind) + "/" + id + ".json"
 }
 

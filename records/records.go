@@ -31,6 +31,7 @@ import (
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/remote"
 	"github.com/smallhq/small/schema"
+	"github.com/smallhq/small/translations"
 )
 
 // Draft is the JSON Schema dialect of every schema here.
@@ -102,6 +103,9 @@ var all = []Record{
 	record[builder.StatusReport]("status", "Artifact status",
 		"Every current artifact with its lifecycle state, since when, by whom, and the states it may move to next.",
 		"", "small status --format json"),
+	record[translations.Report]("translations", "Translation status",
+		"Every entry (a manifest in the default locale) with each locale small.cue supports or its kind requires: missing, stale (naming the source's commits since the translation was made) or current.",
+		"", "small status --translations --format json"),
 	record[lineage.LineageReport]("lineage", "Lineage",
 		"Where an artifact came from, version by version, newest first (or what a manifest built): build, manifest version and commit, actor, schemas, builder.",
 		"", "small lineage --format json"),

@@ -46,7 +46,7 @@ func (v *Validator) Artifacts(doc *manifest.Document, id manifest.Identity) ([]A
 	if err != nil {
 		return fail(diag.CodeOutputInvalid, err.Error())
 	}
-	arts := []Artifact{{Path: protocol.ArtifactPath(id.Kind, id.ID), Data: main}}
+	arts := []Artifact{{Path: protocol.ArtifactPath(id.Kind, id.ID, id.Locale), Data: main}}
 	outs := u.LookupPath(cue.MakePath(cue.Def(OutputsField)))
 	if !outs.Exists() {
 		return arts, nil
@@ -91,7 +91,8 @@ func CheckPath(p string) error {
 }
 
 // CanonicalJSON renders a validated manifest as small/v1 canonical JSON:
-// kind, id and status (its lifecycle state, when id.Status is set) first, then the fields in the order CUE exports them, UTF-8,
+// kind, id, status (its lifecycle state, when id.Status is set) and
+// locale (a translation's, when id.Locale is set) first, then the fields in the order CUE exports them, UTF-8,
 // two-space indent, trailing newline: the same bytes on every machine.
 func CanonicalJSON(u cue.Value, id manifest.Identity) ([]byte, error) {
 	var raw bytes.Buffer
@@ -113,13 +114,17 @@ func CanonicalJSON(u cue.Value, id manifest.Identity) ([]byte, error) {
 		st, _ := json.Marshal(id.Status)
 		writeField(protocol.FieldStatus, st)
 	}
+	if id.Locale != "" {
+		l, _ := json.Marshal(id.Locale)
+		writeField(protocol.FieldLocale, l)
+	}
 	it, err := u.Fields()
 	if err != nil {
 		return nil, err
 	}
 	for it.Next() {
 		name := it.Selector().Unquoted()
-		if name == protocol.FieldKind || name == protocol.FieldID || name == protocol.FieldStatus && id.Status != "" {
+		if name == protocol.FieldKind || name == protocol.FieldID || name == protocol.FieldStatus && id.Status != "" || name == protocol.FieldLocale && id.Locale != "" {
 			continue
 		}
 		b, err := it.Value().MarshalJSON()

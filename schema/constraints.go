@@ -41,6 +41,9 @@ type Constraint struct {
 	Each   bool
 	Unique bool
 	Asset  *Asset // nil when the field is no asset
+	// Shared says every translation of a manifest has the field's value
+	// (the whole value, list or struct) as its source has it: @shared().
+	Shared bool
 	// Defined is the file:line:col of the field in the schemas.
 	Defined string
 }
@@ -102,6 +105,9 @@ func (c Constraint) Describe(kind string) []string {
 		}
 		out = append(out, s+" (checked by small validate and small check only)")
 	}
+	if c.Shared {
+		out = append(out, "@shared: the same value in every locale of an entry: a translation has it as its source (the default locale's version) has it (checked by small validate and small check only)")
+	}
 	return out
 }
 
@@ -109,11 +115,11 @@ func (c Constraint) Describe(kind string) []string {
 // of kind (none when it has neither), for the JSON Schema export's
 // $comment and small schema show.
 func attributeNotes(fv cue.Value, kind string) []string {
-	ua, aa := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset)
-	if ua.Err() != nil && aa.Err() != nil {
+	ua, aa, sa := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset), fv.Attribute(AttrShared)
+	if ua.Err() != nil && aa.Err() != nil && sa.Err() != nil {
 		return nil
 	}
-	c := Constraint{Unique: ua.Err() == nil, Each: fv.IncompleteKind() == cue.ListKind}
+	c := Constraint{Unique: ua.Err() == nil, Shared: sa.Err() == nil, Each: fv.IncompleteKind() == cue.ListKind}
 	if aa.Err() == nil {
 		a, err := parseAsset(aa.Contents())
 		if err != nil {
@@ -231,12 +237,12 @@ const scalarKinds = cue.StringKind | cue.NumberKind | cue.BoolKind | cue.NullKin
 
 // field reads the attributes of one field.
 func (w *constraintWalk) field(fv cue.Value, at []Step) {
-	ua, aa := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset)
-	unique, asset := ua.Err() == nil, aa.Err() == nil
-	if !unique && !asset {
+	ua, aa, sa := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset), fv.Attribute(AttrShared)
+	unique, asset, shared := ua.Err() == nil, aa.Err() == nil, sa.Err() == nil
+	if !unique && !asset && !shared {
 		return
 	}
-	c := Constraint{Path: at, Unique: unique}
+	c := Constraint{Path: at, Unique: unique, Shared: shared}
 	if p := fv.Pos(); p.IsValid() {
 		c.Defined = fmt.Sprintf("%s:%d:%d", p.Filename(), p.Line(), p.Column())
 	}
@@ -263,8 +269,12 @@ func (w *constraintWalk) field(fv cue.Value, at []Step) {
 		}
 		c.Asset = a
 	}
+	if shared && slices.ContainsFunc(at[:len(at)-1], func(s Step) bool { return s.Each }) {
+		w.fail(fv, "@shared() on %s of #%s, inside a list: expected it on a field outside lists (mark the list itself)", name, w.kind)
+		return
+	}
 	if len(w.out) == maxConstraints {
-		w.fail(fv, "#%s has more than %d fields with @unique or @asset: expected fewer", w.kind, maxConstraints)
+		w.fail(fv, "#%s has more than %d fields with @unique, @asset or @shared: expected fewer", w.kind, maxConstraints)
 		return
 	}
 	w.out = append(w.out, c)
@@ -328,7 +338,7 @@ func declAttributes(decls []ast.Decl) []diag.Diagnostic {
 // is ours and wrong.
 func checkAttribute(a *ast.Attribute, onField bool) (diag.Diagnostic, bool) {
 	key, body := a.Split()
-	if key != AttrUnique && key != AttrAsset {
+	if key != AttrUnique && key != AttrAsset && key != AttrShared {
 		return diag.Diagnostic{}, true
 	}
 	pos := a.Pos()
@@ -338,9 +348,9 @@ func checkAttribute(a *ast.Attribute, onField bool) (diag.Diagnostic, bool) {
 		return d, false
 	}
 	switch key {
-	case AttrUnique:
+	case AttrUnique, AttrShared:
 		if strings.TrimSpace(body) != "" {
-			d.Message = fmt.Sprintf("@unique(%s): expected @unique() with no arguments", clip(body))
+			d.Message = fmt.Sprintf("@%s(%s): expected @%s() with no arguments", key, clip(body), key)
 			return d, false
 		}
 	case AttrAsset:

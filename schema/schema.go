@@ -39,7 +39,8 @@ type Schema struct {
 	Defined map[string]string
 
 	lifecycles  map[string]Lifecycle
-	constraints map[string][]Constraint // by kind: its @unique and @asset fields
+	constraints map[string][]Constraint // by kind: its @unique, @asset and @shared fields
+	locales     map[string]KindLocales  // by kind: its #locales, where it has one
 }
 
 // Error is a schemas package that cannot be used, with its diagnostics.
@@ -145,6 +146,9 @@ func load(dir string, files []File, digest string) (*Schema, error) {
 	}
 	var ds []diag.Diagnostic
 	if s.lifecycles, ds = lifecycles(v, s.Kinds); len(ds) > 0 {
+		return nil, &Error{ds}
+	}
+	if s.locales, ds = kindLocales(v, s.Kinds, s.lifecycles); len(ds) > 0 {
 		return nil, &Error{ds}
 	}
 	if s.constraints, ds = readConstraints(v, s.Kinds, files); len(ds) > 0 {

@@ -51,7 +51,7 @@ func (v *Validator) reset() error {
 	for _, k := range v.schema.Kinds {
 		def := root.LookupPath(cue.MakePath(cue.Def(k)))
 		kd := kindDef{def: def, declares: map[string]bool{}}
-		for _, f := range []string{protocol.FieldKind, protocol.FieldID, protocol.FieldStatus} {
+		for _, f := range protocol.ReservedFields {
 			kd.declares[f] = def.LookupPath(cue.MakePath(cue.Str(f))).Exists() ||
 				def.LookupPath(cue.MakePath(cue.Str(f).Optional())).Exists()
 		}
@@ -150,7 +150,7 @@ func contentOf(s *ast.StructLit, declares map[string]bool, id manifest.Identity)
 }
 
 func isReserved(name string) bool {
-	return name == protocol.FieldKind || name == protocol.FieldID || name == protocol.FieldStatus
+	return slices.Contains(protocol.ReservedFields, name)
 }
 
 func fieldName(el ast.Decl) string {

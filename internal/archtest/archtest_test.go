@@ -62,7 +62,7 @@ type rule struct {
 
 // The domain packages a front end may call. repo is not among them for
 // commands and root: they open repositories through cmdutil.
-var frontEndDomain = []string{"audit", "builder", "config", "content", "diag", "lineage", "protocol", "records", "schema", "version"}
+var frontEndDomain = []string{"audit", "builder", "config", "content", "diag", "lineage", "protocol", "records", "schema", "translations", "version"}
 
 // commandRule is what every command package may import (cmdutil and the
 // domain), plus the setup helper a command exists to drive.
@@ -115,15 +115,16 @@ var allowed = map[string]rule{
 	"scaffold": {storage, nil},
 
 	// domain
-	"config":  {domain, []string{"diag", "manifest", "protocol", "repo"}},
-	"schema":  {domain, []string{"diag", "manifest", "protocol"}},
-	"lineage": {domain, []string{"diag", "protocol", "repo"}},
-	"signers": {domain, nil},
-	"remote":  {domain, []string{"lineage", "protocol", "repo"}},
-	"adopt":   {domain, []string{"diag", "manifest", "protocol", "repo", "schema"}},
+	"config":       {domain, []string{"diag", "manifest", "protocol", "repo"}},
+	"schema":       {domain, []string{"diag", "manifest", "protocol"}},
+	"lineage":      {domain, []string{"diag", "protocol", "repo"}},
+	"signers":      {domain, nil},
+	"translations": {domain, []string{"protocol", "repo"}},
+	"remote":       {domain, []string{"lineage", "protocol", "repo"}},
+	"adopt":        {domain, []string{"diag", "manifest", "protocol", "repo", "schema"}},
 
 	// rules
-	"content": {rules, []string{"config", "diag", "lineage", "manifest", "protocol", "repo", "schema", "signers", "version"}},
+	"content": {rules, []string{"config", "diag", "lineage", "manifest", "protocol", "repo", "schema", "signers", "translations", "version"}},
 
 	// build
 	"builder": {build, []string{"config", "content", "diag", "lineage", "manifest", "protocol", "repo", "schema", "version"}},
@@ -134,7 +135,7 @@ var allowed = map[string]rule{
 	"propose": {audit, []string{"builder", "config", "content", "diag", "protocol", "repo"}},
 
 	// the records small writes and their schemas
-	"records": {catalogue, []string{"adopt", "audit", "builder", "content", "diag", "doctor", "lineage", "propose", "protocol", "remote", "schema"}},
+	"records": {catalogue, []string{"adopt", "audit", "builder", "content", "diag", "doctor", "lineage", "propose", "protocol", "remote", "schema", "translations"}},
 
 	// front ends
 	"cmd/internal/cmdutil":       {frontShared, []string{"builder", "config", "content", "diag", "lineage", "protocol", "remote", "repo", "schema"}},

@@ -114,7 +114,7 @@ func (f *Factory) CompleteArtifacts(c *cobra.Command, args []string, toComplete 
 		}
 	}
 	for _, e := range entries {
-		add(e.Kind + "/" + e.ID)
+		add(e.Name())
 		for _, a := range e.Artifacts {
 			add(a)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/protocol"
 )
 
 // Options are the inputs of small log.
@@ -119,7 +120,7 @@ func run(opts *Options) error {
 		}
 		fmt.Fprintf(w, "build %s\nManifest: %s\nDate:     %s\n\n    %s\n\n", b.Build, b.ManifestCommit, b.Date, b.Subject)
 		for _, e := range b.Events {
-			fmt.Fprintf(w, "    %-9s %-40s %s/%s  by %s\n", e.Event, e.Artifact, e.Kind, e.ID, e.Actor)
+			fmt.Fprintf(w, "    %-9s %-40s %s  by %s\n", e.Event, e.Artifact, protocol.EntryName(e.Kind, e.ID, e.Locale), e.Actor)
 		}
 		if len(b.Events) == 0 {
 			fmt.Fprintln(w, "    (no lifecycle events recorded)")
