@@ -45,10 +45,12 @@ func (e *NotAnArtifactError) Error() string {
 	return fmt.Sprintf("%s is a manifest: %s is of an artifact (see small lineage %s)", e.Path, e.Verb, e.Path)
 }
 
-// kindIDPath turns "Kind/id" into the artifact path of that manifest.
+// kindIDPath turns "Kind/id" into the artifact path of that manifest; the
+// kind ends at the first '/', an id may have segments (Doc/v1/install is
+// doc/v1/install.json).
 func kindIDPath(name string) (string, bool) {
 	kind, id, ok := strings.Cut(name, "/")
-	if !ok || strings.Contains(id, "/") || !protocol.ValidID(id) {
+	if !ok || !protocol.ValidID(id) {
 		return "", false
 	}
 	return protocol.ArtifactPath(kind, id), true
