@@ -141,7 +141,7 @@ var Codes = []Code{
 	{CodeKindMissing, "a manifest has no kind field"},
 	{CodeKindInvalid, "a manifest's kind is not a non-empty string"},
 	{CodeKindUnknown, "a manifest's kind is not a definition of the schemas package"},
-	{CodeIDInvalid, "a manifest's id (or, without id, its file name) is not ^[a-z0-9][a-z0-9._-]{0,127}$"},
+	{CodeIDInvalid, "a manifest's id (or, without id, its file name) is not an id: up to 8 segments separated by / (v1/install), each ^[a-z0-9][a-z0-9._-]*$, at most 128 bytes in all, no .., no segment but the last ending in .json"},
 	{CodeIDDuplicate, "two manifests have the same kind and id; each names the other"},
 	{CodeStatusInvalid, "a manifest's status is not a string"},
 	{CodeRuleMismatch, "a manifest states a kind or id other than the one small.cue's files rule gives it from its path"},
