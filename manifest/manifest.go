@@ -36,9 +36,10 @@ func DefaultID(p string) (id, from string) {
 }
 
 // InvalidID is the message of a finding at an id field that states an
-// id ValidID refuses: what is wrong with it, and what an id is.
+// id ValidID refuses: what is wrong with it, and what an id is. The id is
+// quoted in ASCII, so that a look-alike letter shows (\u0430 for a).
 func InvalidID(v string) string {
-	return "id: " + strconv.Quote(v) + " is not a valid id: " + protocol.IDProblem(v) + "; expected " + protocol.IDRule
+	return "id: " + strconv.QuoteToASCII(v) + " is not a valid id: " + protocol.IDProblem(v) + "; expected " + protocol.IDRule
 }
 
 // Identity is what the reserved fields say a manifest is.

@@ -62,7 +62,7 @@ func TestIdentity(t *testing.T) {
 		{name: "id starting with a dash", src: "kind: A\nid: -a\n", code: diag.CodeIDInvalid, line: 2, col: 5, msg: `id: "-a" is not a valid id`},
 		{name: "id empty", src: "kind: A\nid: \"\"\n", code: diag.CodeIDInvalid, line: 2, col: 5, msg: `id: "" is not a valid id`},
 		{name: "id of 129 bytes", src: "kind: A\nid: " + strings.Repeat("a", 129) + "\n", code: diag.CodeIDInvalid, line: 2, col: 5, msg: "is not a valid id"},
-		{name: "id with non-ASCII", src: "kind: A\nid: café\n", code: diag.CodeIDInvalid, line: 2, col: 5, msg: `id: "café" is not a valid id`},
+		{name: "id with non-ASCII", src: "kind: A\nid: café\n", code: diag.CodeIDInvalid, line: 2, col: 5, msg: `id: "caf\u00e9" is not a valid id`},
 		{name: "id is a number", src: "kind: A\nid: 12\n", code: diag.CodeIDInvalid, line: 2, col: 5, msg: "id: expected a string"},
 		{name: "id is null", src: "kind: A\nid: ~\n", code: diag.CodeIDInvalid, line: 2, col: 5, msg: "id: expected a string"},
 		{name: "id in JSON", path: "manifests/x.json", src: `{"kind": "A", "id": "a/../b"}`, code: diag.CodeIDInvalid, line: 1, col: 21, msg: `id: "a/../b" is not a valid id: a ".." segment`},
