@@ -129,3 +129,59 @@ func TestPathScopedIDs(t *testing.T) {
 		t.Fatalf("verify: exact %v, mismatches %+v", v.Exact, v.Mismatches)
 	}
 }
+
+// TestArtifactFileAndDirectory: a tree holds a name once, as a file or a
+// directory. Ids cannot make their documents clash so (no segment but the
+// last ends in .json), but #outputs can (pages/v1.md and pages/v1.md/x.md):
+// a finding at both manifests, in a first build and in an incremental one
+// either way round, and nothing written; never a tree git fsck refuses.
+func TestArtifactFileAndDirectory(t *testing.T) {
+	dir := newRepo(t, 1)
+	write(t, dir, "schemas/page.cue", "package schemas\n\n#Page: {\n\tid: string\n\ttitle: string\n\t#outputs: \"pages/\\(id).md\": \"# \\(title)\\n\"\n}\n")
+	write(t, dir, "manifests/a.yaml", "kind: Page\nid: v1\ntitle: A\n")
+	write(t, dir, "manifests/b.yaml", "kind: Page\nid: v1.md/x\ntitle: B\n")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", "pages")
+	r, err := repo.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantClash := func(what string) {
+		t.Helper()
+		p, err := Prepare(r, "HEAD")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range p.Report.Diagnostics {
+			got = append(got, d.String())
+		}
+		want := []string{
+			"manifests/a.yaml: artifact pages/v1.md is a file where manifests/b.yaml needs a directory for pages/v1.md/x.md: expected no artifact path inside another",
+			"manifests/b.yaml: artifact pages/v1.md/x.md needs a directory pages/v1.md, where manifests/a.yaml builds a file: expected no artifact path inside another",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: findings\n%s\nwant\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	wantClash("first build")
+
+	// b alone builds; a, added, needs a file where b's directory is.
+	git(t, dir, "rm", "-q", "manifests/a.yaml")
+	git(t, dir, "commit", "-qm", "b alone")
+	buildHere(t, dir)
+	write(t, dir, "manifests/a.yaml", "kind: Page\nid: v1\ntitle: A\n")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", "a again")
+	wantClash("a added beside b")
+
+	// a alone builds; b, added, needs a directory where a's file is.
+	git(t, dir, "rm", "-q", "manifests/b.yaml")
+	git(t, dir, "commit", "-qm", "a alone")
+	buildHere(t, dir)
+	write(t, dir, "manifests/b.yaml", "kind: Page\nid: v1.md/x\ntitle: B\n")
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-qm", "b again")
+	wantClash("b added beside a")
+	git(t, dir, "fsck", "--strict", "--no-progress")
+}
