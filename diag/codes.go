@@ -169,7 +169,7 @@ var Codes = []Code{
 	{CodeProposalBase, "there is no default branch to propose from (HEAD detached without origin/HEAD, no commits, no small.cue), or it is the artifact branch or a proposal branch"},
 	{CodeOutputInvalid, "a kind's #outputs entry is not a concrete string, or the document cannot be rendered as JSON"},
 	{CodeOutputPath, "an artifact path is absolute, unclean, or has a .., .git or .small segment"},
-	{CodeOutputClash, "two manifests build the same artifact path; each names the other"},
+	{CodeOutputClash, "two manifests build the same artifact path, or one a file where the other needs a directory; each names the other"},
 	{CodeTrailer, "a commit message's Small-* trailer is unknown, misspelt, has a value of the wrong shape, is one only small build writes, or is where git will not read it"},
 	{CodeVerifyTrailer, "a commit on the artifact branch (or the parent of one) has no valid Small-Manifest-Commit trailer: small build did not write it"},
 	{CodeVerifyCommit, "a build commit is not the commit rebuilding it makes: other parents, author, committer or dates, or a build that changes nothing"},
