@@ -294,7 +294,7 @@ func infer(g *group, kind string, all *fileSet) Rule {
 		body = body || c.doc.body
 		id := g.shape.capture(c.path)
 		if !protocol.ValidID(id) {
-			r.Problems = append(r.Problems, Unmatched{Path: c.path, Reason: fmt.Sprintf("%q, the id its path gives, is not a valid id: expected lower case letters, digits, '.', '_' or '-' (%s); rename it, or give it a rule of its own", id, protocol.IDPattern)})
+			r.Problems = append(r.Problems, Unmatched{Path: c.path, Reason: fmt.Sprintf("%q, the id its path gives, is not a valid id: %s; expected %s; rename it, or give it a rule of its own", id, protocol.IDProblem(id), protocol.IDRule)})
 		}
 		for _, el := range c.doc.fields.Elts {
 			f, ok := el.(*ast.Field)

@@ -255,7 +255,7 @@ func TestShapes(t *testing.T) {
   content/data/y.json: its id field disagrees with the rule's id "y": remove the field, or change the rule
   lifecycle live
 posts/*.md Post 3
-  content/posts/Bad_Name.md: "Bad_Name", the id its path gives, is not a valid id: expected lower case letters, digits, '.', '_' or '-' (` + protocol.IDPattern + `); rename it, or give it a rule of its own
+  content/posts/Bad_Name.md: "Bad_Name", the id its path gives, is not a valid id: "Bad_Name" starts with 'B', not a lower case letter or digit; expected ` + protocol.IDRule + `; rename it, or give it a rule of its own
   content/posts/c*.md: the rule matches it, but its name (a * in it, or nothing before the extension) gives no valid id
   content/posts/nofm.md: no front matter (a first line of ---)
 authors/*.yaml Author 2

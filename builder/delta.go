@@ -2,6 +2,7 @@ package builder
 
 import (
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strings"
@@ -120,11 +121,29 @@ func (d *delta) conflicts(r *repo.Repository, prev *prior, fresh []IndexEntry) (
 		}
 	}
 	clash := false
+	var dirs map[string]bool // of the previous tree, made when a new path needs them
 	for _, e := range fresh {
 		for _, a := range e.Artifacts {
-			if _, ok := prev.files[a]; ok && !released[a] {
-				clash = true
+			if _, ok := prev.files[a]; ok {
+				clash = clash || !released[a]
+				continue
 			}
+			// A new path: a file of the previous tree where it needs a
+			// directory, or a directory where it goes.
+			for dir := range parentDirs(a) {
+				if _, ok := prev.files[dir]; ok && !released[dir] {
+					clash = true
+				}
+			}
+			if dirs == nil {
+				dirs = map[string]bool{}
+				for f := range prev.files {
+					for dir := range parentDirs(f) {
+						dirs[dir] = true
+					}
+				}
+			}
+			clash = clash || dirs[a]
 		}
 	}
 	if !clash {
@@ -148,7 +167,21 @@ func (d *delta) conflicts(r *repo.Repository, prev *prior, fresh []IndexEntry) (
 	return uniqueness(slices.Collect(maps.Values(all))), nil
 }
 
-// uniqueness reports (kind, id) pairs and artifact paths claimed twice.
+// parentDirs yields the directories of a path in the tree, outermost
+// first: doc/v1/install.json has doc and doc/v1.
+func parentDirs(p string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for i := 0; i < len(p); i++ {
+			if p[i] == '/' && !yield(p[:i]) {
+				return
+			}
+		}
+	}
+}
+
+// uniqueness reports (kind, id) pairs and artifact paths claimed twice,
+// and an artifact path where another needs a directory (pages/v1.md beside
+// pages/v1.md/x.md): a tree holds a name once, as a file or a directory.
 func uniqueness(entries []IndexEntry) []diag.Diagnostic {
 	var ds []diag.Diagnostic
 	byID := map[[3]string][]string{}
@@ -184,6 +217,20 @@ func uniqueness(entries []IndexEntry) []diag.Diagnostic {
 			for _, p := range paths {
 				ds = append(ds, diag.Diagnostic{File: p, Code: diag.CodeOutputClash, Severity: diag.Error,
 					Message: fmt.Sprintf("artifact %s is also built by %s: expected each artifact path once", a, others(paths, p))})
+			}
+		}
+		for dir := range parentDirs(a) {
+			files, ok := byPath[dir]
+			if !ok {
+				continue
+			}
+			for _, p := range paths {
+				ds = append(ds, diag.Diagnostic{File: p, Code: diag.CodeOutputClash, Severity: diag.Error,
+					Message: fmt.Sprintf("artifact %s needs a directory %s, where %s builds a file: expected no artifact path inside another", a, dir, strings.Join(files, ", "))})
+			}
+			for _, p := range files {
+				ds = append(ds, diag.Diagnostic{File: p, Code: diag.CodeOutputClash, Severity: diag.Error,
+					Message: fmt.Sprintf("artifact %s is a file where %s needs a directory for %s: expected no artifact path inside another", dir, strings.Join(paths, ", "), a)})
 			}
 		}
 	}

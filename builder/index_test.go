@@ -16,6 +16,8 @@ func TestIndexEntryRoundTrip(t *testing.T) {
 			Actor: lineage.Actor{Type: "agent", Name: "Copilot\twith a tab", Email: "c@bots.example.com",
 				Human: lineage.Person{Name: "Ann+", Email: "ann@example.com"}},
 			Artifacts: []string{"article/b.json", "article/b.html"}},
+		{Path: "manifests/docs/v1/install guide.yaml", Blob: "b4", Kind: "Doc", ID: "v1/install", Status: "draft", Commit: "c4",
+			Actor: lineage.Actor{Type: "human", Name: "Ann", Email: "ann@example.com"}, Artifacts: []string{"doc/v1/install.json"}},
 		{Path: "manifests/c.yaml", Blob: "b3", Kind: "Article", ID: "c", Status: "draft", Commit: "c3",
 			Actor: lineage.Actor{Type: "agent", Name: "x", Email: "x@y", Human: lineage.Person{Name: "Ann"}}},
 	} {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -112,7 +113,7 @@ func (c *Config) match(p string) (Match, bool) {
 			continue
 		}
 		r := c.Files[i]
-		return Match{Rule: i, Glob: r.Glob, Kind: expand(r.Kind, caps), ID: expand(r.ID, caps), Body: r.Body}, true
+		return Match{Rule: i, Glob: r.Glob, Kind: expand(r.Kind, caps), ID: expandID(r.ID, caps), Body: r.Body}, true
 	}
 	return Match{}, false
 }
@@ -321,6 +322,27 @@ func expand(t string, caps []string) string {
 	return b.String()
 }
 
+// expandID is expand for an id template, whose '/' separate the segments
+// of a path-scoped id: a segment left empty by what wildcards matched is
+// dropped, so that "$1/$2" gives "install" for docs/install.yaml under
+// "docs/**/*.yaml", where ** matched nothing, and "v1/install" for
+// docs/v1/install.yaml. A ** capture is whole segments joined by '/'
+// already; manifest.IdentityGiven judges the id it all gives.
+func expandID(t string, caps []string) string {
+	id := expand(t, caps)
+	if !strings.Contains(t, "/") || !strings.Contains(id, "//") && !strings.HasPrefix(id, "/") && !strings.HasSuffix(id, "/") {
+		return id
+	}
+	segs := strings.Split(id, "/")
+	kept := segs[:0]
+	for _, s := range segs {
+		if s != "" {
+			kept = append(kept, s)
+		}
+	}
+	return strings.Join(kept, "/")
+}
+
 // kindPattern is what a kind looks like: the name of a CUE definition
 // without its #.
 var (
@@ -357,8 +379,19 @@ func checkRule(r FileRule) (field string, err error) {
 		if err := checkTemplate(r.ID, n); err != nil {
 			return "id", err
 		}
-		if !strings.Contains(r.ID, "$") && !protocol.ValidID(r.ID) {
-			return "id", fmt.Errorf("%q is not a valid id: expected lower case letters, digits, '.', '_' or '-' (%s), or $N for what the N-th wildcard matched", r.ID, protocol.IDPattern)
+		// The template's own text must be able to make an id: each $N
+		// stands for one segment's worth of text here ("../$1" and
+		// "$1//$2" are refused whatever the path).
+		form := r.ID
+		if strings.Contains(form, "$") {
+			form = expand(r.ID, slices.Repeat([]string{"x"}, n))
+		}
+		if !protocol.ValidID(form) {
+			what := "is not a valid id"
+			if form != r.ID {
+				what = "cannot give a valid id (with each $N standing for x: " + strconv.Quote(form) + ")"
+			}
+			return "id", fmt.Errorf("%q %s: %s; expected %s, or $N for what the N-th wildcard matched", r.ID, what, protocol.IDProblem(form), protocol.IDRule)
 		}
 	}
 	if r.Body != "" {

@@ -207,6 +207,59 @@ func TestFilesRulesErrors(t *testing.T) {
 	}
 }
 
+// TestFilesRulesPathScopedIDs: a rule's id may have segments, from $N
+// joined by '/' or from a ** capture, so that docs/v1/install.yaml and
+// docs/v2/install.yaml need not share the id install.
+func TestFilesRulesPathScopedIDs(t *testing.T) {
+	c, err := Parse("small.cue", []byte(`files: [
+	{glob: "docs/**/*.yaml", kind: "Doc", id: "$1/$2"},
+	{glob: "guides/**", kind: "Guide", id: "$1"},
+	{glob: "api/*/*/*.yaml", kind: "API", id: "$1/$2-$3"},
+	{glob: "**/*.yaml"},
+]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]string{
+		"manifests/docs/v1/install.yaml":      "v1/install",
+		"manifests/docs/v2/install.yaml":      "v2/install",
+		"manifests/docs/v2/cli/run.yaml":      "v2/cli/run",
+		"manifests/docs/install.yaml":         "install", // ** matched nothing: no empty segment
+		"manifests/guides/a/b/c.md":           "a/b/c.md",
+		"manifests/api/v1/users/get.yaml":     "v1/users-get",
+		"manifests/docs/v1/a.b/c.yaml":        "v1/a.b/c",
+		"manifests/docs/V1/install.yaml":      "V1/install", // given, and refused as an id by the manifest's reader
+		"manifests/docs/v1/.hidden/x.yaml":    "v1/.hidden/x",
+		"manifests/docs/1/2/3/4/5/6/7/8.yaml": "1/2/3/4/5/6/7/8",
+	} {
+		m, ok := c.Manifest(p)
+		if !ok || m.ID != want {
+			t.Errorf("Manifest(%q) = %+v, %v; want id %q", p, m, ok, want)
+		}
+	}
+	for _, tc := range []struct{ src, want string }{
+		{"files: [{glob: \"**/*.md\", id: \"../$2\"}]\n", `files.0.id: "../$2" cannot give a valid id (with each $N standing for x: "../x"): a ".." segment`},
+		{"files: [{glob: \"**/*.md\", id: \"$1//$2\"}]\n", `files.0.id: "$1//$2" cannot give a valid id (with each $N standing for x: "x//x"): an empty segment (//)`},
+		{"files: [{glob: \"**/*.md\", id: \"/$1/$2\"}]\n", `"/$1/$2" cannot give a valid id (with each $N standing for x: "/x/x"): it starts with '/'`},
+		{"files: [{glob: \"**/*.md\", id: \"$1/$2/\"}]\n", `it ends with '/'`},
+		{"files: [{glob: \"**/*.md\", id: \"$1.json/$2\"}]\n", `"x.json" ends in .json and has a segment after it`},
+		{"files: [{glob: \"*.md\", id: \"a/b/c/d/e/f/g/h/$1\"}]\n", `it has 9 segments, more than 8`},
+		{"files: [{glob: \"*.md\", id: \"v1/./x\"}]\n", `files.0.id: "v1/./x" is not a valid id: a "." segment`},
+		{"files: [{glob: \"*.md\", id: \"v1/\u0430\"}]\n", `"\u0430" starts with '\u0430'`},
+	} {
+		_, err := Parse("small.cue", []byte(tc.src))
+		var ce *Error
+		if !errors.As(err, &ce) || !strings.Contains(ce.Error(), tc.want) {
+			t.Errorf("%q:\n got %v\nwant %s", tc.src, err, tc.want)
+		}
+	}
+	// A literal path-scoped id is fine.
+	if _, err := Parse("small.cue", []byte("files: [{glob: \"intro.md\", id: \"v1/intro\"}]\n")); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestBuildsLikeFiles(t *testing.T) {
 	a, _ := Parse("small.cue", []byte("manifests: \".\"\nfiles: [{glob: \"*/index.md\", id: \"$1\"}]\n"))
 	b, _ := Parse("small.cue", []byte("manifests: \".\"\nfiles: [{glob: \"*/index.md\", id: \"x-$1\"}]\n"))

@@ -70,7 +70,7 @@ func DescribeContract() Contract {
 			Extensions: protocol.ManifestExtensions,
 			Reserved: map[string]string{
 				protocol.FieldKind:   "required; the name of a kind",
-				protocol.FieldID:     "optional; defaults to the file name without extension",
+				protocol.FieldID:     "optional; defaults to the file name without extension; may have /-separated segments (v1/install), and its artifact nests (doc/v1/install.json)",
 				protocol.FieldStatus: "optional; the lifecycle state, defaulting to the kind's initial state",
 			},
 			IDPattern: protocol.IDPattern,

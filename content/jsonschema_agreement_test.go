@@ -97,7 +97,10 @@ func readManifests(t *testing.T, dir string) map[string][]byte {
 
 // Values tried in every kind's reserved fields, and a field no kind has.
 var reservedSamples = map[string][]string{
-	"id":     {`"ok-1"`, `"a.b_c"`, `"Bad"`, `"a..b"`, `"-x"`, `""`, `"` + strings.Repeat("x", 128) + `"`, `"` + strings.Repeat("x", 129) + `"`, `5`, `null`},
+	"id": {`"ok-1"`, `"a.b_c"`, `"Bad"`, `"a..b"`, `"-x"`, `""`, `"` + strings.Repeat("x", 128) + `"`, `"` + strings.Repeat("x", 129) + `"`, `5`, `null`,
+		// Path-scoped ids.
+		`"v1/install"`, `"a/b/c/d/e/f/g/h"`, `"a/b/c/d/e/f/g/h/i"`, `"a//b"`, `"/a"`, `"a/"`, `"a/./b"`, `"../x"`, `"v1.json/x"`, `"v1/x.json"`,
+		`"v1/\u0430"`, `"` + strings.Repeat("x", 64) + "/" + strings.Repeat("y", 63) + `"`, `"` + strings.Repeat("x", 64) + "/" + strings.Repeat("y", 64) + `"`},
 	"status": {`"draft"`, `"review"`, `"archived"`, `"active"`, `"gone"`, `"bogus"`, `""`, `5`},
 	"kind":   {`"Nope"`, `""`, `5`, `null`},
 	"zzz":    {`1`},

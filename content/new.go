@@ -67,7 +67,7 @@ func PlanNew(r *repo.Repository, opts NewOptions) (*NewManifest, error) {
 		return nil, &schema.UnknownKindError{Kind: opts.Kind, Near: diag.Nearest(opts.Kind, s.Kinds), Known: s.Kinds}
 	}
 	if !protocol.ValidID(opts.ID) {
-		return nil, &NewError{Msg: fmt.Sprintf("%q is not a valid id: expected lower case letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128 (%s), no '..'", opts.ID, protocol.IDPattern)}
+		return nil, &NewError{Msg: fmt.Sprintf("%q is not a valid id: %s; expected %s", opts.ID, protocol.IDProblem(opts.ID), protocol.IDRule)}
 	}
 	root := path.Clean(cfg.Manifests)
 	p, err := newPath(r.Root(), root, opts)

@@ -46,6 +46,9 @@ type Manifest struct {
 	// localeLine and localeCol locate the locale field (or the top of the
 	// file when there is none).
 	localeLine, localeCol int
+	// idFromName: its id is its file's name, neither stated nor given by
+	// a files rule (a clash of such ids may want path-scoped ids).
+	idFromName bool
 }
 
 // Result is the outcome of validating a snapshot.
@@ -213,7 +216,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 	for _, ds := range diags {
 		res.Report.Diagnostics = append(res.Report.Diagnostics, ds...)
 	}
-	res.Report.Diagnostics = append(res.Report.Diagnostics, duplicates(res.Manifests)...)
+	res.Report.Diagnostics = append(res.Report.Diagnostics, duplicates(res.Manifests, cfg)...)
 	res.Report.Diagnostics = append(res.Report.Diagnostics, localeFindings(cfg, res.Manifests)...)
 	cross, err := ev.crossManifest()
 	if err != nil {
@@ -428,7 +431,9 @@ func check(v *schema.Validator, p string, match config.Match, data []byte, readE
 	if doc == nil {
 		return fail(diag.CodeParse, err.Error(), 0, 0)
 	}
-	m.IDLine, m.IDColumn, _ = doc.Position([]string{protocol.FieldID})
+	var stated bool
+	m.IDLine, m.IDColumn, stated = doc.Position([]string{protocol.FieldID})
+	m.idFromName = !stated && match.ID == ""
 	if errors.As(err, &de) {
 		return fail(de.Code, de.Msg, de.Line, de.Column)
 	}
@@ -479,12 +484,13 @@ func byKey(ms []Manifest) map[[3]string][]int {
 
 // duplicates reports every manifest whose (kind, id, locale) another one
 // also has, naming the other file.
-func duplicates(ms []Manifest) []diag.Diagnostic {
+func duplicates(ms []Manifest, cfg *config.Config) []diag.Diagnostic {
 	var ds []diag.Diagnostic
 	for k, idx := range byKey(ms) {
 		if len(idx) < 2 {
 			continue
 		}
+		hint := pathScopedHint(cfg, ms, idx)
 		for _, i := range idx {
 			var others []string
 			for _, j := range idx {
@@ -493,7 +499,7 @@ func duplicates(ms []Manifest) []diag.Diagnostic {
 				}
 			}
 			d := diag.Diagnostic{File: ms[i].Path, Line: ms[i].IDLine, Column: ms[i].IDColumn, Path: protocol.FieldID, Code: diag.CodeIDDuplicate, Severity: diag.Error,
-				Message: fmt.Sprintf("%s %q is also defined in %s: expected each kind and id once", k[0], k[1], strings.Join(others, ", "))}
+				Message: fmt.Sprintf("%s %q is also defined in %s: expected each kind and id once%s", k[0], k[1], strings.Join(others, ", "), hint)}
 			if k[2] != "" {
 				d.Message = fmt.Sprintf("%s %q in locale %s is also defined in %s: expected each kind, id and locale once", k[0], k[1], k[2], strings.Join(others, ", "))
 			}

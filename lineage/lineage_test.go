@@ -256,6 +256,9 @@ func TestNear(t *testing.T) {
 		{"nothing close", "zebra", paths, nil},
 		{"no paths", "hello", nil, nil},
 		{"case-insensitive", "HELLO-World", paths, []string{"article/hello-world.json"}},
+		{"a path-scoped Kind/id, mistyped", "Doc/v1/instal", []string{"doc/v1/install.json", "doc/v2/install.json", "doc/v1.json"},
+			[]string{"doc/v1/install.json", "doc/v2/install.json"}},
+		{"a path-scoped Kind/id one edit off", "Doc/v1/isntall", []string{"doc/v1/install.json", "doc/v1.json"}, []string{"doc/v1/install.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -351,5 +354,18 @@ func TestCheckEventName(t *testing.T) {
 				t.Errorf("error %q: says build-only = %v, want %v", err, got, tt.buildOnly)
 			}
 		})
+	}
+}
+
+func TestKindIDPath(t *testing.T) {
+	for name, want := range map[string]string{
+		"Article/hello": "article/hello.json", "Doc/v1/install": "doc/v1/install.json", "Doc/a/b/c/d/e/f/g/h": "doc/a/b/c/d/e/f/g/h.json",
+		"Doc/v1//install": "", "Doc/../x": "", "Doc/v1/./x": "", "Doc/": "", "Doc": "", "Doc/v1/": "", "Doc/a/b/c/d/e/f/g/h/i": "",
+		"Doc/v1.json/x": "",
+	} {
+		got, ok := kindIDPath(name)
+		if got != want || ok != (want != "") {
+			t.Errorf("kindIDPath(%q) = %q, %v; want %q", name, got, ok, want)
+		}
 	}
 }

@@ -46,10 +46,11 @@ func (e *NotAnArtifactError) Error() string {
 }
 
 // kindIDPath turns "Kind/id", or a translation's "Kind/id@locale", into
-// the artifact path of that manifest.
+// the artifact path of that manifest; the kind ends at the first '/', an
+// id may have segments (Doc/v1/install is doc/v1/install.json).
 func kindIDPath(name string) (string, bool) {
 	kind, id, locale, ok := protocol.ParseEntryName(name)
-	if !ok || strings.Contains(id, "/") || !protocol.ValidID(id) {
+	if !ok || !protocol.ValidID(id) {
 		return "", false
 	}
 	return protocol.ArtifactPath(kind, id, locale), true

@@ -44,7 +44,7 @@ func (d *Document) IdentityGiven(g Given) (Identity, error) {
 	case g.ID != "" && !protocol.ValidID(g.ID):
 		// No place in the file says it: the finding is of the file.
 		return id, &Error{Code: diag.CodeIDInvalid,
-			Msg: "id: " + strconv.Quote(g.ID) + " from " + g.Rule + " is not a valid id: expected a path that gives lower case letters, digits, '.', '_' or '-' (" + protocol.IDPattern + "): rename the file or its directory"}
+			Msg: "id: " + strconv.Quote(g.ID) + " from " + g.Rule + " is not a valid id: " + protocol.IDProblem(g.ID) + "; expected a path that gives " + protocol.IDRule + ": rename the file or its directory"}
 	case n != nil && !ok:
 		return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeIDInvalid, Msg: "id: expected a string"}
 	case n != nil && g.ID != "" && v != g.ID:
@@ -53,7 +53,7 @@ func (d *Document) IdentityGiven(g Given) (Identity, error) {
 	case g.ID != "":
 		id.ID = g.ID
 	case n != nil && !protocol.ValidID(v):
-		return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeIDInvalid, Msg: "id: " + strconv.Quote(v) + " is not a valid id: expected lower case letters, digits, '.', '_' or '-' (" + protocol.IDPattern + ")"}
+		return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeIDInvalid, Msg: InvalidID(v)}
 	case n != nil:
 		id.ID = v
 	default:

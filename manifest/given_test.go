@@ -31,6 +31,14 @@ func TestIdentityGiven(t *testing.T) {
 		{src: "title: x\n", given: Given{Kind: "Topic", Rule: rule}, want: Identity{Kind: "Topic", ID: "index"}},
 		{src: "title: x\nid: Nope\n", given: Given{Kind: "Topic", Rule: rule}, code: diag.CodeIDInvalid, line: 2, col: 5, msg: `id: "Nope" is not a valid id`},
 		{src: "kind: Topic\nid: x\n", want: Identity{Kind: "Topic", ID: "x"}}, // nothing given: Identity
+		// Path-scoped ids, given by a rule or stated.
+		{src: "title: x\n", given: Given{Kind: "Doc", ID: "v1/install", Rule: rule}, want: Identity{Kind: "Doc", ID: "v1/install"}},
+		{src: "title: x\nid: v1/install\n", given: Given{Kind: "Doc", ID: "v1/install", Rule: rule}, want: Identity{Kind: "Doc", ID: "v1/install"}},
+		{src: "title: x\nid: v2/install\n", given: Given{Kind: "Doc", ID: "v1/install", Rule: rule}, code: diag.CodeRuleMismatch, line: 2, col: 5,
+			msg: `id: "v2/install" disagrees with files rule 1 (topics/*/index.md), which gives "v1/install" from the path`},
+		{src: "title: x\n", given: Given{Kind: "Doc", ID: "V1/install", Rule: rule}, code: diag.CodeIDInvalid,
+			msg: `id: "V1/install" from files rule 1 (topics/*/index.md) is not a valid id: "V1" starts with 'V'`},
+		{src: "title: x\nid: v1//install\n", given: Given{Kind: "Doc", Rule: rule}, code: diag.CodeIDInvalid, line: 2, col: 5, msg: `id: "v1//install" is not a valid id: an empty segment (//)`},
 	} {
 		doc, err := Decode("topics/git/index.yaml", []byte(tc.src), DefaultLimits)
 		if err != nil {

@@ -35,6 +35,13 @@ func DefaultID(p string) (id, from string) {
 	return stem, "file name " + strconv.Quote(path.Base(p))
 }
 
+// InvalidID is the message of a finding at an id field that states an
+// id ValidID refuses: what is wrong with it, and what an id is. The id is
+// quoted in ASCII, so that a look-alike letter shows (\u0430 for a).
+func InvalidID(v string) string {
+	return "id: " + strconv.QuoteToASCII(v) + " is not a valid id: " + protocol.IDProblem(v) + "; expected " + protocol.IDRule
+}
+
 // Identity is what the reserved fields say a manifest is.
 type Identity struct {
 	Kind   string
@@ -63,7 +70,7 @@ func (d *Document) Identity() (Identity, error) {
 			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeIDInvalid, Msg: "id: expected a string"}
 		}
 		if !protocol.ValidID(v) {
-			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeIDInvalid, Msg: "id: " + strconv.Quote(v) + " is not a valid id: expected lower case letters, digits, '.', '_' or '-' (" + protocol.IDPattern + ")"}
+			return id, &Error{Line: n.Line, Column: n.Column, Code: diag.CodeIDInvalid, Msg: InvalidID(v)}
 		}
 		id.ID = v
 	} else {

@@ -6,10 +6,12 @@
 package protocol
 
 import (
+	"fmt"
 	"net/url"
 	"path"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Version is the name of the contract, carried by build commits
@@ -119,21 +121,95 @@ func IsManifestFile(name string) bool {
 	return false
 }
 
-// IDPattern is the pattern every manifest id matches.
-const IDPattern = `^[a-z0-9][a-z0-9._-]{0,127}$`
+// Bounds of an id: at most MaxIDBytes in all, in at most MaxIDSegments
+// segments.
+const (
+	MaxIDBytes    = 128
+	MaxIDSegments = 8
+)
+
+// IDPattern is the pattern every manifest id matches: one or more
+// segments separated by '/' (v1/install), each of lower case letters,
+// digits, '.', '_' and '-', starting with a letter or digit. It is not all
+// of the rule, which ValidID holds: at most MaxIDBytes in all, no "..",
+// and no segment but the last ending in ".json". The pattern reads the
+// same in RE2 and ECMAScript.
+const IDPattern = `^[a-z0-9][a-z0-9._-]{0,127}(/[a-z0-9][a-z0-9._-]{0,127}){0,7}$`
+
+// IDRule says in words what ValidID accepts, for messages that refuse an id.
+const IDRule = "lower case letters, digits, '.', '_' or '-', starting with a letter or digit, in up to 8 segments separated by '/' (v1/install), at most 128 bytes, no '..'"
 
 var idPattern = regexp.MustCompile(IDPattern)
 
-// ValidID reports whether id may name a manifest: lower case letters,
-// digits, '.', '_' and '-', starting with a letter or digit, at most 128
-// bytes. That keeps it safe as a path segment: no '/', no "..", no newline.
+// ValidID reports whether id may name a manifest: one to MaxIDSegments
+// segments separated by '/', each of lower case letters, digits, '.', '_'
+// and '-' starting with a letter or digit, at most MaxIDBytes in all, no
+// "..". That keeps it safe as a relative path: no empty, "." or ".."
+// segment, no leading or trailing '/', no '\', no newline, ASCII only.
+// A segment other than the last must not end in ".json": its directory
+// would stand where another id's artifact file goes (v1.json/x beside v1,
+// whose artifact is v1.json), so that no two ids' artifact paths collide,
+// nor is one a directory of another's.
 func ValidID(id string) bool {
-	return idPattern.MatchString(id) && id != "." && !strings.Contains(id, "..")
+	if len(id) > MaxIDBytes || !idPattern.MatchString(id) || strings.Contains(id, "..") {
+		return false
+	}
+	return !strings.Contains(id, ".json/")
 }
+
+// IDProblem says what keeps id from being valid, "" when ValidID accepts
+// it: the first thing wrong, naming the segment at fault, for a finding
+// ("an empty segment (//)", "segment \"..\"").
+func IDProblem(id string) string {
+	if ValidID(id) {
+		return ""
+	}
+	switch {
+	case id == "":
+		return "it is empty"
+	case len(id) > MaxIDBytes:
+		return fmt.Sprintf("it is %d bytes, more than %d", len(id), MaxIDBytes)
+	case strings.HasPrefix(id, "/"):
+		return "it starts with '/'"
+	case strings.HasSuffix(id, "/"):
+		return "it ends with '/'"
+	}
+	segs := strings.Split(id, "/")
+	if len(segs) > MaxIDSegments {
+		return fmt.Sprintf("it has %d segments, more than %d", len(segs), MaxIDSegments)
+	}
+	for i, seg := range segs {
+		switch {
+		case seg == "":
+			return "an empty segment (//)"
+		case seg == "." || seg == "..":
+			return fmt.Sprintf("a %q segment", seg)
+		case strings.Contains(seg, ".."):
+			return fmt.Sprintf("\"..\" in %q", seg)
+		case !isIDStart(seg[0]):
+			r, _ := utf8.DecodeRuneInString(seg)
+			return fmt.Sprintf("%+q starts with %+q, not a lower case letter or digit", seg, r)
+		case i < len(segs)-1 && strings.HasSuffix(seg, ".json"):
+			return fmt.Sprintf("%q ends in .json and has a segment after it: its directory would stand where the artifact of the id %q goes", seg, strings.TrimSuffix(strings.Join(segs[:i+1], "/"), ".json"))
+		}
+		for j, r := range seg {
+			if !isIDStart(byte(r)) && r != '.' && r != '_' && r != '-' || r >= utf8.RuneSelf {
+				if r == utf8.RuneError {
+					return fmt.Sprintf("%+q holds invalid UTF-8 at byte %d", seg, j)
+				}
+				return fmt.Sprintf("%+q holds %+q", seg, r)
+			}
+		}
+	}
+	return "it does not match " + IDPattern
+}
+
+func isIDStart(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // ArtifactPath is where a manifest's canonical JSON document goes in the
 // artifact tree: <kind in lower case>/<id>.json, and for a translation
-// (locale not "", never the default locale) <kind>/<id>.<locale>.json.
+// (locale not "", never the default locale) <kind>/<id>.<locale>.json; an
+// id with segments nests (Doc, v1/install is doc/v1/install.json).
 func ArtifactPath(kind, id, locale string) string {
 	if locale != "" {
 		return strings.ToLower(kind) + "/" + id + "." + locale + ".json"

@@ -58,7 +58,7 @@ var fields = map[reflect.Type]map[string]tightening{
 		"blob":           pattern(hexCommit),
 		"sha256":         pattern(hexSHA256),
 		"action":         enum(lineage.Created, lineage.Updated, lineage.Retracted),
-		"id":             pattern(protocol.IDPattern),
+		"id":             idString,
 		"manifestBlob":   pattern(hexCommit),
 		"manifestCommit": pattern(hexCommit),
 		"schemaDigest":   pattern(digest),
@@ -66,7 +66,7 @@ var fields = map[reflect.Type]map[string]tightening{
 	reflect.TypeFor[lineage.Event](): {
 		"time":           dateTime,
 		"event":          pattern(lineage.EventNamePattern),
-		"id":             pattern(protocol.IDPattern),
+		"id":             idString,
 		"manifestCommit": pattern(hexCommit),
 		"rollbackOf":     pattern(hexCommit),
 		"seq":            minimum(1),
@@ -107,7 +107,7 @@ var fields = map[reflect.Type]map[string]tightening{
 		"digest": digestSet(map[string]string{"sha256": hexSHA256, "gitBlob": hexCommit, "gitCommit": hexCommit}),
 	},
 	reflect.TypeFor[lineage.ManifestAnnotations](): {
-		"id": pattern(protocol.IDPattern),
+		"id": idString,
 	},
 	reflect.TypeFor[lineage.Builder](): {
 		"id": pattern(`^https://`),
@@ -148,7 +148,7 @@ var fields = map[reflect.Type]map[string]tightening{
 		"manifests":      minimum(0),
 	},
 	reflect.TypeFor[builder.StatusEntry](): {
-		"id":    pattern(protocol.IDPattern),
+		"id":    idString,
 		"since": dateTime,
 		"next":  describe("the states it may move to next; a trailing * marks a state only a human may enter"),
 	},
@@ -308,6 +308,13 @@ func anys[T any](vs ...T) []any {
 
 func enum[T any](vs ...T) tightening {
 	return func(s *jsonschema.Schema) { s.Enum = anys(vs...) }
+}
+
+// idString is a manifest id as protocol.ValidID accepts it, as far as
+// JSON Schema says it: the pattern and the length.
+func idString(s *jsonschema.Schema) {
+	n := protocol.MaxIDBytes
+	s.Pattern, s.MaxLength = protocol.IDPattern, &n
 }
 
 func pattern(re string) tightening {

@@ -1018,9 +1018,13 @@ func (x *exporter) reserved(n *jsNode, declared map[string]*jsNode) {
 	kind, _ := json.Marshal(x.kind)
 	kn := &jsNode{constVal: kind, description: "The kind of this manifest.", reserved: true, cue: fmt.Sprintf("%q", x.kind)}
 	idPattern, _ := ECMAScriptPattern(protocol.IDPattern)
-	id := &jsNode{types: []string{"string"}, pattern: idPattern, not: &jsNode{pattern: `\.\.`}, reserved: true, cue: "string",
-		description: "The manifest's id; default: the file name without its extension. Lower case letters, digits, '.', '_' and '-', at most 128, no '..'."}
-	id.notes = []string{"matches " + protocol.IDPattern, `no ".."`}
+	// ValidID, in JSON Schema's words: the pattern, the length, and what
+	// the pattern cannot say (no "..", no segment but the last ending in
+	// .json).
+	maxID := int64(protocol.MaxIDBytes)
+	id := &jsNode{types: []string{"string"}, pattern: idPattern, maxLength: &maxID, not: &jsNode{pattern: `\.\.|\.json/`}, reserved: true, cue: "string",
+		description: "The manifest's id; default: the file name without its extension. Lower case letters, digits, '.', '_' and '-', in up to 8 segments separated by '/' (v1/install), at most 128 bytes, no '..'."}
+	id.notes = []string{"matches " + protocol.IDPattern, "at most 128 bytes", `no ".."`, `no segment but the last ends in ".json"`}
 	lc := x.s.Lifecycle(x.kind)
 	st := &jsNode{reserved: true, cue: "string"}
 	for _, s := range lc.States {

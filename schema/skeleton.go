@@ -43,7 +43,7 @@ func (s *Schema) Skeleton(o SkeletonOptions) ([]byte, error) {
 		return nil, err
 	}
 	if !protocol.ValidID(o.ID) {
-		return nil, fmt.Errorf("%q is not a valid id: expected lower case letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128 (%s), no '..'", o.ID, protocol.IDPattern)
+		return nil, fmt.Errorf("%q is not a valid id: %s; expected %s", o.ID, protocol.IDProblem(o.ID), protocol.IDRule)
 	}
 	root, err := s.buildWithDocs(cuecontext.New())
 	if err != nil {

@@ -702,3 +702,48 @@ func gitDirState(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+// TestPathScopedIDs: an artifact whose id has segments
+// (doc/v1/install.json) is served by its path, as Kind/id and through its
+// manifest path, as the commands print it; a dot or empty segment is
+// refused by the guard, not resolved.
+func TestPathScopedIDs(t *testing.T) {
+	d := newRepo(t)
+	d.write(t, "schemas/doc.cue", "package schemas\n\n#Doc: title: string\n")
+	d.write(t, "manifests/docs/v1/install.yaml", "kind: Doc\nid: v1/install\ntitle: Install v1\n")
+	d.write(t, "manifests/docs/v1.yaml", "kind: Doc\ntitle: Version 1\n")
+	d.git(t, "add", "-A")
+	d.git(t, "commit", "-qm", "Nested docs")
+	if out, code := d.small(t, "", "build"); code != 0 {
+		t.Fatalf("small build: %d\n%s", code, out)
+	}
+	ts, _ := serve(t, d, httpapi.Options{})
+	for _, c := range []struct {
+		path string
+		args []string
+	}{
+		{"/v1/artifacts/doc/v1/install.json", []string{"show", "doc/v1/install.json"}},
+		{"/v1/artifacts/Doc/v1/install", []string{"show", "Doc/v1/install"}},
+		{"/v1/artifacts/Doc/v1", []string{"show", "Doc/v1"}},
+		{"/v1/lineage/Doc/v1/install", []string{"lineage", "Doc/v1/install", "--format", "json"}},
+		{"/v1/lineage/manifests/docs/v1/install.yaml", []string{"lineage", "manifests/docs/v1/install.yaml", "--format", "json"}},
+		{"/v1/history/doc/v1/install.json", []string{"history", "doc/v1/install.json", "--format", "json"}},
+	} {
+		got := do(t, ts, "GET", c.path, "", "")
+		want, code := d.small(t, "", c.args...)
+		if code != 0 || got.status != 200 || got.body != want {
+			t.Errorf("GET %s: %d\n%s\nwant (small %s, exit %d):\n%s", c.path, got.status, got.body, strings.Join(c.args, " "), code, want)
+		}
+	}
+	if got := do(t, ts, "GET", "/v1/artifacts/doc/v1/install.json", "", ""); !strings.Contains(got.body, `"id": "v1/install"`) {
+		t.Errorf("the artifact: %s", got.body)
+	}
+	for _, p := range []string{"/v1/artifacts/Doc/v1/../v1/install", "/v1/artifacts/Doc/v1//install", "/v1/artifacts/Doc/v1%2Finstall"} {
+		if got := do(t, ts, "GET", p, "", ""); got.status != 400 {
+			t.Errorf("GET %s: %d, want 400\n%s", p, got.status, got.body)
+		}
+	}
+	if got := do(t, ts, "GET", "/v1/artifacts/Doc/v2/install", "", ""); got.status != 404 || !strings.Contains(got.body, "no such artifact") {
+		t.Errorf("GET Doc/v2/install: %d %s", got.status, got.body)
+	}
+}

@@ -224,7 +224,7 @@ func Run(opts *Options) error {
 
 var (
 	kindField = regexp.MustCompile(`(?m)^\s*"?kind"?\s*:\s*"?([A-Za-z_][A-Za-z0-9_]*)`)
-	idField   = regexp.MustCompile(`(?m)^\s*"?id"?\s*:\s*"?([a-z0-9][a-z0-9._-]*)`)
+	idField   = regexp.MustCompile(`(?m)^\s*"?id"?\s*:\s*"?([a-z0-9][a-z0-9._/-]*)`)
 )
 
 // existingEntries skips an example manifest whose kind and id a manifest
