@@ -15,6 +15,7 @@ import (
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/manifest"
@@ -123,7 +124,11 @@ func valueAt(doc *manifest.Document, c int, x ast.Expr, sel []string) fieldValue
 				v.key, v.text = "b:"+s, clipText(strconv.Quote(s))
 				break
 			}
-			v.key, v.text, v.str, v.isStr = "s:"+s, clipText(strconv.Quote(s)), s, true
+			// Strings compare as Unicode text: canonically equivalent
+			// spellings (é as one code point, or e and a combining accent)
+			// are one value, as they look the same; case and spaces are
+			// not folded.
+			v.key, v.text, v.str, v.isStr = "s:"+norm.NFC.String(s), clipText(strconv.Quote(s)), s, true
 		case token.INT, token.FLOAT:
 			text := x.Value
 			if neg {

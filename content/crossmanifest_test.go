@@ -100,6 +100,17 @@ func TestConstraintsAcrossManifests(t *testing.T) {
 			valid: 1,
 		},
 		{
+			name: "canonically equivalent strings are one value; case and spaces are not folded",
+			files: map[string]string{
+				"manifests/a.yaml": "kind: Topic\ntitle: \"Caf\u00e9\"\n",
+				"manifests/b.yaml": "kind: Topic\ntitle: \"Cafe\u0301\"\n",
+				"manifests/c.yaml": "kind: Topic\ntitle: \"caf\u00e9\"\n",
+				"manifests/d.yaml": "kind: Topic\ntitle: \"Caf\u00e9 \"\n",
+			},
+			want:  []want{{diag.CodeNotUnique, "manifests/b.yaml", 2, "\"Cafe\u0301\" is also used by manifests/a.yaml:2"}},
+			valid: 3,
+		},
+		{
 			name: "a string and a number are not the same value; another kind's value does not count",
 			files: map[string]string{
 				"manifests/a.yaml":   "kind: Topic\ntitle: \"1\"\nnum: 1\n",
