@@ -15,6 +15,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue/ast"
 
@@ -200,6 +202,13 @@ func Infer(snap repo.Snapshot, opts Options) (*Report, error) {
 		}
 		c := &candidate{path: e.Path}
 		cands = append(cands, c)
+		if !utf8.ValidString(e.Path) || strings.ContainsFunc(e.Path, unicode.IsControl) {
+			// small validate refuses such a name (manifest.path-invalid),
+			// and it would end up in the proposed CUE (a comment a line
+			// break ends): never a rule's file.
+			c.reason = "its path holds a control character (a line break?) or invalid UTF-8, which small refuses in a manifest's name: rename it"
+			continue
+		}
 		if isData(e.Path) && !strings.Contains(e.Path, "/") {
 			c.reason = "a YAML or JSON file at the top of the repository: configuration, not content"
 			continue

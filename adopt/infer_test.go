@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -446,5 +447,40 @@ func TestNoContentReasons(t *testing.T) {
 	var nc *NoContentError
 	if !errors.As(err, &nc) || len(nc.Unmatched) != 2 || !strings.Contains(nc.Unmatched[1].Reason, "expected a mapping") {
 		t.Fatalf("%v: %+v", err, nc)
+	}
+}
+
+// TestHostileNames: a directory whose name holds a line break ends up in
+// no proposed file (it would end a // comment of a schema and make the
+// rest CUE: `#Evil: {...}` in the package), and breaks nothing else;
+// values and field names that look like CUE are quoted.
+func TestHostileNames(t *testing.T) {
+	snap := memSnap{}
+	evil := "x\n#Evil: {a: 1}\n// z"
+	for i, n := range []string{"alpha", "beta", "gamma", "delta", "eps", "zeta"} {
+		snap["posts/"+n+".md"] = "---\ntitle: " + n + "\nkind_of: \"a" + strconv.Itoa(i%2) + "\\n}\\n#E: 1 //\"\n\"b\\n#F: 2\": 1\n---\n"
+		snap[evil+"/"+n+".md"] = "---\ntitle: " + n + "\n---\n"
+		snap["bad\xff/"+n+".md"] = "---\ntitle: " + n + "\n---\n"
+	}
+	rep := mustInfer(t, snap, Options{})
+	if len(rep.Rules) != 1 || rep.Manifests != "posts" || rep.Rules[0].Glob != "*.md" {
+		t.Fatalf("rules: %+v", rep.Rules)
+	}
+	for _, f := range rep.Files {
+		if strings.Contains(f.Content, "#Evil") || strings.Contains(f.Content, "\n#E:") || strings.Contains(f.Content, "\n#F:") || strings.Contains(f.Content, "\xff") {
+			t.Errorf("%s: injected:\n%s", f.Path, f.Content)
+		}
+	}
+	n := 0
+	for _, u := range rep.Unmatched {
+		if strings.Contains(u.Reason, "control character") {
+			n++
+		}
+	}
+	if n != 12 {
+		t.Errorf("unmatched for their names: %d, want 12: %+v", n, rep.Unmatched)
+	}
+	if got := commentText("a\nb"); got != `"a\nb"` {
+		t.Errorf("commentText: %s", got)
 	}
 }

@@ -3,7 +3,10 @@ package adopt
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/literal"
@@ -57,7 +60,7 @@ files: [
 func renderSchema(r Rule, g *group) string {
 	var b strings.Builder
 	b.WriteString("package schemas\n\n")
-	fmt.Fprintf(&b, "// %s %s is a file that matches %s in small.cue.\n", article(r.Kind), r.Kind, r.Glob)
+	fmt.Fprintf(&b, "// %s %s is a file that matches %s in small.cue.\n", article(r.Kind), r.Kind, commentText(r.Glob))
 	fmt.Fprintf(&b, "// small init --adopt inferred it from %s: every field they\n", plural(len(r.Files), "file"))
 	b.WriteString("// have, required where all of them have it. Tighten it: bounds on\n")
 	b.WriteString("// strings and lists, formats for dates, a field equal to the id\n")
@@ -161,4 +164,14 @@ func article(kind string) string {
 		return "An"
 	}
 	return "A"
+}
+
+// commentText is s as it may stand in a // comment of generated CUE: a
+// line break (or any control character) would end the comment and make
+// the rest CUE, so such text is quoted instead.
+func commentText(s string) string {
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
 }

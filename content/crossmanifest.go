@@ -15,6 +15,7 @@ import (
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/manifest"
@@ -123,7 +124,11 @@ func valueAt(doc *manifest.Document, c int, x ast.Expr, sel []string) fieldValue
 				v.key, v.text = "b:"+s, clipText(strconv.Quote(s))
 				break
 			}
-			v.key, v.text, v.str, v.isStr = "s:"+s, clipText(strconv.Quote(s)), s, true
+			// Strings compare as Unicode text: canonically equivalent
+			// spellings (é as one code point, or e and a combining accent)
+			// are one value, as they look the same; case and spaces are
+			// not folded.
+			v.key, v.text, v.str, v.isStr = "s:"+norm.NFC.String(s), clipText(strconv.Quote(s)), s, true
 		case token.INT, token.FLOAT:
 			text := x.Value
 			if neg {
@@ -375,7 +380,14 @@ func (ev *evaluation) checkAsset(manifestPath string, a *schema.Asset, val strin
 	case r.err != nil:
 		return diag.CodeAssetMissing, fmt.Sprintf("%s: %s cannot be read (%v): expected a readable file", q, resolved, r.err)
 	}
-	if a.MaxBytes > 0 && r.head.Size > a.MaxBytes {
+	size, lfs := lfsPointer(r.head)
+	if !lfs {
+		size = r.head.Size
+	}
+	if a.MaxBytes > 0 && size > a.MaxBytes {
+		if lfs {
+			return diag.CodeAssetTooLarge, fmt.Sprintf("%s: %s is a Git LFS pointer to %d bytes: expected at most %d (maxBytes)", q, resolved, size, a.MaxBytes)
+		}
 		return diag.CodeAssetTooLarge, fmt.Sprintf("%s: %s is %d bytes: expected at most %d (maxBytes)", q, resolved, r.head.Size, a.MaxBytes)
 	}
 	if len(a.Types) == 0 {
@@ -386,7 +398,9 @@ func (ev *evaluation) checkAsset(manifestPath string, a *schema.Asset, val strin
 	if named == "" {
 		return diag.CodeAssetType, fmt.Sprintf("%s: %s has no extension small recognizes: expected a file of type %s", q, resolved, want)
 	}
-	if r.err == nil { // a file too large for a head (a wrapped snapshot) is judged by its name
+	// A file too large for a head (a wrapped snapshot) is judged by its
+	// name, and so is a Git LFS pointer: its content is not in Git.
+	if r.err == nil && !lfs {
 		if got := schema.SniffType(r.head.Head); got != named {
 			return diag.CodeAssetType, fmt.Sprintf("%s: %s is named as %s, but its content is %s: expected a file of type %s", q, resolved, named, got, want)
 		}
@@ -395,4 +409,37 @@ func (ev *evaluation) checkAsset(manifestPath string, a *schema.Asset, val strin
 		return diag.CodeAssetType, fmt.Sprintf("%s: %s is %s: expected a file of type %s", q, resolved, named, want)
 	}
 	return "", ""
+}
+
+// lfsPointer reports whether the file read is a Git LFS pointer (a small
+// text file that stands for content kept outside Git: what a commit
+// holds for a file git lfs tracks, and a checkout without git lfs pull),
+// and the size it gives, as git-lfs's pointer format says
+// (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md): "version
+// https://git-lfs.github.com/spec/v1", then "oid sha256:<64 hex>" and
+// "size <bytes>", each on its own line.
+func lfsPointer(h repo.FileHead) (int64, bool) {
+	const version = "version https://git-lfs.github.com/spec/v1\n"
+	if h.Size != int64(len(h.Head)) || !strings.HasPrefix(string(h.Head), version) {
+		return 0, false
+	}
+	var size int64 = -1
+	oid := false
+	for _, line := range strings.Split(strings.TrimSuffix(string(h.Head[len(version):]), "\n"), "\n") {
+		k, v, ok := strings.Cut(line, " ")
+		switch {
+		case !ok:
+			return 0, false
+		case k == "oid":
+			hex, ok := strings.CutPrefix(v, "sha256:")
+			oid = ok && len(hex) == 64 && strings.Trim(hex, "0123456789abcdef") == ""
+		case k == "size":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return 0, false
+			}
+			size = n
+		}
+	}
+	return size, oid && size >= 0
 }

@@ -100,6 +100,33 @@ func TestConstraintsAcrossManifests(t *testing.T) {
 			valid: 1,
 		},
 		{
+			name: "a Git LFS pointer: its size is the pointer's, its type its name's",
+			files: map[string]string{
+				"manifests/a/a.yaml": "kind: Topic\ntitle: A\nlogo: a.png\n",
+				"manifests/a/a.png":  "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 99\n",
+				"manifests/b/b.yaml": "kind: Topic\ntitle: B\nlogo: b.png\n",
+				"manifests/b/b.png":  "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+				"manifests/c/c.yaml": "kind: Topic\ntitle: C\nlogo: c.png\n",
+				"manifests/c/c.png":  "version https://git-lfs.github.com/spec/v1\nsize 12\n",
+			},
+			want: []want{
+				{diag.CodeAssetTooLarge, "manifests/b/b.yaml", 3, `"b.png": manifests/b/b.png is a Git LFS pointer to 12345 bytes: expected at most 100 (maxBytes)`},
+				{diag.CodeAssetType, "manifests/c/c.yaml", 3, `manifests/c/c.png is named as image/png, but its content is text/plain`},
+			},
+			valid: 1,
+		},
+		{
+			name: "canonically equivalent strings are one value; case and spaces are not folded",
+			files: map[string]string{
+				"manifests/a.yaml": "kind: Topic\ntitle: \"Caf\u00e9\"\n",
+				"manifests/b.yaml": "kind: Topic\ntitle: \"Cafe\u0301\"\n",
+				"manifests/c.yaml": "kind: Topic\ntitle: \"caf\u00e9\"\n",
+				"manifests/d.yaml": "kind: Topic\ntitle: \"Caf\u00e9 \"\n",
+			},
+			want:  []want{{diag.CodeNotUnique, "manifests/b.yaml", 2, "\"Cafe\u0301\" is also used by manifests/a.yaml:2"}},
+			valid: 3,
+		},
+		{
 			name: "a string and a number are not the same value; another kind's value does not count",
 			files: map[string]string{
 				"manifests/a.yaml":   "kind: Topic\ntitle: \"1\"\nnum: 1\n",

@@ -42,34 +42,78 @@ type Policy struct {
 // config.Config.BesideRuleFiles). The schemas are the base's, as is
 // small.cue: a change cannot widen what it may change.
 func (p *Policy) AgentMayChange(path string) bool {
-	if p.Config.AgentMayChange(path) {
-		return true
-	}
+	return p.Config.AgentMayChange(path) || len(p.assetFields(path)) > 0
+}
+
+// assetFields are the @asset fields that make the file at path one an
+// agent may change (with files rules and no agentPaths): those whose types
+// take its extension and whose root holds it.
+func (p *Policy) assetFields(path string) []*schema.Asset {
 	if !p.Config.AgentFilesDefault() || p.Schema == nil {
-		return false
+		return nil
 	}
 	t := schema.TypeByExtension(path)
 	if t == "" {
-		return false
+		return nil
 	}
+	var out []*schema.Asset
 	for _, kind := range p.Schema.Kinds {
 		for _, c := range p.Schema.Constraints(kind) {
 			a := c.Asset
 			if a == nil || len(a.Types) > 0 && !schema.MatchesType(t, a.Types) {
 				continue
 			}
-			if a.Root != "." {
-				if strings.HasPrefix(path, a.Root+"/") {
-					return true
-				}
-				continue
-			}
-			if p.Config.BesideRuleFiles(path, kind) {
-				return true
+			if a.Root != "." && strings.HasPrefix(path, a.Root+"/") || a.Root == "." && p.Config.BesideRuleFiles(path, kind) {
+				out = append(out, a)
 			}
 		}
 	}
-	return false
+	return out
+}
+
+// agentAsset judges the content of a file an agent may change only as an
+// asset (see assetFields): it must be of the type its name says, and no
+// larger than the largest maxBytes of those fields (none when one has
+// none). It returns what is wrong, "" when nothing is.
+func (p *Policy) agentAsset(r *repo.Repository, path string, blob repo.Hash) (string, error) {
+	if p.Config.AgentMayChange(path) {
+		return "", nil
+	}
+	fields := p.assetFields(path)
+	if len(fields) == 0 {
+		return "", nil
+	}
+	h, err := r.BlobHead(blob, sniffBytes)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	var max int64
+	for _, a := range fields {
+		if a.MaxBytes <= 0 {
+			max = -1
+			break
+		}
+		max = maxOf(max, a.MaxBytes)
+	}
+	size, lfs := lfsPointer(h)
+	if !lfs {
+		size = h.Size
+	}
+	named := schema.TypeByExtension(path)
+	switch got := schema.SniffType(h.Head); {
+	case max >= 0 && size > max:
+		return fmt.Sprintf("a file of %d bytes, more than the %d (maxBytes) of any @asset field that may name it", size, max), nil
+	case !lfs && got != named:
+		return fmt.Sprintf("a file named as %s whose content is %s", named, got), nil
+	}
+	return "", nil
+}
+
+func maxOf(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
 }
 
 // AgentScope says in words what an agent may change under the policy.
@@ -846,6 +890,17 @@ func (g *gate) boundary(c *repo.Commit, actor lineage.Actor, ch repo.PathChange)
 		what = "a submodule"
 	case !g.pol.AgentMayChange(ch.Path):
 		what = fmt.Sprintf("a path outside what agents may change (%s)", g.pol.AgentScope())
+	case isFile(ch.NewKind):
+		// A path agents may change as an asset: its content must be one.
+		bad, err := g.pol.agentAsset(g.r, ch.Path, ch.New)
+		switch {
+		case err != nil:
+			what = fmt.Sprintf("an asset small cannot read (%v)", err)
+		case bad != "":
+			what = bad + ", where agents may add only the assets of manifests"
+		default:
+			return
+		}
 	default:
 		return
 	}

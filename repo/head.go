@@ -161,3 +161,14 @@ func (t *treeSnapshot) blobHead(h plumbing.Hash, n int) (FileHead, error) {
 	}
 	return FileHead{Head: data, Size: b.Size}, nil
 }
+
+// BlobHead reads the first n bytes of a blob and its size, without
+// reading the rest of it.
+func (r *Repository) BlobHead(h Hash, n int) (out FileHead, err error) {
+	t := &treeSnapshot{r: r}
+	err = r.again(func() (err error) {
+		out, err = t.blobHead(h.plumbing(), n)
+		return err
+	})
+	return out, err
+}

@@ -6,8 +6,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/smallhq/small/adopt"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
@@ -31,7 +34,7 @@ func RunAdopt(opts *Options) error {
 	if errors.As(err, &nc) {
 		if opts.Format == diag.FormatText {
 			for _, u := range nc.Unmatched {
-				fmt.Fprintf(opts.IO.ErrOut, "  %s: %s\n", u.Path, u.Reason)
+				fmt.Fprintf(opts.IO.ErrOut, "  %s: %s\n", shownPath(u.Path), u.Reason)
 			}
 		}
 		return cmdutil.Usage(err)
@@ -100,13 +103,13 @@ func writeAdoptText(opts *Options, rep *adopt.Report) {
 	tw.Flush()
 	for _, r := range rep.Rules {
 		for _, p := range r.Problems {
-			fmt.Fprintf(out, "warning: %s (%s): %s\n", p.Path, r.Glob, p.Reason)
+			fmt.Fprintf(out, "warning: %s (%s): %s\n", shownPath(p.Path), r.Glob, p.Reason)
 		}
 	}
 	if len(rep.Unmatched) > 0 {
 		fmt.Fprintf(out, "%s matched no rule:\n", plural(len(rep.Unmatched), "file"))
 		for _, u := range rep.Unmatched {
-			fmt.Fprintf(out, "  %s: %s\n", u.Path, u.Reason)
+			fmt.Fprintf(out, "  %s: %s\n", shownPath(u.Path), u.Reason)
 		}
 	}
 	if rep.Truncated != "" {
@@ -129,4 +132,14 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// shownPath is a path as a line of the report shows it: quoted when it
+// holds a control character (a line break, an escape sequence) or invalid
+// UTF-8, so that a file's name cannot forge lines of the report.
+func shownPath(p string) string {
+	if !utf8.ValidString(p) || strings.ContainsFunc(p, unicode.IsControl) {
+		return strconv.Quote(p)
+	}
+	return p
 }
