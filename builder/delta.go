@@ -41,7 +41,7 @@ func fullDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *config.Conf
 		return nil, err
 	}
 	for _, e := range idx.Manifests {
-		if reuse && d.changed[e.Path].String() == e.Blob {
+		if reuse && d.changed[e.Path].String() == e.Blob && assetsStand(r, m, e) {
 			delete(d.changed, e.Path)
 			d.keptInShards = append(d.keptInShards, e)
 			continue
@@ -91,6 +91,28 @@ func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *conf
 			}
 		}
 	}
+	if prev.index.Assets > 0 {
+		// A manifest whose asset changed is built again: the files of the
+		// whole tree that changed, looked up in the reverse index.
+		changedFiles, err := r.DiffTrees(old.Tree, m.Tree, "")
+		if err != nil {
+			return nil, err
+		}
+		users, err := usersOfChanged(r, prev, changedFiles)
+		if err != nil {
+			return nil, err
+		}
+		for _, fp := range users {
+			if _, ok := d.changed[fp]; ok || touched[fp] {
+				continue
+			}
+			if h := r.FileAt(m.Tree, fp); !h.IsZero() && cfg.IsManifest(fp) {
+				d.changed[fp] = h
+				touched[fp] = true
+				d.dirty[shardOf(fp)] = true
+			}
+		}
+	}
 	entries, err := prev.shardEntries(r, d.dirty)
 	if err != nil {
 		return nil, err
@@ -103,6 +125,17 @@ func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *conf
 		}
 	}
 	return d, nil
+}
+
+// assetsStand reports whether the assets an index entry names are, in
+// commit m, the blobs it was built with.
+func assetsStand(r *repo.Repository, m *repo.Commit, e IndexEntry) bool {
+	for _, a := range e.Assets {
+		if r.FileAt(m.Tree, a.Source).String() != a.Blob {
+			return false
+		}
+	}
+	return true
 }
 
 // conflicts reports (kind, id) pairs and artifact paths that the fresh

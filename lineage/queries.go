@@ -44,6 +44,9 @@ type VersionInfo struct {
 	Builder      string       `json:"builder,omitempty"`
 	// Missing says why the version has no lineage record, when it has none.
 	Missing string `json:"missing,omitempty"`
+	// Assets are the files the version uses (its @asset fields), as its
+	// record lists them.
+	Assets []AssetRef `json:"assets,omitempty"`
 }
 
 // LineageReport answers "where did this come from?" for an artifact (its
@@ -104,7 +107,7 @@ func (l *Log) info(v Version) VersionInfo {
 		return out
 	}
 	rec := v.Record
-	out.Blob, out.SHA256, out.SchemaDigest = rec.Blob, rec.SHA256, rec.SchemaDigest
+	out.Blob, out.SHA256, out.SchemaDigest, out.Assets = rec.Blob, rec.SHA256, rec.SchemaDigest, rec.Assets
 	actor := rec.Actor
 	out.Actor = &actor
 	m := &ManifestRef{Path: rec.Manifest, Blob: rec.ManifestBlob, Commit: CommitRef{ID: rec.ManifestCommit}}

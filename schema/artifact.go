@@ -81,6 +81,8 @@ func CheckPath(p string) error {
 		return fmt.Errorf("expected no backslash, NUL or line break")
 	case path.Clean(p) != p:
 		return fmt.Errorf("expected a clean path (no empty, . or .. segments)")
+	case strings.HasPrefix(p, protocol.AssetDir+"/"):
+		return fmt.Errorf("expected a path outside %s/, where small build keeps the files @asset fields name", protocol.AssetDir)
 	}
 	for _, seg := range strings.Split(p, "/") {
 		if seg == ".." || strings.EqualFold(seg, ".git") || seg == ".small" {
