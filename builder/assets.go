@@ -3,6 +3,7 @@ package builder
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -71,6 +72,16 @@ type AssetChange struct {
 	Action string // lineage.Created or lineage.Retracted
 	Use    AssetUse
 	Owner  *IndexEntry // the manifest that brought it, or let it go
+}
+
+// String is how plan and build list the change: its action, its path and
+// the file it copies.
+func (c AssetChange) String() string {
+	s := fmt.Sprintf("%-9s %s", c.Action, c.Path)
+	if c.Use.Source != "" {
+		s += " (asset " + c.Use.Source + ")"
+	}
+	return s
 }
 
 // assetLine is one line of the reverse index: a manifest that uses an asset.
@@ -427,4 +438,70 @@ func usersOfChanged(r *repo.Repository, prev *prior, gone map[string]repo.Hash) 
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// AssetUsage says what the latest build of branch has of the asset name
+// names: its path in the artifact tree (assets/sha256/…), or a path of
+// the repository that a manifest's @asset field names, as the build's
+// manifest commit has it. It is nil when name is neither.
+func AssetUsage(r *repo.Repository, branch, name string) (*lineage.AssetUsage, error) {
+	prev, err := readPrevious(r, branch)
+	if err != nil || prev == nil || prev.index.Assets == 0 {
+		return nil, err
+	}
+	var blob repo.Hash
+	if protocol.IsAssetPath(name) {
+		blob = prev.files[name]
+	} else if mc, err := r.ReadCommit(prev.manifestCommit); err == nil {
+		blob = r.FileAt(mc.Tree, name)
+	}
+	if blob.IsZero() {
+		return nil, nil
+	}
+	lines, err := prev.assetsOf(r, map[string]bool{assetShardOf(blob.String()): true})
+	if err != nil {
+		return nil, err
+	}
+	var use *lineage.AssetUsage
+	for _, l := range lines {
+		if l.Blob == blob.String() && (name == l.Source || name == l.ArtifactPath()) {
+			use = &lineage.AssetUsage{ArtifactPath: l.ArtifactPath(), Blob: l.Blob, SHA256: l.SHA256}
+			break
+		}
+	}
+	if use == nil {
+		return nil, nil
+	}
+	// Every source with these bytes and this path, and its users.
+	var users []assetLine
+	for _, l := range lines {
+		if l.Blob == use.Blob && l.ArtifactPath() == use.ArtifactPath {
+			users = append(users, l)
+		}
+	}
+	shards := map[string]bool{}
+	for _, l := range users {
+		shards[shardOf(l.Manifest)] = true
+	}
+	entries, err := prev.shardEntries(r, shards)
+	if err != nil {
+		return nil, err
+	}
+	byPath := map[string]IndexEntry{}
+	for _, e := range entries {
+		byPath[e.Path] = e
+	}
+	use.Sources, use.UsedBy = []string{}, []lineage.AssetUser{}
+	for _, l := range users {
+		if !slices.Contains(use.Sources, l.Source) {
+			use.Sources = append(use.Sources, l.Source)
+		}
+		e := byPath[l.Manifest]
+		use.UsedBy = append(use.UsedBy, lineage.AssetUser{Kind: e.Kind, ID: e.ID, Manifest: l.Manifest, Source: l.Source})
+	}
+	slices.Sort(use.Sources)
+	slices.SortFunc(use.UsedBy, func(a, b lineage.AssetUser) int {
+		return strings.Compare(a.Manifest+"\x00"+a.Source, b.Manifest+"\x00"+b.Source)
+	})
+	return use, nil
 }
