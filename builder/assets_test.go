@@ -186,7 +186,7 @@ func TestAssetChangeRebuildsItsManifests(t *testing.T) {
 func TestAssetIndexRoundTrip(t *testing.T) {
 	u := AssetUse{Source: "a\tb.png", Blob: strings.Repeat("ab", 20), SHA256: strings.Repeat("cd", 32)}
 	e := IndexEntry{Path: "m.yaml", Blob: "b", Kind: "K", ID: "m", Commit: "c",
-		Actor: lineage.Actor{Type: "agent", Name: "x", Email: "x@y", Human: lineage.Person{Name: "Ann"}},
+		Actor:     lineage.Actor{Type: "agent", Name: "x", Email: "x@y", Human: lineage.Person{Name: "Ann"}},
 		Artifacts: []string{"k/m.json"}, Assets: []AssetUse{u}}
 	var b strings.Builder
 	encodeEntry(&b, e)

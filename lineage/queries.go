@@ -52,10 +52,10 @@ type VersionInfo struct {
 // LineageReport answers "where did this come from?" for an artifact (its
 // versions, newest first) or a manifest (the artifacts it produced).
 type LineageReport struct {
-	Protocol string        `json:"protocol"`
-	Artifact string        `json:"artifact,omitempty"`
-	Manifest string        `json:"manifest,omitempty"`
-	Shallow  bool          `json:"shallow,omitempty"`
+	Protocol string `json:"protocol"`
+	Artifact string `json:"artifact,omitempty"`
+	Manifest string `json:"manifest,omitempty"`
+	Shallow  bool   `json:"shallow,omitempty"`
 	// Asset is set when the name was an asset (its path in the
 	// repository, or in the artifact tree): where the latest build keeps
 	// it and which manifests use it. Versions are then the asset file's.
