@@ -199,6 +199,9 @@ func (p *Plan) events() ([]lineage.Record, []lineage.Event) {
 	// go; its lifecycle is its artifacts', whose events say it.
 	for _, c := range p.Assets {
 		o := c.Owner
+		if o.Path == "" {
+			continue // a file no manifest ever named (not small's): removed, of no manifest's lineage
+		}
 		recs = append(recs, lineage.Record{
 			Artifact: c.Path, Blob: c.Use.Blob, SHA256: c.Use.SHA256, Action: c.Action,
 			Kind: o.Kind, ID: o.ID, Manifest: o.Path, ManifestBlob: o.Blob, ManifestCommit: o.Commit,
