@@ -445,20 +445,39 @@ func usersOfChanged(r *repo.Repository, prev *prior, gone map[string]repo.Hash) 
 // the repository that a manifest's @asset field names, as the build's
 // manifest commit has it. It is nil when name is neither.
 func AssetUsage(r *repo.Repository, branch, name string) (*lineage.AssetUsage, error) {
-	prev, err := readPrevious(r, branch)
-	if err != nil || prev == nil || prev.index.Assets == 0 {
+	// A few lookups in the tip's tree, never a listing of it: small
+	// lineage asks this of every name.
+	tip, err := r.Ref(branch)
+	if err != nil || tip.IsZero() {
 		return nil, err
+	}
+	c, err := r.ReadCommit(tip)
+	if err != nil {
+		return nil, err
+	}
+	mc, ok := repo.ParseHash(c.Trailer(protocol.TrailerManifestCommit))
+	if !ok {
+		return nil, nil
+	}
+	idx, err := readIndexMeta(r, map[string]repo.Hash{IndexMeta: r.FileAt(c.Tree, IndexMeta)})
+	if err != nil || idx.Assets == 0 {
+		return nil, nil
 	}
 	var blob repo.Hash
 	if protocol.IsAssetPath(name) {
-		blob = prev.files[name]
-	} else if mc, err := r.ReadCommit(prev.manifestCommit); err == nil {
-		blob = r.FileAt(mc.Tree, name)
+		blob = r.FileAt(c.Tree, name)
+	} else if m, err := r.ReadCommit(mc); err == nil {
+		blob = r.FileAt(m.Tree, name)
 	}
 	if blob.IsZero() {
 		return nil, nil
 	}
-	lines, err := prev.assetsOf(r, map[string]bool{assetShardOf(blob.String()): true})
+	shard := AssetIndexDir + "/" + assetShardOf(blob.String())
+	prev := &prior{commit: c, manifestCommit: mc, index: idx, indexFiles: map[string]repo.Hash{}}
+	if h := r.FileAt(c.Tree, shard); !h.IsZero() {
+		prev.indexFiles[shard] = h
+	}
+	lines, err := prev.assetsOf(r, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -482,6 +501,10 @@ func AssetUsage(r *repo.Repository, branch, name string) (*lineage.AssetUsage, e
 	shards := map[string]bool{}
 	for _, l := range users {
 		shards[shardOf(l.Manifest)] = true
+		name := IndexDir + "/" + shardOf(l.Manifest)
+		if h := r.FileAt(c.Tree, name); !h.IsZero() {
+			prev.indexFiles[name] = h
+		}
 	}
 	entries, err := prev.shardEntries(r, shards)
 	if err != nil {
