@@ -184,16 +184,42 @@ func (pr *prior) assetsOf(r *repo.Repository, shards map[string]bool) ([]assetLi
 
 // assetHasher reads and hashes the assets of a manifest commit, each blob once.
 type assetHasher struct {
-	r    *repo.Repository
-	tree repo.Hash
-	sums map[repo.Hash]string
+	r      *repo.Repository
+	tree   repo.Hash
+	sums   map[repo.Hash]string
+	looked int                  // lookups so far
+	all    map[string]repo.Hash // every file of the tree, once lookups are many
+}
+
+// manyLookups is how many lookups one at a time (each reads the trees on
+// the way, a directory of 10,000 entries each time) are worth before one
+// listing of the whole tree is cheaper.
+const manyLookups = 256
+
+// blobAt is the blob at path p of the commit.
+func (h *assetHasher) blobAt(p string) (repo.Hash, error) {
+	if h.all == nil && h.looked >= manyLookups {
+		all, err := h.r.TreeFiles(h.tree, "")
+		if err != nil {
+			return repo.ZeroHash, err
+		}
+		h.all = all
+	}
+	h.looked++
+	if h.all != nil {
+		return h.all[p], nil
+	}
+	return h.r.FileAt(h.tree, p), nil
 }
 
 // uses returns the assets at the given paths of the commit.
 func (h *assetHasher) uses(paths []string) ([]AssetUse, error) {
 	var out []AssetUse
 	for _, p := range paths {
-		b := h.r.FileAt(h.tree, p)
+		b, err := h.blobAt(p)
+		if err != nil {
+			return nil, err
+		}
 		sum, ok := h.sums[b]
 		if !ok {
 			data, err := h.r.ReadBlob(b)

@@ -40,8 +40,9 @@ func fullDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *config.Conf
 	if err != nil {
 		return nil, err
 	}
+	stand := assetsStand(r, m)
 	for _, e := range idx.Manifests {
-		if reuse && d.changed[e.Path].String() == e.Blob && assetsStand(r, m, e) {
+		if reuse && d.changed[e.Path].String() == e.Blob && stand(e) {
 			delete(d.changed, e.Path)
 			d.keptInShards = append(d.keptInShards, e)
 			continue
@@ -127,15 +128,18 @@ func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *conf
 	return d, nil
 }
 
-// assetsStand reports whether the assets an index entry names are, in
-// commit m, the blobs it was built with.
-func assetsStand(r *repo.Repository, m *repo.Commit, e IndexEntry) bool {
-	for _, a := range e.Assets {
-		if r.FileAt(m.Tree, a.Source).String() != a.Blob {
-			return false
+// assetsStand returns a function that reports whether the assets an index
+// entry names are, in commit m, the blobs it was built with.
+func assetsStand(r *repo.Repository, m *repo.Commit) func(e IndexEntry) bool {
+	h := &assetHasher{r: r, tree: m.Tree}
+	return func(e IndexEntry) bool {
+		for _, a := range e.Assets {
+			if b, err := h.blobAt(a.Source); err != nil || b.String() != a.Blob {
+				return false
+			}
 		}
+		return true
 	}
-	return true
 }
 
 // conflicts reports (kind, id) pairs and artifact paths that the fresh
