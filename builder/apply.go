@@ -187,13 +187,26 @@ func (p *Plan) events() ([]lineage.Record, []lineage.Event) {
 		recs = append(recs, lineage.Record{
 			Artifact: c.Path, Blob: blob.String(), SHA256: hex.EncodeToString(sum[:]), Action: c.Action,
 			Kind: o.Kind, ID: o.ID, Locale: o.Locale, Manifest: o.Path, ManifestBlob: o.Blob, ManifestCommit: o.Commit,
-			Actor: o.Actor, SchemaDigest: p.SchemaDigest, Platform: p.Platform,
+			Actor: o.Actor, SchemaDigest: p.SchemaDigest, Platform: p.Platform, Assets: assetRefs(o.Assets),
 		})
 		ev := lineage.Event{Time: when, Event: c.Action, Artifact: c.Path, Kind: o.Kind, ID: o.ID, Locale: o.Locale, ManifestCommit: o.Commit, Actor: o.Actor}
 		if c.Action == lineage.Created {
 			ev.To = o.Status
 		}
 		events = append(events, ev)
+	}
+	// An asset file's records name the manifest that brought it or let it
+	// go; its lifecycle is its artifacts', whose events say it.
+	for _, c := range p.Assets {
+		o := c.Owner
+		if o.Path == "" {
+			continue // a file no manifest ever named (not small's): removed, of no manifest's lineage
+		}
+		recs = append(recs, lineage.Record{
+			Artifact: c.Path, Blob: c.Use.Blob, SHA256: c.Use.SHA256, Action: c.Action,
+			Kind: o.Kind, ID: o.ID, Manifest: o.Path, ManifestBlob: o.Blob, ManifestCommit: o.Commit,
+			Actor: o.Actor, SchemaDigest: p.SchemaDigest, Platform: p.Platform,
+		})
 	}
 	return recs, append(events, p.out.events...)
 }

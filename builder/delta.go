@@ -41,8 +41,9 @@ func fullDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *config.Conf
 	if err != nil {
 		return nil, err
 	}
+	stand := assetsStand(r, m)
 	for _, e := range idx.Manifests {
-		if reuse && d.changed[e.Path].String() == e.Blob {
+		if reuse && d.changed[e.Path].String() == e.Blob && stand(e) {
 			delete(d.changed, e.Path)
 			d.keptInShards = append(d.keptInShards, e)
 			continue
@@ -92,6 +93,28 @@ func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *conf
 			}
 		}
 	}
+	if prev.index.Assets > 0 {
+		// A manifest whose asset changed is built again: the files of the
+		// whole tree that changed, looked up in the reverse index.
+		changedFiles, err := r.DiffTrees(old.Tree, m.Tree, "")
+		if err != nil {
+			return nil, err
+		}
+		users, err := usersOfChanged(r, prev, changedFiles)
+		if err != nil {
+			return nil, err
+		}
+		for _, fp := range users {
+			if _, ok := d.changed[fp]; ok || touched[fp] {
+				continue
+			}
+			if h := r.FileAt(m.Tree, fp); !h.IsZero() && cfg.IsManifest(fp) {
+				d.changed[fp] = h
+				touched[fp] = true
+				d.dirty[shardOf(fp)] = true
+			}
+		}
+	}
 	entries, err := prev.shardEntries(r, d.dirty)
 	if err != nil {
 		return nil, err
@@ -104,6 +127,20 @@ func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *conf
 		}
 	}
 	return d, nil
+}
+
+// assetsStand returns a function that reports whether the assets an index
+// entry names are, in commit m, the blobs it was built with.
+func assetsStand(r *repo.Repository, m *repo.Commit) func(e IndexEntry) bool {
+	h := &assetHasher{r: r, tree: m.Tree}
+	return func(e IndexEntry) bool {
+		for _, a := range e.Assets {
+			if b, err := h.blobAt(a.Source); err != nil || b.String() != a.Blob {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // conflicts reports (kind, id) pairs and artifact paths that the fresh

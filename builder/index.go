@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/smallhq/small/lineage"
@@ -28,10 +29,14 @@ const (
 
 // Index is a build's index.
 type Index struct {
-	Protocol  string       `json:"protocol"`
-	Config    string       `json:"config"`    // blob id of small.cue
-	Count     int          `json:"manifests"` // how many manifests the build has
-	Manifests []IndexEntry `json:"-"`         // sorted by path, when loaded
+	Protocol string `json:"protocol"`
+	Config   string `json:"config"`    // blob id of small.cue
+	Count    int    `json:"manifests"` // how many manifests the build has
+	// Assets is how many asset files the build's tree holds (see
+	// assets.go); absent when none, so that builds without assets keep
+	// the bytes they always had.
+	Assets    int          `json:"assets,omitempty"`
+	Manifests []IndexEntry `json:"-"` // sorted by path, when loaded
 }
 
 // IndexEntry is one manifest of a build.
@@ -45,6 +50,7 @@ type IndexEntry struct {
 	Commit    string // the commit that introduced this version
 	Actor     lineage.Actor
 	Artifacts []string
+	Assets    []AssetUse // the files its @asset fields name, by source path
 }
 
 // key names the entry: its kind, id and locale.
@@ -99,6 +105,12 @@ const entryFields = 9 // before the artifacts
 // the artifacts. Indexes written before it existed never have it.
 const withHuman = "+"
 
+// withAssets marks an actor type (after withHuman) followed, after the
+// person if any, by the number of the manifest's assets and three fields
+// each (source path, blob id, sha256), before the artifacts. Indexes
+// written before small knew assets never have it.
+const withAssets = "*"
+
 func encodeEntry(b *strings.Builder, e IndexEntry) {
 	// A translation's id field is id@locale: an id never holds '@', so
 	// indexes written before translations read the same.
@@ -110,6 +122,13 @@ func encodeEntry(b *strings.Builder, e IndexEntry) {
 	if h := e.Actor.Human; h != (lineage.Person{}) {
 		fields[6] += withHuman
 		fields = append(fields, h.Name, h.Email)
+	}
+	if len(e.Assets) > 0 {
+		fields[6] += withAssets
+		fields = append(fields, strconv.Itoa(len(e.Assets)))
+		for _, a := range e.Assets {
+			fields = append(fields, a.Source, a.Blob, a.SHA256)
+		}
 	}
 	for i, f := range fields {
 		if i > 0 {
@@ -137,13 +156,32 @@ func decodeEntry(line string) (IndexEntry, error) {
 	if i := strings.LastIndexByte(e.ID, '@'); i >= 0 {
 		e.ID, e.Locale = e.ID[:i], e.ID[i+1:]
 	}
+	assets := false
+	e.Actor.Type, assets = strings.CutSuffix(e.Actor.Type, withAssets)
+	next := entryFields
 	if t, ok := strings.CutSuffix(e.Actor.Type, withHuman); ok {
 		if len(f) < entryFields+2 {
 			return IndexEntry{}, fmt.Errorf("index line has %d fields, expected at least %d for an actor with a person beside it", len(f), entryFields+2)
 		}
 		e.Actor.Type, e.Actor.Human = t, lineage.Person{Name: f[entryFields], Email: f[entryFields+1]}
-		e.Artifacts = f[entryFields+2:]
+		next += 2
 	}
+	if assets {
+		n, err := strconv.Atoi(f[min(next, len(f)-1)])
+		if next >= len(f) || err != nil || n <= 0 || n > (len(f)-next-1)/3 {
+			return IndexEntry{}, fmt.Errorf("index line has no valid count of assets at field %d", next+1)
+		}
+		for i := range n {
+			a := f[next+1+3*i:]
+			u := AssetUse{Source: a[0], Blob: a[1], SHA256: a[2]}
+			if !u.valid() {
+				return IndexEntry{}, fmt.Errorf("index line names asset %q with blob %q and sha256 %q: expected hex ids", u.Source, u.Blob, u.SHA256)
+			}
+			e.Assets = append(e.Assets, u)
+		}
+		next += 1 + 3*n
+	}
+	e.Artifacts = f[next:]
 	return e, nil
 }
 

@@ -45,6 +45,9 @@ type Plan struct {
 	Manifests      int          // manifests in the commit
 	Report         diag.Report  // findings; a plan with errors must not be applied
 	Changes        []Change     // sorted by path
+	// Assets are the asset files the build adds to or removes from the
+	// artifact tree, sorted by path (see assets.go).
+	Assets []AssetChange
 	// Platform, when set before Apply, is recorded in every lineage record
 	// of the build: who the hosting platform said ran it.
 	Platform *lineage.Platform
@@ -68,11 +71,12 @@ type output struct {
 	indexFiles map[string][]byte    // index shards to write
 	keptIndex  map[string]repo.Hash // index shards kept from the previous build
 	events     []lineage.Event      // rollbacks and status changes
+	assets     assetOutput          // the reverse index of assets and the asset files' changes
 }
 
 // UpToDate reports whether the build would change nothing: no artifact,
 // and neither the schemas, small.cue nor the builder it rests on.
-func (p *Plan) UpToDate() bool { return len(p.Changes) == 0 && !p.restated }
+func (p *Plan) UpToDate() bool { return len(p.Changes) == 0 && len(p.Assets) == 0 && !p.restated }
 
 // Events are the lifecycle events the build records: its artifact changes,
 // rollbacks and status changes.
@@ -264,6 +268,9 @@ func (p *Plan) compute(r *repo.Repository, in *inputs, prev *prior, force bool) 
 	if p.out.files, p.Changes, err = artifactChanges(r, who, in.commit, prev, d, fresh, rendered.blobs); err != nil {
 		return err
 	}
+	if err := p.placeAssets(r, who, in.commit, prev, d, fresh); err != nil {
+		return err
+	}
 	steps, walked, err := p.walkSteps(r, in, prev, d, reuse)
 	if err != nil {
 		return err
@@ -434,10 +441,24 @@ func attribute(r *repo.Repository, who *attribution, in *inputs, prev *prior, d 
 	for _, e := range d.replaced {
 		prevBlob[e.key()] = e.Blob
 	}
+	hasher := &assetHasher{r: r, tree: in.commit.Tree, sums: map[repo.Hash]string{}}
+	prevAssets := map[string][]AssetUse{}
+	for _, e := range d.replaced {
+		prevAssets[e.Path] = e.Assets
+	}
+	newAssets := map[string]repo.Hash{} // assets not used as they are by the manifest's previous version
 	var fresh []IndexEntry
 	var rollbacks []rollback
 	for _, mf := range rendered.Manifests {
 		e := IndexEntry{Path: mf.Path, Blob: d.changed[mf.Path].String(), Kind: mf.Kind, ID: mf.ID, Locale: mf.Locale, Status: mf.Status}
+		if e.Assets, err = hasher.uses(mf.Assets); err != nil {
+			return nil, nil, err
+		}
+		for _, a := range e.Assets {
+			if !slices.Contains(prevAssets[mf.Path], a) {
+				newAssets[a.Source], _ = repo.ParseHash(a.Blob)
+			}
+		}
 		if h, ok := intro[mf.Path]; ok {
 			e.Commit = h.String()
 			var of string
@@ -455,7 +476,77 @@ func attribute(r *repo.Repository, who *attribution, in *inputs, prev *prior, d 
 		}
 		fresh = append(fresh, e)
 	}
+	if err := attributeAssets(r, who, in, fresh, prevAssets, newAssets); err != nil {
+		return nil, nil, err
+	}
 	return fresh, rollbacks, nil
+}
+
+// attributeAssets attributes a manifest version to the commit that made
+// one of its assets what it is, where that commit comes after the one
+// that introduced the manifest's own version: a new image of an unchanged
+// article is the image's author's change. Where neither commit contains
+// the other, or history is shallow, the manifest's own commit stands.
+func attributeAssets(r *repo.Repository, who *attribution, in *inputs, fresh []IndexEntry, prevAssets map[string][]AssetUse, newAssets map[string]repo.Hash) error {
+	if len(newAssets) == 0 {
+		return nil
+	}
+	intro, err := r.Introductions(in.commit.ID, "", newAssets, nil)
+	var shallow *repo.ShallowError
+	if errors.As(err, &shallow) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for i := range fresh {
+		e := &fresh[i]
+		for _, a := range e.Assets {
+			h, ok := intro[a.Source]
+			if !ok || slices.Contains(prevAssets[e.Path], a) || h.String() == e.Commit {
+				continue
+			}
+			if mine, ok := repo.ParseHash(e.Commit); ok {
+				if later, err := r.IsAncestor(mine, h); err != nil || !later {
+					continue
+				}
+			}
+			e.Commit = h.String()
+			if e.Actor, _, err = who.of(h); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// placeAssets computes the asset files of the new tree and the reverse
+// index (assets.go), and adds them to the plan's output.
+func (p *Plan) placeAssets(r *repo.Repository, who *attribution, m *repo.Commit, prev *prior, d *delta, fresh []IndexEntry) error {
+	out, err := assetChanges(r, who, m, prev, d, fresh)
+	if err != nil {
+		return err
+	}
+	p.out.assets, p.Assets = *out, out.changes
+	p.out.index.Assets = out.count
+	for _, c := range out.changes {
+		if c.Action == lineage.Created {
+			p.out.files[c.Path], _ = repo.ParseHash(c.Use.Blob)
+		} else {
+			delete(p.out.files, c.Path)
+		}
+	}
+	if p.out.indexFiles == nil {
+		p.out.indexFiles = map[string][]byte{}
+	}
+	maps.Copy(p.out.indexFiles, out.shards)
+	if out.kept != nil {
+		if p.out.keptIndex == nil {
+			p.out.keptIndex = map[string]repo.Hash{}
+		}
+		maps.Copy(p.out.keptIndex, out.kept)
+	}
+	return nil
 }
 
 // newIndex computes the new build's index: its metadata, the shards the
@@ -511,7 +602,8 @@ func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev 
 		switch h := files[a]; {
 		case !had:
 			changes = append(changes, Change{Path: a, Action: lineage.Created, New: blobs[a], NewBlob: h, Owner: owner[a]})
-		case old != h:
+		case old != h || !slices.Equal(prevOwner[a].Assets, owner[a].Assets):
+			// An artifact is its bytes and the assets its manifest names.
 			oldData, err := prev.read(r, a, old)
 			if err != nil {
 				return nil, nil, err

@@ -23,6 +23,7 @@ type prior struct {
 	loaded         bool                 // index.Manifests holds every entry
 	indexFiles     map[string]repo.Hash // the index's own files in the build tree
 	blobs          map[string][]byte    // bytes not in the repository yet
+	assetLines     []assetLine          // the reverse index of assets, for an in-memory plan
 }
 
 // read returns an artifact's bytes as the prior build has them.
@@ -60,8 +61,13 @@ func (pr *prior) shardEntries(r *repo.Repository, shards map[string]bool) ([]Ind
 }
 
 func (p *Plan) asPrior() *prior {
+	lines := []assetLine{}
+	for name, data := range p.out.assets.shards {
+		ls, _ := parseAssetLines(name, data)
+		lines = append(lines, ls...)
+	}
 	return &prior{manifestCommit: p.ManifestCommit.ID, schemaDigest: p.SchemaDigest, builder: p.builder,
-		files: p.out.files, index: &p.out.index, loaded: true, blobs: p.out.blobs}
+		files: p.out.files, index: &p.out.index, loaded: true, blobs: p.out.blobs, assetLines: lines}
 }
 
 // readPrevious reads the artifact branch's tip, its files and its index's

@@ -19,11 +19,29 @@ type ChangeReport struct {
 	Diff   string `json:"diff,omitempty"` // unified diff, when asked for
 }
 
+// AssetReport is one asset file a build adds to or removes from the
+// artifact tree.
+type AssetReport struct {
+	Path   string `json:"path" jsonschema:"the asset's path in the artifact tree: assets/sha256/<first two hex digits>/<sha256><extension>"`
+	Action string `json:"action" jsonschema:"created or retracted: an asset's path names its bytes, so it is never updated"`
+	Source string `json:"source,omitempty" jsonschema:"the file's path in the manifest commit (for retracted, in the build before)"`
+}
+
+// assetReports are the plan's asset changes as reported.
+func (p *Plan) assetReports() []AssetReport {
+	var out []AssetReport
+	for _, a := range p.Assets {
+		out = append(out, AssetReport{Path: a.Path, Action: a.Action, Source: a.Use.Source})
+	}
+	return out
+}
+
 // PlanReport is what a build would do, as small plan reports it.
 type PlanReport struct {
 	Protocol       string         `json:"protocol"`
 	ManifestCommit string         `json:"manifestCommit"`
 	Changes        []ChangeReport `json:"changes"`
+	Assets         []AssetReport  `json:"assets,omitempty" jsonschema:"the asset files the build would add or remove; absent when none"`
 }
 
 // Summary is the plan as small plan reports it; with diffs, each change
@@ -37,6 +55,7 @@ func (p *Plan) Summary(diffs bool) PlanReport {
 		}
 		out.Changes = append(out.Changes, c)
 	}
+	out.Assets = p.assetReports()
 	return out
 }
 
@@ -67,6 +86,7 @@ type BuildReport struct {
 	Evaluated      int            `json:"evaluated"`
 	Manifests      int            `json:"manifests"`
 	Changes        []ChangeReport `json:"changes"`
+	Assets         []AssetReport  `json:"assets,omitempty" jsonschema:"the asset files the build added or removed; absent when none"`
 }
 
 // Summary is the applied plan as small build reports it.
@@ -79,6 +99,7 @@ func (res *Result) Summary(p *Plan) BuildReport {
 	for _, c := range p.Changes {
 		out.Changes = append(out.Changes, ChangeReport{Path: c.Path, Action: c.Action})
 	}
+	out.Assets = p.assetReports()
 	return out
 }
 

@@ -200,7 +200,22 @@ func ArtifactsOfManifest(r *repo.Repository, branch, path string) ([]string, err
 // manifest was renamed (git mv) without a change to what it builds, is
 // followed to what the latest build says it builds now: builds lists
 // those artifacts when that happened, and the report is the first one's.
+//
+// An asset, named by its path in the repository (as the latest build's
+// manifest commit has it) or in the artifact tree, is answered with the
+// asset file's versions (which build wrote it, from which manifest
+// commit) and the manifests that use it (rep.Asset).
 func Lineage(r *repo.Repository, l *lineage.Log, name string, all bool) (rep *lineage.LineageReport, builds []string, err error) {
+	if use, err := AssetUsage(r, l.Branch(), name); err != nil || use != nil {
+		if err != nil {
+			return nil, nil, err
+		}
+		if rep, err = l.Lineage(use.ArtifactPath, all); err != nil {
+			return nil, nil, err
+		}
+		rep.Asset = use
+		return rep, nil, nil
+	}
 	rep, err = l.Lineage(name, all)
 	var nf *lineage.NotFoundError
 	if errors.As(err, &nf) && l.IsManifest(name) {

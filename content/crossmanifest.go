@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"path"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -316,6 +317,9 @@ func (ev *evaluation) assetFindings() ([]diag.Diagnostic, error) {
 			}
 			code, msg := ev.checkAsset(m.Path, cs[v.c].Asset, v.str, read)
 			if code == "" {
+				if p := assetPath(m.Path, cs[v.c].Asset, v.str); !slices.Contains(m.Assets, p) {
+					m.Assets = append(m.Assets, p)
+				}
 				continue
 			}
 			m.Valid = false
@@ -323,7 +327,24 @@ func (ev *evaluation) assetFindings() ([]diag.Diagnostic, error) {
 				Message: msg})
 		}
 	}
+	for i := range ev.mans {
+		if m := &ev.mans[i]; !m.Valid {
+			m.Assets = nil
+		} else {
+			slices.Sort(m.Assets)
+		}
+	}
 	return ds, nil
+}
+
+// assetPath is the repository path of the asset val names, once
+// checkAsset has found it good.
+func assetPath(manifestPath string, a *schema.Asset, val string) string {
+	root := a.Root
+	if root == "." {
+		root = path.Dir(manifestPath)
+	}
+	return path.Join(root, path.Clean(val))
 }
 
 // checkAsset judges one asset path; code is "" when it holds.

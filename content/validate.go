@@ -39,6 +39,9 @@ type Manifest struct {
 	Valid bool
 	// Artifacts are what the manifest builds into, when Options.Artifacts is set.
 	Artifacts []schema.Artifact
+	// Assets are the repository paths of the files its @asset fields
+	// name, each once, in path order, when they all hold.
+	Assets []string
 
 	values []fieldValue  // of its @unique and @asset fields, until they are checked (crossmanifest.go)
 	shared []sharedValue // of its @shared fields, until they are checked (translations.go)

@@ -83,6 +83,22 @@ type Record struct {
 	// said (in GitHub Actions); an observation, not a fact a rebuild
 	// reproduces.
 	Platform *Platform `json:"platform,omitempty" jsonschema:"who the hosting platform said ran the build (GitHub Actions only): an observation, not a fact a rebuild reproduces"`
+	// Assets are the files the manifest's @asset fields name, as the
+	// build copied them into the artifact tree; absent when there are
+	// none (and in records written before small knew assets).
+	Assets []AssetRef `json:"assets,omitempty" jsonschema:"the files the manifest's @asset fields name, in path order, as the build copied them into the artifact tree; absent when none"`
+}
+
+// AssetRef is one file an artifact uses: where the manifest's commit has
+// it, its bytes, and where the build copied it in the artifact tree
+// (protocol.AssetPath). Its keys differ from a record's, so that a note
+// is searched by "artifact":"<path>" without finding the records that
+// merely use an asset.
+type AssetRef struct {
+	Path         string `json:"path" jsonschema:"repository-relative path of the file in the manifest commit"`
+	Blob         string `json:"blob" jsonschema:"its git blob id; the artifact tree's entry is this very blob"`
+	SHA256       string `json:"sha256" jsonschema:"hex SHA-256 of its bytes"`
+	ArtifactPath string `json:"artifactPath" jsonschema:"where the build put it: assets/sha256/<first two hex digits>/<sha256><extension>"`
 }
 
 // Platform is the identity a hosting platform vouched for when a build

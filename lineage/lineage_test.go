@@ -52,7 +52,7 @@ func TestParseRecords(t *testing.T) {
 	}
 	// The fields round trip.
 	recs, _ := ParseRecords([]byte(rec))
-	if want := (Record{Artifact: "article/a.json", Blob: "b1", Action: Created, Kind: "Article", ID: "a"}); recs[0] != want {
+	if want := (Record{Artifact: "article/a.json", Blob: "b1", Action: Created, Kind: "Article", ID: "a"}); !reflect.DeepEqual(recs[0], want) {
 		t.Errorf("record = %+v, want %+v", recs[0], want)
 	}
 }

@@ -233,11 +233,18 @@ func (l *Log) Versions(path string, all bool) ([]Version, error) {
 	// whose top-level entry for path (article/, say) is its parent's did not
 	// touch path, and its note need not be read, as git log -- PATH skips it.
 	// Each root tree is asked twice, as a child and then as a parent.
-	entries := map[repo.Hash]repo.Hash{}
-	entryOf := func(tree repo.Hash) repo.Hash {
+	// An artifact whose bytes stay while the assets its manifest names
+	// change is updated too (its record lists the new ones), and the
+	// assets' directory shows it.
+	assetTop, _, _ := strings.Cut(protocol.AssetDir, "/")
+	entries := map[repo.Hash][2]repo.Hash{}
+	entryOf := func(tree repo.Hash) [2]repo.Hash {
 		id, ok := entries[tree]
 		if !ok {
-			id, _, _ = l.r.Lookup(tree, top)
+			id[0], _, _ = l.r.Lookup(tree, top)
+			if top != assetTop {
+				id[1], _, _ = l.r.Lookup(tree, assetTop)
+			}
 			clear(entries) // one step of the walk needs at most the last one
 			entries[tree] = id
 		}

@@ -44,16 +44,41 @@ type VersionInfo struct {
 	Builder      string       `json:"builder,omitempty"`
 	// Missing says why the version has no lineage record, when it has none.
 	Missing string `json:"missing,omitempty"`
+	// Assets are the files the version uses (its @asset fields), as its
+	// record lists them.
+	Assets []AssetRef `json:"assets,omitempty"`
 }
 
 // LineageReport answers "where did this come from?" for an artifact (its
 // versions, newest first) or a manifest (the artifacts it produced).
 type LineageReport struct {
-	Protocol string        `json:"protocol"`
-	Artifact string        `json:"artifact,omitempty"`
-	Manifest string        `json:"manifest,omitempty"`
-	Shallow  bool          `json:"shallow,omitempty"`
+	Protocol string `json:"protocol"`
+	Artifact string `json:"artifact,omitempty"`
+	Manifest string `json:"manifest,omitempty"`
+	Shallow  bool   `json:"shallow,omitempty"`
+	// Asset is set when the name was an asset (its path in the
+	// repository, or in the artifact tree): where the latest build keeps
+	// it and which manifests use it. Versions are then the asset file's.
+	Asset    *AssetUsage   `json:"asset,omitempty"`
 	Versions []VersionInfo `json:"versions"`
+}
+
+// AssetUsage is an asset file of the latest build: its bytes, the
+// repository paths they were copied from and the manifests that name them.
+type AssetUsage struct {
+	ArtifactPath string      `json:"artifactPath" jsonschema:"where the latest build keeps it: assets/sha256/<first two hex digits>/<sha256><extension>"`
+	Blob         string      `json:"blob" jsonschema:"its git blob id, the same in the manifest commit and the artifact tree"`
+	SHA256       string      `json:"sha256" jsonschema:"hex SHA-256 of its bytes"`
+	Sources      []string    `json:"sources" jsonschema:"the repository paths with these bytes that manifests name, in path order"`
+	UsedBy       []AssetUser `json:"usedBy" jsonschema:"the manifests of the latest build that name it, in path order"`
+}
+
+// AssetUser is a manifest that names an asset.
+type AssetUser struct {
+	Kind     string `json:"kind"`
+	ID       string `json:"id"`
+	Manifest string `json:"manifest" jsonschema:"the manifest's path"`
+	Source   string `json:"source" jsonschema:"the path it names the asset by"`
 }
 
 // Incomplete reports whether a version has no lineage record: a finding.
@@ -104,7 +129,7 @@ func (l *Log) info(v Version) VersionInfo {
 		return out
 	}
 	rec := v.Record
-	out.Blob, out.SHA256, out.SchemaDigest = rec.Blob, rec.SHA256, rec.SchemaDigest
+	out.Blob, out.SHA256, out.SchemaDigest, out.Assets = rec.Blob, rec.SHA256, rec.SchemaDigest, rec.Assets
 	actor := rec.Actor
 	out.Actor = &actor
 	m := &ManifestRef{Path: rec.Manifest, Blob: rec.ManifestBlob, Commit: CommitRef{ID: rec.ManifestCommit}}

@@ -217,6 +217,50 @@ func ArtifactPath(kind, id, locale string) string {
 	return strings.ToLower(kind) + "/" + id + ".json"
 }
 
+// AssetDir is where a build keeps the files @asset fields name, in the
+// artifact tree: content-addressed, so that the same bytes are one file
+// however many manifests name them, and new bytes are a new path.
+const AssetDir = "assets/sha256"
+
+// AssetPath is where the asset whose bytes have the SHA-256 sha256hex
+// (lower-case hex) goes in the artifact tree, named in the repository as
+// source: assets/sha256/<first two hex digits>/<sha256hex><ext>, ext
+// being source's extension in lower case when it is one to 16 letters
+// and digits (none otherwise).
+func AssetPath(sha256hex, source string) string {
+	return AssetDir + "/" + sha256hex[:2] + "/" + sha256hex + assetExt(source)
+}
+
+// assetExt is the extension an asset's artifact path keeps.
+func assetExt(source string) string {
+	ext := strings.ToLower(path.Ext(source))
+	if len(ext) < 2 || len(ext) > 17 {
+		return ""
+	}
+	for _, c := range ext[1:] {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return ""
+		}
+	}
+	return ext
+}
+
+// IsAssetPath reports whether p is a path AssetPath makes.
+func IsAssetPath(p string) bool {
+	rest, ok := strings.CutPrefix(p, AssetDir+"/")
+	if !ok || len(rest) < 3+64 || rest[2] != '/' {
+		return false
+	}
+	name := rest[3:]
+	sum := name[:64]
+	for _, c := range sum {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return rest[:2] == sum[:2] && (len(name) == 64 || assetExt(name) == name[64:])
+}
+
 // IndexDir is where a build keeps its own bookkeeping in the artifact tree;
 // it is not an artifact.
 const IndexDir = ".small"

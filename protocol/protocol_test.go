@@ -185,3 +185,30 @@ func TestIDProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestAssetPath(t *testing.T) {
+	sum := "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	for source, want := range map[string]string{
+		"topics/git/git.png":    "assets/sha256/9f/" + sum + ".png",
+		"a/B.JPEG":              "assets/sha256/9f/" + sum + ".jpeg",
+		"noext":                 "assets/sha256/9f/" + sum,
+		"a/b.tar.gz":            "assets/sha256/9f/" + sum + ".gz",
+		"a/b.we ird":            "assets/sha256/9f/" + sum,
+		"a/b.":                  "assets/sha256/9f/" + sum,
+		"a/b.abcdefghijklmnopq": "assets/sha256/9f/" + sum,
+	} {
+		got := AssetPath(sum, source)
+		if got != want {
+			t.Errorf("AssetPath(%q) = %q, want %q", source, got, want)
+		}
+		if !IsAssetPath(got) {
+			t.Errorf("IsAssetPath(%q) = false", got)
+		}
+	}
+	for _, p := range []string{"assets/sha256/9f", "assets/sha256/00/" + sum + ".png", "assets/sha256/9f/" + sum + ".PNG",
+		"assets/sha256/9f/" + strings.ToUpper(sum), "article/x.json", "assets/sha256/9f/" + sum + "/x"} {
+		if IsAssetPath(p) {
+			t.Errorf("IsAssetPath(%q) = true", p)
+		}
+	}
+}

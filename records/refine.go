@@ -27,6 +27,7 @@ const (
 	utcTime   = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$`
 	branchRef = `^refs/heads/.+$`
 	eventID   = `^[0-9a-f]{32}$`
+	assetPath = `^assets/sha256/[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z0-9]{1,16})?$` // protocol.AssetPath
 )
 
 // typeSchemas are the schemas of named types, wherever they appear.
@@ -62,6 +63,19 @@ var fields = map[reflect.Type]map[string]tightening{
 		"manifestBlob":   pattern(hexCommit),
 		"manifestCommit": pattern(hexCommit),
 		"schemaDigest":   pattern(digest),
+	},
+	reflect.TypeFor[lineage.AssetRef](): {
+		"blob":         pattern(hexCommit),
+		"sha256":       pattern(hexSHA256),
+		"artifactPath": pattern(assetPath),
+	},
+	reflect.TypeFor[lineage.AssetUsage](): {
+		"blob":         pattern(hexCommit),
+		"sha256":       pattern(hexSHA256),
+		"artifactPath": pattern(assetPath),
+	},
+	reflect.TypeFor[lineage.AssetUser](): {
+		"id": pattern(protocol.IDPattern),
 	},
 	reflect.TypeFor[lineage.Event](): {
 		"time":           dateTime,
@@ -135,6 +149,10 @@ var fields = map[reflect.Type]map[string]tightening{
 	},
 	reflect.TypeFor[builder.ChangeReport](): {
 		"action": enum(lineage.Created, lineage.Updated, lineage.Retracted),
+	},
+	reflect.TypeFor[builder.AssetReport](): {
+		"path":   pattern(assetPath),
+		"action": enum(lineage.Created, lineage.Retracted),
 	},
 	reflect.TypeFor[builder.PlanReport](): {
 		"manifestCommit": pattern(hexCommit),

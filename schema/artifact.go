@@ -46,7 +46,13 @@ func (v *Validator) Artifacts(doc *manifest.Document, id manifest.Identity) ([]A
 	if err != nil {
 		return fail(diag.CodeOutputInvalid, err.Error())
 	}
-	arts := []Artifact{{Path: protocol.ArtifactPath(id.Kind, id.ID, id.Locale), Data: main}}
+	doc0 := protocol.ArtifactPath(id.Kind, id.ID, id.Locale)
+	if strings.HasPrefix(doc0, protocol.AssetDir+"/") {
+		// A kind named Assets with an id sha256/...: its document would
+		// stand among the files @asset fields name.
+		return fail(diag.CodeOutputPath, fmt.Sprintf("%s/%s builds %s: expected an artifact outside %s/, where small build keeps the files @asset fields name", id.Kind, id.ID, doc0, protocol.AssetDir))
+	}
+	arts := []Artifact{{Path: doc0, Data: main}}
 	outs := u.LookupPath(cue.MakePath(cue.Def(OutputsField)))
 	if !outs.Exists() {
 		return arts, nil
@@ -81,6 +87,8 @@ func CheckPath(p string) error {
 		return fmt.Errorf("expected no backslash, NUL or line break")
 	case path.Clean(p) != p:
 		return fmt.Errorf("expected a clean path (no empty, . or .. segments)")
+	case strings.HasPrefix(p, protocol.AssetDir+"/"):
+		return fmt.Errorf("expected a path outside %s/, where small build keeps the files @asset fields name", protocol.AssetDir)
 	}
 	for _, seg := range strings.Split(p, "/") {
 		if seg == ".." || strings.EqualFold(seg, ".git") || seg == ".small" {

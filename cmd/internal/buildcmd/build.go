@@ -119,6 +119,9 @@ func Run(opts *Options) error {
 	for _, ch := range plan.Changes {
 		fmt.Fprintf(opts.IO.Out, "  %-9s %s\n", ch.Action, ch.Path)
 	}
+	for _, a := range plan.Assets {
+		fmt.Fprintf(opts.IO.Out, "  %s\n", a)
+	}
 	old := "(new)"
 	if plan.Previous != nil {
 		old = plan.Previous.ID.Short()

@@ -27,7 +27,7 @@ type Options struct {
 func NewCmdLineage(f *cmdutil.Factory) *cobra.Command {
 	opts := &Options{IO: f.IO, Factory: f}
 	cmd := &cobra.Command{
-		Use:   "lineage <artifact-path | Kind/id | manifest-path>",
+		Use:   "lineage <artifact-path | Kind/id | manifest-path | asset-path>",
 		Short: "Where did this come from? Walk an artifact back to its manifest commit",
 		Long: `Show the chain behind an artifact's current version: the artifact (path,
 blob, sha256) <- the build commit that wrote it <- the manifest (path, blob,
@@ -40,11 +40,17 @@ updates and retractions, across renames of the manifest.
 Given a manifest path, the reverse: which artifacts it produced, in which
 builds.
 
+Given an asset (a file an @asset field names, by its path in the
+repository or in the artifact tree, assets/sha256/...): where the latest
+build keeps it, which manifests use it, and which build wrote it from
+which manifest commit.
+
 Everything comes from Git: the build commits on the artifact branch and the
 notes in refs/notes/small/lineage.`,
 		Example: `  $ small lineage article/hello-world.json
   $ small lineage Article/hello-world --all
   $ small lineage manifests/articles/hello-world.yaml
+  $ small lineage topics/git/git.png
   $ small lineage Article/hello-world --format json | jq .versions[0].actor`,
 		ValidArgsFunction: f.CompleteArtifacts,
 		Args:              cmdutil.ExactArgs(1, "an artifact (its path, or Kind/id) or a manifest path"),
@@ -85,6 +91,9 @@ func run(opts *Options) error {
 				fmt.Fprintf(opts.IO.Out, "  %s %s  %-9s %s\n", cmdutil.ShortID(v.Build.ID), v.Build.Date[:10], v.Action, v.Artifact)
 			}
 		} else {
+			if a := rep.Asset; a != nil {
+				writeAsset(opts.IO.Out, a)
+			}
 			for i, v := range rep.Versions {
 				if i > 0 {
 					fmt.Fprintln(opts.IO.Out)
@@ -122,6 +131,25 @@ func writeText(w io.Writer, v lineage.VersionInfo) {
 		fmt.Fprintf(w, "     author    %s\n", m.Commit.Author)
 	}
 	fmt.Fprintf(w, "     actor     %s\n", v.Actor)
+	for _, a := range v.Assets {
+		fmt.Fprintf(w, "     asset     %s -> %s  blob %s  sha256 %s\n", a.Path, a.ArtifactPath, cmdutil.ShortID(a.Blob), cmdutil.ShortID(a.SHA256))
+	}
 	fmt.Fprintf(w, "  <- schema    %s\n", v.SchemaDigest)
 	fmt.Fprintf(w, "  <- builder   %s\n", v.Builder)
+}
+
+// writeAsset shows what the latest build has of an asset, before the
+// versions of its file.
+func writeAsset(w io.Writer, a *lineage.AssetUsage) {
+	fmt.Fprintf(w, "asset     %s\n", a.ArtifactPath)
+	fmt.Fprintf(w, "          blob %s  sha256 %s\n", cmdutil.ShortID(a.Blob), cmdutil.ShortID(a.SHA256))
+	fmt.Fprintf(w, "  from      %s\n", strings.Join(a.Sources, ", "))
+	for _, u := range a.UsedBy {
+		fmt.Fprintf(w, "  used by   %s/%s  %s", u.Kind, u.ID, u.Manifest)
+		if len(a.Sources) > 1 {
+			fmt.Fprintf(w, " (as %s)", u.Source)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
 }

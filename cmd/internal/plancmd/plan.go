@@ -99,6 +99,9 @@ func run(opts *Options) error {
 	for _, ch := range p.Changes {
 		fmt.Fprintf(opts.IO.Out, "  %-9s %s\n", ch.Action, ch.Path)
 	}
+	for _, a := range p.Assets {
+		fmt.Fprintf(opts.IO.Out, "  %s\n", a)
+	}
 	if opts.Stat {
 		return nil
 	}
