@@ -22,8 +22,8 @@ import (
 	"github.com/smallhq/small/schema"
 )
 
-// Constraints across manifests (the kinds' @unique() and @asset(...)
-// fields) are checked after every manifest has been evaluated: each
+// Constraints across manifests (the kinds' @unique(), @asset(...) and
+// @ref(Kind) fields (refs.go)) are checked after every manifest has been evaluated: each
 // evaluation keeps only the few values of its constrained fields, with
 // their positions (fieldValue), and the checks compare them and look the
 // assets up in the same snapshot.
@@ -194,6 +194,12 @@ func (ev *evaluation) crossManifest() ([]diag.Diagnostic, error) {
 		return nil, err
 	}
 	ds = append(ds, ad...)
+	refs, rd, err := ev.references()
+	if err != nil {
+		return nil, err
+	}
+	ev.refs = refs
+	ds = append(ds, rd...)
 	for i := range ev.mans {
 		ev.mans[i].values = nil // the values are not needed any longer
 	}

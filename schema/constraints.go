@@ -30,6 +30,9 @@ const (
 	// the path of a file of the repository:
 	// @asset(root="assets", types="image/png,image/jpeg", maxBytes=75000).
 	AttrAsset = "asset"
+	// AttrRef marks a field whose value (each element, for a list) is the
+	// id of a manifest of the kind it names: @ref(Author).
+	AttrRef = "ref"
 )
 
 // Constraint is what the attributes of one field of a kind ask.
@@ -41,6 +44,9 @@ type Constraint struct {
 	Each   bool
 	Unique bool
 	Asset  *Asset // nil when the field is no asset
+	// Ref is the kind whose id the field holds ("" when it is no
+	// reference).
+	Ref string
 	// Defined is the file:line:col of the field in the schemas.
 	Defined string
 }
@@ -102,18 +108,24 @@ func (c Constraint) Describe(kind string) []string {
 		}
 		out = append(out, s+" (checked by small validate and small check only)")
 	}
+	if c.Ref != "" {
+		out = append(out, fmt.Sprintf("@ref: %sthe id of a %s manifest, in a state %s allows to be referenced (checked by small validate and small check only)", each, c.Ref, c.Ref))
+	}
 	return out
 }
 
-// attributeNotes describes the @unique and @asset attributes of one field
-// of kind (none when it has neither), for the JSON Schema export's
+// attributeNotes describes the @unique, @asset and @ref attributes of one
+// field of kind (none when it has none), for the JSON Schema export's
 // $comment and small schema show.
 func attributeNotes(fv cue.Value, kind string) []string {
-	ua, aa := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset)
-	if ua.Err() != nil && aa.Err() != nil {
+	ua, aa, ra := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset), fv.Attribute(AttrRef)
+	if ua.Err() != nil && aa.Err() != nil && ra.Err() != nil {
 		return nil
 	}
 	c := Constraint{Unique: ua.Err() == nil, Each: fv.IncompleteKind() == cue.ListKind}
+	if ra.Err() == nil {
+		c.Ref, _ = parseRef(ra.Contents())
+	}
 	if aa.Err() == nil {
 		a, err := parseAsset(aa.Contents())
 		if err != nil {
@@ -143,6 +155,18 @@ func (s *Schema) HasConstraints(kind string) bool {
 	return len(s.constraints[kind]) > 0
 }
 
+// HasRefs reports whether any kind has a field marked @ref.
+func (s *Schema) HasRefs() bool {
+	for _, cs := range s.constraints {
+		for _, c := range cs {
+			if c.Ref != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Bounds on reading constraints from a hostile schema: how deep the walk
 // follows nested structs (a definition may refer to itself), how many
 // fields it visits in all, and how many constrained fields a kind may have.
@@ -152,13 +176,14 @@ const (
 	maxConstraints      = 256
 )
 
-// readConstraints checks the arguments of every @unique and @asset
-// attribute of the schema files, then finds the constrained fields of each
-// kind. Attribute errors are placed at the attribute.
+// readConstraints checks the arguments of every @unique, @asset and @ref
+// attribute of the schema files (a @ref must name one of kinds), then
+// finds the constrained fields of each kind. Attribute errors are placed
+// at the attribute.
 func readConstraints(root cue.Value, kinds []string, files []File) (map[string][]Constraint, []diag.Diagnostic) {
 	var ds []diag.Diagnostic
 	for _, f := range files {
-		ds = append(ds, checkAttributes(f)...)
+		ds = append(ds, checkAttributes(f, kinds)...)
 	}
 	if len(ds) > 0 {
 		diag.Sort(ds)
@@ -231,9 +256,9 @@ const scalarKinds = cue.StringKind | cue.NumberKind | cue.BoolKind | cue.NullKin
 
 // field reads the attributes of one field.
 func (w *constraintWalk) field(fv cue.Value, at []Step) {
-	ua, aa := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset)
-	unique, asset := ua.Err() == nil, aa.Err() == nil
-	if !unique && !asset {
+	ua, aa, ra := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset), fv.Attribute(AttrRef)
+	unique, asset, ref := ua.Err() == nil, aa.Err() == nil, ra.Err() == nil
+	if !unique && !asset && !ref {
 		return
 	}
 	c := Constraint{Path: at, Unique: unique}
@@ -263,8 +288,19 @@ func (w *constraintWalk) field(fv cue.Value, at []Step) {
 		}
 		c.Asset = a
 	}
+	if ref {
+		if k&cue.StringKind == 0 || k&^(cue.StringKind|cue.NullKind) != 0 {
+			w.fail(fv, "@ref(%s) on %s of #%s, which holds %s: expected a string field (an id), or a list of strings", clip(ra.Contents()), name, w.kind, kindWords(k))
+			return
+		}
+		target, err := parseRef(ra.Contents())
+		if err != nil { // checkAttributes said so at the attribute
+			return
+		}
+		c.Ref = target
+	}
 	if len(w.out) == maxConstraints {
-		w.fail(fv, "#%s has more than %d fields with @unique or @asset: expected fewer", w.kind, maxConstraints)
+		w.fail(fv, "#%s has more than %d fields with @unique, @asset or @ref: expected fewer", w.kind, maxConstraints)
 		return
 	}
 	w.out = append(w.out, c)
@@ -284,9 +320,10 @@ func kindWords(k cue.Kind) string {
 	return k.String()
 }
 
-// checkAttributes checks the arguments of every @unique and @asset
-// attribute in one schema file, at the attribute's position.
-func checkAttributes(f File) []diag.Diagnostic {
+// checkAttributes checks the arguments of every @unique, @asset and @ref
+// attribute in one schema file, at the attribute's position; a @ref must
+// name one of kinds.
+func checkAttributes(f File, kinds []string) []diag.Diagnostic {
 	af, err := parser.ParseFile(f.Path, f.Data)
 	if err != nil {
 		return nil // the build reports it
@@ -296,7 +333,7 @@ func checkAttributes(f File) []diag.Diagnostic {
 		switch n := n.(type) {
 		case *ast.Field:
 			for _, a := range n.Attrs {
-				if d, ok := checkAttribute(a, true); !ok {
+				if d, ok := checkAttribute(a, true, kinds); !ok {
 					ds = append(ds, d)
 				}
 			}
@@ -316,7 +353,7 @@ func declAttributes(decls []ast.Decl) []diag.Diagnostic {
 	var ds []diag.Diagnostic
 	for _, d := range decls {
 		if a, ok := d.(*ast.Attribute); ok {
-			if d, ok := checkAttribute(a, false); !ok {
+			if d, ok := checkAttribute(a, false, nil); !ok {
 				ds = append(ds, d)
 			}
 		}
@@ -326,9 +363,9 @@ func declAttributes(decls []ast.Decl) []diag.Diagnostic {
 
 // checkAttribute checks one attribute; ok is false with a finding when it
 // is ours and wrong.
-func checkAttribute(a *ast.Attribute, onField bool) (diag.Diagnostic, bool) {
+func checkAttribute(a *ast.Attribute, onField bool, kinds []string) (diag.Diagnostic, bool) {
 	key, body := a.Split()
-	if key != AttrUnique && key != AttrAsset {
+	if key != AttrUnique && key != AttrAsset && key != AttrRef {
 		return diag.Diagnostic{}, true
 	}
 	pos := a.Pos()
@@ -348,8 +385,38 @@ func checkAttribute(a *ast.Attribute, onField bool) (diag.Diagnostic, bool) {
 			d.Message = fmt.Sprintf("@asset(%s): %v", clip(body), err)
 			return d, false
 		}
+	case AttrRef:
+		target, err := parseRef(body)
+		if err != nil {
+			d.Message = fmt.Sprintf("@ref(%s): %v", clip(body), err)
+			return d, false
+		}
+		if !slices.Contains(kinds, target) {
+			d.Message = fmt.Sprintf("@ref(%s): the schemas define no kind #%s", target, target)
+			if near := diag.Nearest(target, kinds); near != "" {
+				d.Message += fmt.Sprintf(" (did you mean %s?)", near)
+			}
+			d.Message += fmt.Sprintf(": expected one of %s", strings.Join(kinds, ", "))
+			return d, false
+		}
 	}
 	return diag.Diagnostic{}, true
+}
+
+// parseRef reads the argument of @ref: the name of a kind, as its
+// definition is named without the # (@ref(Author) for #Author).
+func parseRef(body string) (string, error) {
+	s := strings.TrimSpace(body)
+	if s == "" {
+		return "", fmt.Errorf("expected the kind the field refers to, e.g. @ref(Author)")
+	}
+	s = strings.TrimPrefix(s, "#")
+	for i, r := range s {
+		if !(r == '_' || unicode.IsLetter(r) || i > 0 && unicode.IsDigit(r)) || r > unicode.MaxASCII {
+			return "", fmt.Errorf("expected one kind name, e.g. @ref(Author)")
+		}
+	}
+	return s, nil
 }
 
 // assetArgs are the arguments @asset takes.
