@@ -203,7 +203,7 @@ func runGate(r *repo.Repository, ch Change) (*gate, error) {
 		inRange: map[repo.Hash]*repo.Commit{}, deltas: map[repo.Hash]map[key]*ver{},
 		states: map[repo.Hash]map[key]*ver{}, decoded: map[[4]string]decoded{}, at: map[string]Manifest{},
 		answered: map[string]map[repo.Hash]bool{}, signedBy: map[repo.Hash]bool{}, taints: map[repo.Hash]map[string]*broken{},
-		removals: map[key]removal{}}
+		removals: map[key]keyRemoval{}}
 	for _, m := range ch.Result.Manifests {
 		g.at[m.Path] = m
 	}
@@ -305,7 +305,7 @@ type gate struct {
 	signedBy map[repo.Hash]bool
 	// removals are, by kind and id, the last commit of the change that
 	// made a manifest's kind and id go (refgate.go).
-	removals map[key]removal
+	removals map[key]keyRemoval
 	ds       []diag.Diagnostic
 }
 
@@ -728,10 +728,13 @@ func (g *gate) judge(c *repo.Commit) error {
 		}
 	}
 	g.taints[c.ID] = broke
-	addedAt := map[string]key{}
+	// Where a removed kind and id went: the same file with another
+	// identity, or the same bytes at another path (a rename).
+	addedAt, addedBlob := map[string]key{}, map[repo.Hash]key{}
 	for k, adds := range added {
 		for _, a := range adds {
 			addedAt[a.v.path] = k
+			addedBlob[a.v.blob] = k
 		}
 	}
 	delta := map[key]*ver{}
@@ -768,7 +771,11 @@ func (g *gate) judge(c *repo.Commit) error {
 		}
 		delta[k] = nil
 		if rm := removed[k]; rm != nil {
-			g.removals[k] = removal{commit: c, path: rm.path, into: addedAt[rm.path]}
+			into, ok := addedAt[rm.path]
+			if !ok {
+				into = addedBlob[rm.blob]
+			}
+			g.removals[k] = keyRemoval{commit: c, path: rm.path, into: into}
 		}
 		if answers[k] && prev != nil {
 			g.deleted(c, k, prev)
