@@ -86,9 +86,9 @@ func (g *gate) referenceChanges() error {
 		if n > maxReferrersListed {
 			refs = append(refs[:maxReferrersListed], fmt.Sprintf("and %d more", n-maxReferrersListed))
 		}
-		noun := "manifests still reference"
+		noun := "references still point at"
 		if n == 1 {
-			noun = "manifest still references"
+			noun = "reference still points at"
 		}
 		at.Code, at.Severity = diag.CodeRefReferenced, diag.Error
 		at.Message = fmt.Sprintf("%s, and %d %s it: %s: expected the references changed in the same change",
