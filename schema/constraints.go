@@ -109,7 +109,7 @@ func (c Constraint) Describe(kind string) []string {
 		out = append(out, s+" (checked by small validate and small check only)")
 	}
 	if c.Ref != "" {
-		out = append(out, fmt.Sprintf("@ref: %sthe id of a %s manifest, in a state %s allows to be referenced (checked by small validate and small check only)", each, c.Ref, c.Ref))
+		out = append(out, fmt.Sprintf("@ref: %sthe id of a manifest of kind %s, in a state its lifecycle lets be referenced (checked by small validate and small check only)", each, c.Ref))
 	}
 	return out
 }
