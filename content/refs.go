@@ -196,7 +196,13 @@ func (ev *evaluation) references() ([]Reference, []diag.Diagnostic, error) {
 // the snapshot that was not evaluated: decoded, never evaluated against
 // its kind. A file that does not decode has no identity.
 func (ev *evaluation) otherIdentities(ids map[key]identity) error {
-	all, err := manifestFiles(ev.snap, ev.cfg, nil)
+	snap := ev.snap
+	if o, ok := snap.(*overlay); ok && o.alone != "" {
+		// A manifest proposed alone (ValidateInput): its references still
+		// point into the whole snapshot.
+		snap = &overlay{Snapshot: o.Snapshot, path: o.path, data: o.data}
+	}
+	all, err := manifestFiles(snap, ev.cfg, nil)
 	if err != nil {
 		return err
 	}
@@ -238,7 +244,7 @@ func (ev *evaluation) otherIdentities(ids map[key]identity) error {
 		// Reading stays on this goroutine: a snapshot of a commit is not
 		// safe for concurrent use. A file that cannot be read has no
 		// identity, as one that does not decode.
-		data, err := ev.snap.Read(p, ev.cfg.Limits.ManifestBytes)
+		data, err := snap.Read(p, ev.cfg.Limits.ManifestBytes)
 		if err != nil {
 			continue
 		}

@@ -109,7 +109,7 @@ func (c Constraint) Describe(kind string) []string {
 		out = append(out, s+" (checked by small validate and small check only)")
 	}
 	if c.Ref != "" {
-		out = append(out, fmt.Sprintf("@ref: %sthe id of a manifest of kind %s, in a state its lifecycle lets be referenced (checked by small validate and small check only)", each, c.Ref))
+		out = append(out, fmt.Sprintf("@ref: %sthe id of %s manifest (checked by small validate and small check only)", each, withArticle(c.Ref)))
 	}
 	return out
 }
@@ -134,6 +134,14 @@ func attributeNotes(fv cue.Value, kind string) []string {
 		c.Asset = a
 	}
 	return c.Describe(kind)
+}
+
+// withArticle puts "a" or "an" before a kind's name, as it is read.
+func withArticle(kind string) string {
+	if kind != "" && strings.ContainsRune("AEIOUaeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
 }
 
 func (a *Asset) rootText() string {

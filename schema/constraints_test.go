@@ -160,7 +160,7 @@ func TestRefConstraints(t *testing.T) {
 	if !s.HasRefs() {
 		t.Error("HasRefs: false")
 	}
-	if d := s.Constraints("Article")[0].Describe("Article"); len(d) != 1 || !strings.Contains(d[0], "@ref: the id of a manifest of kind Author") {
+	if d := s.Constraints("Article")[0].Describe("Article"); len(d) != 1 || !strings.Contains(d[0], "@ref: the id of an Author manifest") {
 		t.Errorf("Describe: %q", d)
 	}
 	plain, err := loadOne(t, `#K: {a: string @unique()}`)
