@@ -87,7 +87,7 @@ func (ev *evaluation) references() ([]Reference, []diag.Diagnostic, error) {
 		cs := s.Constraints(m.Kind)
 		for j := range m.values {
 			v := &m.values[j]
-			if v.c < len(cs) && cs[v.c].Ref != "" && v.isStr {
+			if v.c < len(cs) && cs[v.c].Ref != "" && v.isStr && !ev.judged(i, v.path) {
 				refs = append(refs, pending{i, v})
 			}
 		}
@@ -190,6 +190,21 @@ func (ev *evaluation) references() ([]Reference, []diag.Diagnostic, error) {
 		}
 	}
 	return out, ds, nil
+}
+
+// judged reports whether the evaluation of manifest i already found
+// the value at path wrong (no id at all, "Ada" against the id pattern):
+// that is the schema's finding alone.
+func (ev *evaluation) judged(i int, path string) bool {
+	if i >= len(ev.diags) {
+		return false
+	}
+	for _, d := range ev.diags[i] {
+		if d.Path == path {
+			return true
+		}
+	}
+	return false
 }
 
 // otherIdentities adds to ids the kind, id and state of every manifest of
