@@ -24,8 +24,8 @@ import (
 	"github.com/smallhq/small/schema"
 )
 
-// Constraints across manifests (the kinds' @unique() and @asset(...)
-// fields) are checked after every manifest has been evaluated: each
+// Constraints across manifests (the kinds' @unique(), @asset(...) and
+// @ref(Kind) fields (refs.go)) are checked after every manifest has been evaluated: each
 // evaluation keeps only the few values of its constrained fields, with
 // their positions (fieldValue), and the checks compare them and look the
 // assets up in the same snapshot.
@@ -201,6 +201,12 @@ func (ev *evaluation) crossManifest() ([]diag.Diagnostic, error) {
 	}
 	ds = append(ds, ad...)
 	ds = append(ds, sharedFindings(s, ev.mans)...)
+	refs, rd, err := ev.references()
+	if err != nil {
+		return nil, err
+	}
+	ev.refs = refs
+	ds = append(ds, rd...)
 	for i := range ev.mans {
 		ev.mans[i].values, ev.mans[i].shared = nil, nil // the values are not needed any longer
 	}

@@ -302,7 +302,8 @@ func runGate(r *repo.Repository, ch Change) (*gate, error) {
 	g := &gate{r: r, ch: ch, pol: ch.Policy, root: ch.Policy.Config.Manifests,
 		inRange: map[repo.Hash]*repo.Commit{}, deltas: map[repo.Hash]map[key]*ver{},
 		states: map[repo.Hash]map[key]*ver{}, decoded: map[[4]string]decoded{}, at: map[string]Manifest{},
-		answered: map[string]map[repo.Hash]bool{}, signedBy: map[repo.Hash]bool{}, taints: map[repo.Hash]map[string]*broken{}}
+		answered: map[string]map[repo.Hash]bool{}, signedBy: map[repo.Hash]bool{}, taints: map[repo.Hash]map[string]*broken{},
+		removals: map[key]keyRemoval{}}
 	for _, m := range ch.Result.Manifests {
 		g.at[m.Path] = m
 	}
@@ -314,7 +315,11 @@ func runGate(r *repo.Repository, ch Change) (*gate, error) {
 		g.states[ch.Base.ID] = known
 	}
 	if ch.Head == nil {
-		return g, g.finish(g.workingTree())
+		err := g.workingTree()
+		if err == nil {
+			err = g.referenceChanges()
+		}
+		return g, g.finish(err)
 	}
 	commits, err := r.Range(ch.Target.ID, ch.Head.ID)
 	if err != nil {
@@ -334,6 +339,9 @@ func runGate(r *repo.Repository, ch Change) (*gate, error) {
 		}
 	}
 	if err := g.settleFrozen(); err != nil {
+		return nil, err
+	}
+	if err := g.referenceChanges(); err != nil {
 		return nil, err
 	}
 	return g, g.finish(nil)
@@ -395,6 +403,9 @@ type gate struct {
 	seq      int                              // the place of the commit being judged
 	taints   map[repo.Hash]map[string]*broken // per commit of the change, by path
 	signedBy map[repo.Hash]bool
+	// removals are, by kind and id, the last commit of the change that
+	// made a manifest's kind and id go (refgate.go).
+	removals map[key]keyRemoval
 	ds       []diag.Diagnostic
 }
 
@@ -817,6 +828,15 @@ func (g *gate) judge(c *repo.Commit) error {
 		}
 	}
 	g.taints[c.ID] = broke
+	// Where a removed kind and id went: the same file with another
+	// identity, or the same bytes at another path (a rename).
+	addedAt, addedBlob := map[string]key{}, map[repo.Hash]key{}
+	for k, adds := range added {
+		for _, a := range adds {
+			addedAt[a.v.path] = k
+			addedBlob[a.v.blob] = k
+		}
+	}
 	delta := map[key]*ver{}
 	for _, k := range sortedKeys(added, removed) {
 		prev, err := g.before(c, k)
@@ -850,6 +870,13 @@ func (g *gate) judge(c *repo.Commit) error {
 			continue
 		}
 		delta[k] = nil
+		if rm := removed[k]; rm != nil {
+			into, ok := addedAt[rm.path]
+			if !ok {
+				into = addedBlob[rm.blob]
+			}
+			g.removals[k] = keyRemoval{commit: c, path: rm.path, into: into}
+		}
 		if answers[k] && prev != nil {
 			g.deleted(c, k, prev)
 		}

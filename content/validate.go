@@ -43,7 +43,7 @@ type Manifest struct {
 	// name, each once, in path order, when they all hold.
 	Assets []string
 
-	values []fieldValue  // of its @unique and @asset fields, until they are checked (crossmanifest.go)
+	values []fieldValue  // of its @unique, @asset and @ref fields, until they are checked (crossmanifest.go)
 	shared []sharedValue // of its @shared fields, until they are checked (translations.go)
 	known  bool          // its verdict came from Options.Known
 	// localeLine and localeCol locate the locale field (or the top of the
@@ -63,6 +63,10 @@ type Result struct {
 	// Reused is how many manifests' verdicts came from Options.Known
 	// rather than an evaluation.
 	Reused int
+	// References are the values of the manifests' @ref fields, in path
+	// order, each resolved against every manifest of the snapshot (also
+	// when Options.Paths narrowed which were evaluated).
+	References []Reference
 }
 
 // Options narrow a validation.
@@ -80,7 +84,7 @@ type Options struct {
 	// The caller vouches that the snapshot holds, at each path, the bytes
 	// that were judged there, under the same schemas, small.cue limits and
 	// version of small, and that no rule relates one manifest's verdict to
-	// another's but the id's uniqueness and the kinds' @unique and @asset
+	// another's but the id's uniqueness and the kinds' @unique, @asset and @ref
 	// fields, which Validate checks again itself: a known manifest of a
 	// kind with such fields is read for their values (crossmanifest.go).
 	// A symbolic link is always read.
@@ -197,7 +201,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		}
 		todo = append(todo, i)
 	}
-	ev := &evaluation{snap: snap, cfg: cfg, kinds: kinds, entries: entries, workers: opts.Workers, render: opts.Artifacts, mans: mans, diags: diags}
+	ev := &evaluation{snap: snap, cfg: cfg, kinds: kinds, entries: entries, workers: opts.Workers, render: opts.Artifacts, mans: mans, diags: diags, narrowed: len(opts.Paths) > 0}
 	stopped, err := ev.run(todo)
 	if err == nil && stopped == nil && len(todo) < len(entries) {
 		// A finding that two files share an id is placed at each one's
@@ -226,6 +230,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		return nil, err
 	}
 	res.Report.Diagnostics = append(res.Report.Diagnostics, cross...)
+	res.References = ev.refs
 	diag.Sort(res.Report.Diagnostics)
 	return res, nil
 }
@@ -263,6 +268,9 @@ type evaluation struct {
 	render  bool
 	mans    []Manifest
 	diags   [][]diag.Diagnostic
+	// narrowed says entries are only some of the snapshot's manifests.
+	narrowed bool
+	refs     []Reference // resolved by crossManifest
 }
 
 // minPerWorker is how many files make another worker worth its compile.

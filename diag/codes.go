@@ -68,6 +68,12 @@ const (
 	CodeAssetTooLarge = "asset.too-large"
 	CodeAssetType     = "asset.type"
 
+	// References between manifests, from the kinds' @ref(Kind) fields.
+	CodeRefDangling   = "ref.dangling"
+	CodeRefWrongKind  = "ref.wrong-kind"
+	CodeRefState      = "ref.state"
+	CodeRefReferenced = "ref.still-referenced"
+
 	// Lifecycle rules (small check, small validate --base).
 	CodeStateUnknown = "lifecycle.state-unknown"
 	CodeTransition   = "lifecycle.transition"
@@ -167,6 +173,10 @@ var Codes = []Code{
 	{CodeAssetNotFile, "the file a field marked @asset() names is a symbolic link (or under one), a directory or no regular file"},
 	{CodeAssetTooLarge, "the file a field marked @asset() names is larger than its maxBytes"},
 	{CodeAssetType, "the file a field marked @asset() names is not of one of its types, by its extension and by its content"},
+	{CodeRefDangling, "a field marked @ref(Kind) names an id no manifest of that kind has in the snapshot (the nearest ids are suggested); in a change, the message names the commit that deleted it or changed its id"},
+	{CodeRefWrongKind, "a field marked @ref(Kind) names an id that only manifests of other kinds have"},
+	{CodeRefState, "a field marked @ref(Kind) names a manifest in a state its kind's lifecycle does not list as referenceable"},
+	{CodeRefReferenced, "a change deletes a manifest, changes its kind or id, or moves it to a state that is not referenceable while other manifests still reference it; the finding, at the manifest, lists each referrer (file:line)"},
 	{CodeStateUnknown, "a manifest's status is not a state of its kind's lifecycle (agents must not invent states)"},
 	{CodeTransition, "a status moved along no allowed transition from its state at the base, or a new manifest starts in a state its lifecycle cannot reach"},
 	{CodeHumanOnly, "an agent's commit moved a status into a state only a human may enter"},

@@ -15,6 +15,40 @@ func Nearest(name string, candidates []string) string {
 	return best
 }
 
+// NearestN returns up to n candidates closest to name, nearest first (ties
+// in the candidates' order), each within half of name's length as Nearest
+// asks: what a "did you mean" names when several are worth naming.
+func NearestN(name string, candidates []string, n int) []string {
+	type near struct {
+		c string
+		d int
+	}
+	limit := len(name)/2 + 1
+	lower := strings.ToLower(name)
+	var best []near
+	for _, c := range candidates {
+		d := distance(lower, strings.ToLower(c))
+		if d >= limit || len(best) == n && d >= best[n-1].d {
+			continue
+		}
+		i := len(best)
+		for i > 0 && best[i-1].d > d {
+			i--
+		}
+		best = append(best, near{})
+		copy(best[i+1:], best[i:])
+		best[i] = near{c, d}
+		if len(best) > n {
+			best = best[:n]
+		}
+	}
+	out := make([]string, len(best))
+	for i, b := range best {
+		out[i] = b.c
+	}
+	return out
+}
+
 // NearestWithin is the candidate closest to name by edits, if at most
 // max edits away; "" otherwise.
 func NearestWithin(name string, candidates []string, max int) string {

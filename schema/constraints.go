@@ -30,6 +30,9 @@ const (
 	// the path of a file of the repository:
 	// @asset(root="assets", types="image/png,image/jpeg", maxBytes=75000).
 	AttrAsset = "asset"
+	// AttrRef marks a field whose value (each element, for a list) is the
+	// id of a manifest of the kind it names: @ref(Author).
+	AttrRef = "ref"
 )
 
 // Constraint is what the attributes of one field of a kind ask.
@@ -44,6 +47,9 @@ type Constraint struct {
 	// Shared says every translation of a manifest has the field's value
 	// (the whole value, list or struct) as its source has it: @shared().
 	Shared bool
+	// Ref is the kind whose id the field holds ("" when it is no
+	// reference).
+	Ref string
 	// Defined is the file:line:col of the field in the schemas.
 	Defined string
 }
@@ -108,18 +114,24 @@ func (c Constraint) Describe(kind string) []string {
 	if c.Shared {
 		out = append(out, "@shared: the same value in every locale of an entry: a translation has it as its source (the default locale's version) has it (checked by small validate and small check only)")
 	}
+	if c.Ref != "" {
+		out = append(out, fmt.Sprintf("@ref: %sthe id of %s manifest (checked by small validate and small check only)", each, withArticle(c.Ref)))
+	}
 	return out
 }
 
-// attributeNotes describes the @unique and @asset attributes of one field
-// of kind (none when it has neither), for the JSON Schema export's
+// attributeNotes describes the @unique, @asset and @ref attributes of one
+// field of kind (none when it has none), for the JSON Schema export's
 // $comment and small schema show.
 func attributeNotes(fv cue.Value, kind string) []string {
-	ua, aa, sa := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset), fv.Attribute(AttrShared)
-	if ua.Err() != nil && aa.Err() != nil && sa.Err() != nil {
+	ua, aa, sa, ra := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset), fv.Attribute(AttrShared), fv.Attribute(AttrRef)
+	if ua.Err() != nil && aa.Err() != nil && sa.Err() != nil && ra.Err() != nil {
 		return nil
 	}
 	c := Constraint{Unique: ua.Err() == nil, Shared: sa.Err() == nil, Each: fv.IncompleteKind() == cue.ListKind}
+	if ra.Err() == nil {
+		c.Ref, _ = parseRef(ra.Contents())
+	}
 	if aa.Err() == nil {
 		a, err := parseAsset(aa.Contents())
 		if err != nil {
@@ -128,6 +140,14 @@ func attributeNotes(fv cue.Value, kind string) []string {
 		c.Asset = a
 	}
 	return c.Describe(kind)
+}
+
+// withArticle puts "a" or "an" before a kind's name, as it is read.
+func withArticle(kind string) string {
+	if kind != "" && strings.ContainsRune("AEIOUaeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
 }
 
 func (a *Asset) rootText() string {
@@ -149,6 +169,18 @@ func (s *Schema) HasConstraints(kind string) bool {
 	return len(s.constraints[kind]) > 0
 }
 
+// HasRefs reports whether any kind has a field marked @ref.
+func (s *Schema) HasRefs() bool {
+	for _, cs := range s.constraints {
+		for _, c := range cs {
+			if c.Ref != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Bounds on reading constraints from a hostile schema: how deep the walk
 // follows nested structs (a definition may refer to itself), how many
 // fields it visits in all, and how many constrained fields a kind may have.
@@ -158,13 +190,14 @@ const (
 	maxConstraints      = 256
 )
 
-// readConstraints checks the arguments of every @unique and @asset
-// attribute of the schema files, then finds the constrained fields of each
-// kind. Attribute errors are placed at the attribute.
+// readConstraints checks the arguments of every @unique, @asset and @ref
+// attribute of the schema files (a @ref must name one of kinds), then
+// finds the constrained fields of each kind. Attribute errors are placed
+// at the attribute.
 func readConstraints(root cue.Value, kinds []string, files []File) (map[string][]Constraint, []diag.Diagnostic) {
 	var ds []diag.Diagnostic
 	for _, f := range files {
-		ds = append(ds, checkAttributes(f)...)
+		ds = append(ds, checkAttributes(f, kinds)...)
 	}
 	if len(ds) > 0 {
 		diag.Sort(ds)
@@ -237,9 +270,9 @@ const scalarKinds = cue.StringKind | cue.NumberKind | cue.BoolKind | cue.NullKin
 
 // field reads the attributes of one field.
 func (w *constraintWalk) field(fv cue.Value, at []Step) {
-	ua, aa, sa := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset), fv.Attribute(AttrShared)
-	unique, asset, shared := ua.Err() == nil, aa.Err() == nil, sa.Err() == nil
-	if !unique && !asset && !shared {
+	ua, aa, sa, ra := fv.Attribute(AttrUnique), fv.Attribute(AttrAsset), fv.Attribute(AttrShared), fv.Attribute(AttrRef)
+	unique, asset, shared, ref := ua.Err() == nil, aa.Err() == nil, sa.Err() == nil, ra.Err() == nil
+	if !unique && !asset && !shared && !ref {
 		return
 	}
 	c := Constraint{Path: at, Unique: unique, Shared: shared}
@@ -273,8 +306,19 @@ func (w *constraintWalk) field(fv cue.Value, at []Step) {
 		w.fail(fv, "@shared() on %s of #%s, inside a list: expected it on a field outside lists (mark the list itself)", name, w.kind)
 		return
 	}
+	if ref {
+		if k&cue.StringKind == 0 || k&^(cue.StringKind|cue.NullKind) != 0 {
+			w.fail(fv, "@ref(%s) on %s of #%s, which holds %s: expected a string field (an id), or a list of strings", clip(ra.Contents()), name, w.kind, kindWords(k))
+			return
+		}
+		target, err := parseRef(ra.Contents())
+		if err != nil { // checkAttributes said so at the attribute
+			return
+		}
+		c.Ref = target
+	}
 	if len(w.out) == maxConstraints {
-		w.fail(fv, "#%s has more than %d fields with @unique, @asset or @shared: expected fewer", w.kind, maxConstraints)
+		w.fail(fv, "#%s has more than %d fields with @unique, @asset, @shared or @ref: expected fewer", w.kind, maxConstraints)
 		return
 	}
 	w.out = append(w.out, c)
@@ -294,9 +338,10 @@ func kindWords(k cue.Kind) string {
 	return k.String()
 }
 
-// checkAttributes checks the arguments of every @unique and @asset
-// attribute in one schema file, at the attribute's position.
-func checkAttributes(f File) []diag.Diagnostic {
+// checkAttributes checks the arguments of every @unique, @asset and @ref
+// attribute in one schema file, at the attribute's position; a @ref must
+// name one of kinds.
+func checkAttributes(f File, kinds []string) []diag.Diagnostic {
 	af, err := parser.ParseFile(f.Path, f.Data)
 	if err != nil {
 		return nil // the build reports it
@@ -306,7 +351,7 @@ func checkAttributes(f File) []diag.Diagnostic {
 		switch n := n.(type) {
 		case *ast.Field:
 			for _, a := range n.Attrs {
-				if d, ok := checkAttribute(a, true); !ok {
+				if d, ok := checkAttribute(a, true, kinds); !ok {
 					ds = append(ds, d)
 				}
 			}
@@ -326,7 +371,7 @@ func declAttributes(decls []ast.Decl) []diag.Diagnostic {
 	var ds []diag.Diagnostic
 	for _, d := range decls {
 		if a, ok := d.(*ast.Attribute); ok {
-			if d, ok := checkAttribute(a, false); !ok {
+			if d, ok := checkAttribute(a, false, nil); !ok {
 				ds = append(ds, d)
 			}
 		}
@@ -336,9 +381,9 @@ func declAttributes(decls []ast.Decl) []diag.Diagnostic {
 
 // checkAttribute checks one attribute; ok is false with a finding when it
 // is ours and wrong.
-func checkAttribute(a *ast.Attribute, onField bool) (diag.Diagnostic, bool) {
+func checkAttribute(a *ast.Attribute, onField bool, kinds []string) (diag.Diagnostic, bool) {
 	key, body := a.Split()
-	if key != AttrUnique && key != AttrAsset && key != AttrShared {
+	if key != AttrUnique && key != AttrAsset && key != AttrShared && key != AttrRef {
 		return diag.Diagnostic{}, true
 	}
 	pos := a.Pos()
@@ -358,8 +403,38 @@ func checkAttribute(a *ast.Attribute, onField bool) (diag.Diagnostic, bool) {
 			d.Message = fmt.Sprintf("@asset(%s): %v", clip(body), err)
 			return d, false
 		}
+	case AttrRef:
+		target, err := parseRef(body)
+		if err != nil {
+			d.Message = fmt.Sprintf("@ref(%s): %v", clip(body), err)
+			return d, false
+		}
+		if !slices.Contains(kinds, target) {
+			d.Message = fmt.Sprintf("@ref(%s): the schemas define no kind #%s", target, target)
+			if near := diag.Nearest(target, kinds); near != "" {
+				d.Message += fmt.Sprintf(" (did you mean %s?)", near)
+			}
+			d.Message += fmt.Sprintf(": expected one of %s", strings.Join(kinds, ", "))
+			return d, false
+		}
 	}
 	return diag.Diagnostic{}, true
+}
+
+// parseRef reads the argument of @ref: the name of a kind, as its
+// definition is named without the # (@ref(Author) for #Author).
+func parseRef(body string) (string, error) {
+	s := strings.TrimSpace(body)
+	if s == "" {
+		return "", fmt.Errorf("expected the kind the field refers to, e.g. @ref(Author)")
+	}
+	s = strings.TrimPrefix(s, "#")
+	for i, r := range s {
+		if !(r == '_' || unicode.IsLetter(r) || i > 0 && unicode.IsDigit(r)) || r > unicode.MaxASCII {
+			return "", fmt.Errorf("expected one kind name, e.g. @ref(Author)")
+		}
+	}
+	return s, nil
 }
 
 // assetArgs are the arguments @asset takes.

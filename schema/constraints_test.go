@@ -127,3 +127,85 @@ func TestConstraintsRecursive(t *testing.T) {
 		t.Errorf("got %s", cs[0])
 	}
 }
+
+func TestRefConstraints(t *testing.T) {
+	s, err := loadOne(t, `
+#Author: {name: string}
+#Person: {name: string}
+#Article: {
+	author: string @ref(Author)
+	coAuthors?: [...string] @ref(#Author)
+	editor?: null | string @ref(Person)
+	credits?: [...{who: string @ref(Person)}]
+	meta?: {reviewer?: string @ref(Author) @unique()}
+}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range s.Constraints("Article") {
+		got = append(got, fmt.Sprintf("%s each=%v ref=%s unique=%v", c, c.Each, c.Ref, c.Unique))
+	}
+	want := []string{
+		"author each=false ref=Author unique=false",
+		"coAuthors each=true ref=Author unique=false",
+		"editor each=false ref=Person unique=false",
+		"credits[].who each=false ref=Person unique=false",
+		"meta.reviewer each=false ref=Author unique=true",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("constraints:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !s.HasRefs() {
+		t.Error("HasRefs: false")
+	}
+	if d := s.Constraints("Article")[0].Describe("Article"); len(d) != 1 || !strings.Contains(d[0], "@ref: the id of an Author manifest") {
+		t.Errorf("Describe: %q", d)
+	}
+	plain, err := loadOne(t, `#K: {a: string @unique()}`)
+	if err != nil || plain.HasRefs() {
+		t.Errorf("HasRefs without @ref: %v %v", plain.HasRefs(), err)
+	}
+}
+
+func TestRefErrors(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"#Author: {}\n#K: {a: string @ref(Autor)}", "schemas/k.cue:4:16: @ref(Autor): the schemas define no kind #Autor (did you mean Author?): expected one of Author, K"},
+		{"#K: {a: string @ref()}", "expected the kind the field refers to"},
+		{"#K: {a: string @ref(a b)}", "expected one kind name"},
+		{"#K: {a: string @ref(K, L)}", "expected one kind name"},
+		{"#K: {a: string @ref(_#Hidden)}", "expected one kind name"},
+		{"#K: {a: int @ref(K)}", "which holds int: expected a string field (an id), or a list of strings"},
+		{"#K: {a: {b: string} @ref(K)}", "which holds a struct"},
+		{"#K: {a: string, @ref(K)}", "stands alone in a struct"},
+	} {
+		_, err := loadOne(t, tc.src)
+		var se *Error
+		if !errors.As(err, &se) {
+			t.Errorf("%s: got %v, want a schema error", tc.src, err)
+			continue
+		}
+		if got := se.Diagnostics[0].String(); !strings.Contains(got, tc.want) {
+			t.Errorf("%s:\n got %s\nwant %s", tc.src, got, tc.want)
+		}
+	}
+}
+
+func TestReferenceableLifecycle(t *testing.T) {
+	s, err := loadOne(t, `
+#A: {#lifecycle: {states: ["on", "off"], initial: "on", transitions: {on: ["off"]}, humanOnly: [], deletable: [], referenceable: ["on"]}}
+#B: {}
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := s.Lifecycle("A"), s.Lifecycle("B")
+	if !a.ReferenceableState("on") || a.ReferenceableState("off") || !b.ReferenceableState("archived") {
+		t.Errorf("referenceable: A on %v, A off %v, B archived %v", a.ReferenceableState("on"), a.ReferenceableState("off"), b.ReferenceableState("archived"))
+	}
+	_, err = loadOne(t, `#A: {#lifecycle: {states: ["on"], initial: "on", transitions: {}, humanOnly: [], deletable: [], referenceable: ["of"]}}`)
+	if err == nil || !strings.Contains(err.Error(), `referenceable: "of" is not one of its states`) {
+		t.Errorf("unknown referenceable state: %v", err)
+	}
+}

@@ -24,6 +24,7 @@ import (
 //			humanOnly: ["live"]
 //			deletable: ["draft", "retired"]
 //			frozen: ["live"] // content only a human may change; default: humanOnly
+//			referenceable: ["draft", "live"] // states a @ref may point at; default: all
 //		}
 //	}
 const LifecycleField = "lifecycle"
@@ -32,7 +33,7 @@ const LifecycleField = "lifecycle"
 var statePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 
 // lifecycleFields are the fields a #lifecycle may have.
-var lifecycleFields = []string{"states", "initial", "transitions", "humanOnly", "deletable", "frozen"}
+var lifecycleFields = []string{"states", "initial", "transitions", "humanOnly", "deletable", "frozen", "referenceable"}
 
 // lifecycles reads the #lifecycle of every kind of root; kinds without one
 // get the default. A #lifecycle is a closed definition of the user's, so it
@@ -111,6 +112,9 @@ func lifecycles(root cue.Value, kinds []string) (map[string]Lifecycle, []diag.Di
 		}
 		for i, st := range lc.Frozen {
 			check(v.LookupPath(cue.MakePath(cue.Str("frozen"), cue.Index(i))), "frozen", st)
+		}
+		for i, st := range lc.Referenceable {
+			check(v.LookupPath(cue.MakePath(cue.Str("referenceable"), cue.Index(i))), "referenceable", st)
 		}
 		if !bad {
 			out[k] = lc

@@ -16,6 +16,9 @@ type Lifecycle struct {
 	// Frozen are the states in which only a human may change a manifest's
 	// content; nil means the human-only states.
 	Frozen []string `json:"frozen,omitempty"`
+	// Referenceable are the states in which another manifest may refer to
+	// one (a field marked @ref); nil means every state.
+	Referenceable []string `json:"referenceable,omitempty"`
 }
 
 // DefaultLifecycle is the lifecycle of every kind that does not declare its
@@ -53,6 +56,12 @@ func (l *Lifecycle) FrozenState(state string) bool {
 		return l.HumanOnlyState(state)
 	}
 	return slices.Contains(l.Frozen, state)
+}
+
+// ReferenceableState reports whether a field marked @ref may point at a
+// manifest in state.
+func (l *Lifecycle) ReferenceableState(state string) bool {
+	return l.Referenceable == nil || slices.Contains(l.Referenceable, state)
 }
 
 // CanDelete reports whether a manifest in state may be deleted.

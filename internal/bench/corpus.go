@@ -15,7 +15,7 @@ import (
 
 // genVersion changes whenever the generator's output does, so that a corpus
 // kept with -dir is not reused by a generator that would write another one.
-const genVersion = 3
+const genVersion = 4
 
 // corpus is a generated repository and what the generator made invalid.
 type corpus struct {

@@ -53,6 +53,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -402,6 +403,7 @@ func (b *bench) preflight() error {
 // report is what a run found.
 type report struct {
 	smallWT, smallRev     timing
+	smallNoRefs           timing // small validate on the schemas without their @ref attributes
 	cueSingle, cueXargs   time.Duration
 	batch                 map[string]int
 	smallInvalid          []string // files small finds invalid, sorted
@@ -431,6 +433,10 @@ func (b *bench) measure() (*report, error) {
 	}
 	logf("timing small validate --rev HEAD (best of %d)", b.runs)
 	if rep.smallRev, err = b.timeSmall("--rev", "HEAD"); err != nil {
+		return nil, err
+	}
+	logf("timing small validate without @ref (best of %d)", b.runs)
+	if rep.smallNoRefs, err = b.timeWithoutRefs(); err != nil {
 		return nil, err
 	}
 	wt, err := b.smallVerdicts()
@@ -649,6 +655,44 @@ func (b *bench) xargsScript(kind string, files int, input string) string {
 		input, b.cores, batchSize(files, b.cores), shellQuote(b.cue), kind)
 }
 
+// refAttr is a @ref attribute of the bench's schemas.
+var refAttr = regexp.MustCompile(` @ref\([A-Za-z]+\)`)
+
+// goalRefs is the most resolving the references may add to small
+// validate's time (issue 13: at most 15%).
+const goalRefs = 1.15
+
+// timeWithoutRefs times small validate on the working tree with the
+// schemas' @ref attributes taken out (nothing else changes), then puts the
+// schemas back: the cost of resolving the corpus's references is the
+// difference with timeSmall.
+func (b *bench) timeWithoutRefs() (timing, error) {
+	var changed []string
+	restore := func() {
+		for _, name := range changed {
+			for _, f := range schemaFiles {
+				if f.name == name {
+					_ = os.WriteFile(filepath.Join(b.c.dir, "schemas", name), []byte(f.src), 0o644)
+				}
+			}
+		}
+	}
+	defer restore()
+	for _, f := range schemaFiles {
+		if !refAttr.MatchString(f.src) {
+			continue
+		}
+		changed = append(changed, f.name)
+		if err := os.WriteFile(filepath.Join(b.c.dir, "schemas", f.name), []byte(refAttr.ReplaceAllString(f.src, "")), 0o644); err != nil {
+			return timing{}, err
+		}
+	}
+	if len(changed) == 0 {
+		return timing{}, fmt.Errorf("the bench's schemas have no @ref attribute")
+	}
+	return b.timeSmall()
+}
+
 // timeSmall runs small validate runs times and keeps the fastest run and
 // the largest peak memory.
 func (b *bench) timeSmall(extra ...string) (timing, error) {
@@ -838,6 +882,8 @@ func (r *report) print(w io.Writer, b *bench) {
 	fmt.Fprintf(w, "         over all files would leave most unchecked; those runs, plain and with find | xargs, give verdicts only)\n\n")
 	line("small validate", "%s  peak %d MB", secs(r.smallWT.wall), mb(r.smallWT.maxRSS))
 	line("small validate --rev HEAD", "%s  peak %d MB", secs(r.smallRev.wall), mb(r.smallRev.maxRSS))
+	rr := r.smallWT.wall.Seconds() / r.smallNoRefs.wall.Seconds()
+	line("small validate without @ref", "%s  (resolving references: x%.2f, goal <= %.2f)  %s", secs(r.smallNoRefs.wall), rr, goalRefs, goal(rr <= goalRefs))
 	line("cue vet, one run per kind", "%s", secs(r.cueSingle))
 	line(fmt.Sprintf("cue vet, xargs -P%d", b.cores), "%s", secs(r.cueXargs))
 	rs := r.smallWT.wall.Seconds() / r.cueSingle.Seconds()

@@ -60,8 +60,8 @@ import (
 	title:      string & strings.MinRunes(3) & strings.MaxRunes(120)
 	subtitle?:  string & strings.MaxRunes(200)
 	slug:       _#Slug
-	author:     _#ID
-	coAuthors?: [..._#ID] & list.MaxItems(4) & list.UniqueItems()
+	author:     _#ID @ref(Author)
+	coAuthors?: [..._#ID] & list.MaxItems(4) & list.UniqueItems() @ref(Author)
 	section:    "news" | "opinion" | "culture" | "science" | "technology" | "business" | "sport"
 	layout:     *"standard" | "feature" | "brief" | "longread"
 	tags:       [..._#Tag] & list.MinItems(1) & list.MaxItems(8)

@@ -126,6 +126,9 @@ func writeDescription(w io.Writer, d schema.KindDescription) error {
 	}
 	fmt.Fprintf(w, "  frozen:      %s\n", orNone(frozen))
 	fmt.Fprintf(w, "  deletable:   %s\n", orNone(lc.Deletable))
+	if lc.Referenceable != nil {
+		fmt.Fprintf(w, "  referenceable: %s\n", orNone(lc.Referenceable))
+	}
 	fmt.Fprintf(w, "\nschema digest %s\n", d.Digest)
 	return nil
 }
