@@ -1012,7 +1012,7 @@ func (x *exporter) requires(n *jsNode, depth int) bool {
 	return false
 }
 
-// reserved adds kind, id and status as small checks them, before the
+// reserved adds kind, id, status and locale as small checks them, before the
 // kind's own fields, each also held to what the definition says of it.
 func (x *exporter) reserved(n *jsNode, declared map[string]*jsNode) {
 	kind, _ := json.Marshal(x.kind)
@@ -1036,7 +1036,11 @@ func (x *exporter) reserved(n *jsNode, declared map[string]*jsNode) {
 	initial, _ := json.Marshal(lc.Initial)
 	st.def = initial
 	st.description = "The manifest's lifecycle state; default: " + lc.Initial + ". Transitions: " + transitionsText(lc) + "."
-	fields := []namedNode{{protocol.FieldKind, kn}, {protocol.FieldID, id}, {protocol.FieldStatus, st}}
+	locPattern, _ := ECMAScriptPattern(protocol.LocalePattern)
+	loc := &jsNode{types: []string{"string"}, pattern: locPattern, reserved: true, cue: "string",
+		description: "The locale of this version of the entry, for a translation (one of small.cue's locales.supported); default: small.cue's locales.default."}
+	loc.notes = []string{"one of small.cue's locales.supported"}
+	fields := []namedNode{{protocol.FieldKind, kn}, {protocol.FieldID, id}, {protocol.FieldStatus, st}, {protocol.FieldLocale, loc}}
 	for i, f := range fields {
 		if d, ok := declared[f.name]; ok && !d.isTrue() {
 			// What the definition says of the field holds too.

@@ -221,7 +221,7 @@ func TestDescribeExample(t *testing.T) {
 		byName[f.Name] = f
 		names = append(names, f.Name)
 	}
-	if got := strings.Join(names, " "); got != "kind id status title author layout tags publishedAt summary body" {
+	if got := strings.Join(names, " "); got != "kind id status locale title author layout tags publishedAt summary body" {
 		t.Errorf("fields: %s", got)
 	}
 	if f := byName["title"]; !f.Required || f.Type != "string" || strings.Join(f.Constraints, "; ") != "at least 3 characters; at most 120 characters" {
