@@ -363,6 +363,10 @@ func (s *Server) open() (*cmdutil.Committed, error) {
 
 // evaluate runs f when an evaluation token is free: at most
 // Options.Evaluations run at once, each bounded by small.cue's limits.
+// An evaluation past limits.evalSeconds is answered but goes on in the
+// background (CUE cannot be stopped), its token given back: while
+// Options.Evaluations of those still run, new ones are refused (503)
+// rather than piled on top of them.
 func (s *Server) evaluate(ctx context.Context, f func() (any, error)) (any, error) {
 	select {
 	case s.evals <- struct{}{}:
@@ -370,7 +374,18 @@ func (s *Server) evaluate(ctx context.Context, f func() (any, error)) (any, erro
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.evals }()
+	if n := content.Abandoned(); n >= s.opts.Evaluations {
+		return nil, &busyError{abandoned: n}
+	}
 	return f()
+}
+
+// busyError refuses an evaluation while too many that ran over the limits
+// still run.
+type busyError struct{ abandoned int }
+
+func (e *busyError) Error() string {
+	return fmt.Sprintf("%d evaluations that ran over small.cue's limits (limits.evalSeconds, limits.evalMemory) are still running, and cannot be stopped: try again when they end", e.abandoned)
 }
 
 // target is the {path...} of an artifact, lineage or history request: an

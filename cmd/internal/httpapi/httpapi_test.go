@@ -702,3 +702,83 @@ func gitDirState(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+// TestAbandonedEvaluationsBounded: an evaluation past limits.evalSeconds
+// is answered but goes on in the background, as CUE cannot be stopped.
+// The server must not start new ones on top while Options.Evaluations of
+// those still run: a client posting slow manifests in a loop would pile up
+// evaluations without bound, every one holding a core and its memory.
+// The schema here is the repository's own, and legitimately quadratic in
+// the manifest (list.UniqueItems over a long list).
+func TestAbandonedEvaluationsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("burns a core for seconds")
+	}
+	env(t)
+	d := repoDir(t.TempDir())
+	d.git(t, "init", "-q")
+	if _, code := d.small(t, "", "init", "--example"); code != 0 {
+		t.Fatal("small init failed")
+	}
+	art, err := os.ReadFile(filepath.Join(string(d), "schemas", "article.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := `tags?: [...=~"^[a-z0-9-]+$"] & list.MaxItems(8)`
+	if !strings.Contains(string(art), tags) {
+		t.Fatalf("schemas/article.cue no longer has %s", tags)
+	}
+	d.write(t, "schemas/article.cue", strings.Replace(string(art), tags, `tags?: [...string] & list.UniqueItems()`, 1))
+	cfg, err := os.ReadFile(filepath.Join(string(d), "small.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := "evalSeconds:   5 "
+	if !strings.Contains(string(cfg), limit) {
+		t.Fatalf("small.cue no longer has %s", limit)
+	}
+	d.write(t, "small.cue", strings.Replace(string(cfg), limit, "evalSeconds:   1 ", 1))
+	d.git(t, "add", "-A")
+	d.git(t, "commit", "-qm", "Unique tags")
+	ts, _ := serve(t, d, httpapi.Options{Evaluations: 1})
+
+	var slow strings.Builder
+	slow.WriteString(`{"kind": "Article", "title": "Slow", "author": "ada", "body": "x", "tags": [`)
+	for i := range 12000 {
+		if i > 0 {
+			slow.WriteString(",")
+		}
+		fmt.Fprintf(&slow, `"t%d"`, i)
+	}
+	slow.WriteString("]}")
+	const q = "/v1/validate?path=manifests/articles/slow.json"
+	a := do(t, ts, "POST", q, "", slow.String())
+	if a.status != 200 || !strings.Contains(a.body, string(diag.CodeSchemaTimeout)) {
+		t.Fatalf("the slow manifest: %d %.400s, want a finding %s", a.status, a.body, diag.CodeSchemaTimeout)
+	}
+	if content.Abandoned() == 0 {
+		t.Skip("the slow evaluation ended with its time limit: this machine is too fast for the test")
+	}
+	// While it runs, another evaluation is refused, not started.
+	for _, p := range []string{q, "/v1/render?path=manifests/articles/x.yaml"} {
+		a = do(t, ts, "POST", p, "", goodPost)
+		if a.status != http.StatusServiceUnavailable || a.header.Get("Retry-After") == "" || !strings.Contains(a.body, "still running") {
+			t.Errorf("%s while an abandoned evaluation runs: %d Retry-After %q %.300s, want 503", p, a.status, a.header.Get("Retry-After"), a.body)
+		}
+	}
+	// What needs no evaluation is answered meanwhile.
+	if a = do(t, ts, "GET", "/v1/kinds", "", ""); a.status != 200 {
+		t.Errorf("GET /v1/kinds while an abandoned evaluation runs: %d %.300s", a.status, a.body)
+	}
+	// Once it ends, evaluations are answered again.
+	deadline := time.Now().Add(3 * time.Minute)
+	for content.Abandoned() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the abandoned evaluation still runs after 3 minutes")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if a = do(t, ts, "POST", "/v1/validate?path=manifests/articles/new-post.yaml", "", goodPost); a.status != 200 || !strings.Contains(a.body, `"valid": true`) {
+		t.Errorf("after the abandoned evaluation ended: %d %.300s", a.status, a.body)
+	}
+}
