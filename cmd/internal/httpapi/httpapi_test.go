@@ -411,6 +411,18 @@ func TestHostAndOrigin(t *testing.T) {
 		{"127.0.0.1:" + port, "https://127.0.0.1:" + port, "", 403},
 		{"127.0.0.1:" + port, "http://127.0.0.1:" + port + "/x", "", 403},
 		{"127.0.0.1:" + port, "", "cross-site", 403},
+		// A person following a link from another site to a page: the
+		// browser says navigate, document (Chromium, Firefox, Safari).
+		{"127.0.0.1:" + port, "", "cross-site navigate document", 200},
+		{"localhost:" + port, "", "cross-site navigate document", 200},
+		// A page elsewhere framing or fetching: not a navigation of the
+		// person's own window.
+		{"127.0.0.1:" + port, "", "cross-site navigate iframe", 403},
+		{"127.0.0.1:" + port, "", "cross-site no-cors image", 403},
+		{"127.0.0.1:" + port, "", "cross-site cors empty", 403},
+		// DNS rebinding stays refused, navigation or not.
+		{"attacker.example:" + port, "", "cross-site navigate document", 403},
+		{"attacker.example:" + port, "", "same-origin navigate document", 403},
 	}
 	for _, c := range cases {
 		for _, path := range []string{"/v1/kinds", "/"} {
@@ -419,8 +431,12 @@ func TestHostAndOrigin(t *testing.T) {
 			if c.origin != "" {
 				req.Header.Set("Origin", c.origin)
 			}
-			if c.fetchSite != "" {
-				req.Header.Set("Sec-Fetch-Site", c.fetchSite)
+			if f := strings.Fields(c.fetchSite); len(f) > 0 {
+				req.Header.Set("Sec-Fetch-Site", f[0])
+				if len(f) == 3 {
+					req.Header.Set("Sec-Fetch-Mode", f[1])
+					req.Header.Set("Sec-Fetch-Dest", f[2])
+				}
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
@@ -440,6 +456,23 @@ func TestHostAndOrigin(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 403 {
 		t.Errorf("POST with Host attacker.example: %d", res.StatusCode)
+	}
+	// A form on another site that POSTs by navigating is refused: it is
+	// not a GET, and it says its Origin.
+	for _, origin := range []string{"", "http://attacker.example"} {
+		req := httptest.NewRequest("POST", "/v1/validate", strings.NewReader(goodPost))
+		req.Host = "127.0.0.1:" + port
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Sec-Fetch-Mode", "navigate")
+		req.Header.Set("Sec-Fetch-Dest", "document")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 403 {
+			t.Errorf("a cross-site form POST navigating here (Origin %q): %d, want 403", origin, rec.Code)
+		}
 	}
 }
 
