@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -813,5 +815,68 @@ func TestAbandonedEvaluationsBounded(t *testing.T) {
 	}
 	if a = do(t, ts, "POST", "/v1/validate?path=manifests/articles/new-post.yaml", "", goodPost); a.status != 200 || !strings.Contains(a.body, `"valid": true`) {
 		t.Errorf("after the abandoned evaluation ended: %d %.300s", a.status, a.body)
+	}
+}
+
+// TestBodiesBounded: requests holding a body, being read or waiting for an
+// evaluation, are bounded by Options.Bodies; one beyond is answered 503 at
+// once, not read. Without the bound, clients holding connections open with
+// bodies of up to MaxBody made the server hold all of them (300 posts of
+// 1 MiB at once: 800 MB resident).
+func TestBodiesBounded(t *testing.T) {
+	d := newRepo(t)
+	ts, _ := serve(t, d, httpapi.Options{Bodies: 2})
+	addr := ts.Listener.Addr().String()
+	// Two clients send half of their manifest and stall.
+	var conns []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /v1/validate?path=manifests/articles/new-post.yaml HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", addr, len(goodPost), goodPost[:10])
+		conns = append(conns, c)
+	}
+	// A third is refused at once, once both are held.
+	deadline := time.Now().Add(30 * time.Second)
+	var a answer
+	for {
+		a = do(t, ts, "POST", "/v1/validate?path=manifests/articles/new-post.yaml", "", goodPost)
+		if a.status != 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if a.status != http.StatusServiceUnavailable || a.header.Get("Retry-After") == "" {
+		t.Fatalf("a third request with a body while two are read: %d Retry-After %q %.300s, want 503", a.status, a.header.Get("Retry-After"), a.body)
+	}
+	// What holds no body is answered meanwhile.
+	if a = do(t, ts, "GET", "/v1/kinds", "", ""); a.status != 200 {
+		t.Errorf("GET /v1/kinds meanwhile: %d", a.status)
+	}
+	// The two finish and are answered; then others are taken again.
+	for _, c := range conns {
+		if _, err := c.Write([]byte(goodPost[10:])); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 || !strings.Contains(string(b), `"valid": true`) {
+			t.Errorf("a stalled request, finished: %d %.300s", res.StatusCode, b)
+		}
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		if a = do(t, ts, "POST", "/v1/render?path=manifests/articles/new-post.yaml", "", goodPost); a.status == 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if a.status != 200 {
+		t.Errorf("after the stalled requests ended: %d %.300s", a.status, a.body)
 	}
 }
