@@ -194,11 +194,13 @@ func (s *Server) fromSchemas(w http.ResponseWriter, r *http.Request, what string
 		return
 	}
 	s.cached(w, c.Rev, what, func() (string, []byte, error) {
-		sc, err := content.SchemaAt(c.Repo, c.Rev)
+		// Loading the schemas is an evaluation, bounded by
+		// limits.evalSeconds and abandoned past it: it takes a slot.
+		sc, err := s.evaluate(r.Context(), func() (any, error) { return content.SchemaAt(c.Repo, c.Rev) })
 		if err != nil {
 			return "", nil, err
 		}
-		return f(sc)
+		return f(sc.(*schema.Schema))
 	})
 }
 
@@ -209,7 +211,11 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	s.fromLog(w, r, "status\x00"+q.Get("kind")+"\x00"+q.Get("state"), func(c *cmdutil.Committed, l *lineage.Log) (string, []byte, error) {
-		rep, err := builder.Status(c.Repo, l, builder.StatusFilter{Kind: q.Get("kind"), State: q.Get("state")})
+		// Status loads the schemas of the builds' manifest commits (their
+		// lifecycles): evaluations, each taking a slot.
+		rep, err := s.evaluate(r.Context(), func() (any, error) {
+			return builder.Status(c.Repo, l, builder.StatusFilter{Kind: q.Get("kind"), State: q.Get("state")})
+		})
 		if err != nil {
 			return "", nil, err
 		}

@@ -776,6 +776,9 @@ func TestAbandonedEvaluationsBounded(t *testing.T) {
 	d.git(t, "add", "-A")
 	d.git(t, "commit", "-qm", "Unique tags")
 	ts, _ := serve(t, d, httpapi.Options{Evaluations: 1})
+	if a := do(t, ts, "GET", "/v1/kinds", "", ""); a.status != 200 {
+		t.Fatalf("GET /v1/kinds: %d %.300s", a.status, a.body)
+	}
 
 	var slow strings.Builder
 	slow.WriteString(`{"kind": "Article", "title": "Slow", "author": "ada", "body": "x", "tags": [`)
@@ -801,9 +804,13 @@ func TestAbandonedEvaluationsBounded(t *testing.T) {
 			t.Errorf("%s while an abandoned evaluation runs: %d Retry-After %q %.300s, want 503", p, a.status, a.header.Get("Retry-After"), a.body)
 		}
 	}
-	// What needs no evaluation is answered meanwhile.
+	// What needs no evaluation is answered meanwhile: the kinds, loaded
+	// before; loading the schemas for another answer is one.
 	if a = do(t, ts, "GET", "/v1/kinds", "", ""); a.status != 200 {
 		t.Errorf("GET /v1/kinds while an abandoned evaluation runs: %d %.300s", a.status, a.body)
+	}
+	if a = do(t, ts, "GET", "/v1/kinds/Author", "", ""); a.status != http.StatusServiceUnavailable {
+		t.Errorf("GET /v1/kinds/Author while an abandoned evaluation runs: %d %.300s, want 503", a.status, a.body)
 	}
 	// Once it ends, evaluations are answered again.
 	deadline := time.Now().Add(3 * time.Minute)
@@ -878,5 +885,54 @@ func TestBodiesBounded(t *testing.T) {
 	}
 	if a.status != 200 {
 		t.Errorf("after the stalled requests ended: %d %.300s", a.status, a.body)
+	}
+}
+
+// TestSlowSchemasBounded: loading the schemas is an evaluation too,
+// bounded by limits.evalSeconds and abandoned past it. Schemas that load
+// too slowly must not start a load on every page view: GET /v1/kinds
+// (which the playground asks first) started one each time, outside the
+// evaluation slots, and each went on in the background.
+func TestSlowSchemasBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("burns a core for seconds")
+	}
+	env(t)
+	d := repoDir(t.TempDir())
+	d.git(t, "init", "-q")
+	if _, code := d.small(t, "", "init", "--example"); code != 0 {
+		t.Fatal("small init failed")
+	}
+	d.write(t, "schemas/slow.cue", "package schemas\n\nimport \"list\"\n\n_slow: [for i in list.Range(0, 12000, 1) {i}] & list.UniqueItems()\n")
+	cfg, err := os.ReadFile(filepath.Join(string(d), "small.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.write(t, "small.cue", strings.Replace(string(cfg), "evalSeconds:   5 ", "evalSeconds:   1 ", 1))
+	d.git(t, "add", "-A")
+	d.git(t, "commit", "-qm", "Slow schemas")
+	ts, _ := serve(t, d, httpapi.Options{Evaluations: 1})
+
+	a := do(t, ts, "GET", "/v1/kinds", "", "")
+	if a.status != http.StatusConflict || !strings.Contains(a.body, string(diag.CodeSchemaTimeout)) {
+		t.Fatalf("GET /v1/kinds with slow schemas: %d %.300s, want 409 %s", a.status, a.body, diag.CodeSchemaTimeout)
+	}
+	if content.Abandoned() == 0 {
+		t.Skip("the slow schemas loaded within their time limit: this machine is too fast for the test")
+	}
+	for _, p := range []string{"/v1/kinds", "/v1/kinds/Article", "/v1/kinds/Article/schema"} {
+		if a = do(t, ts, "GET", p, "", ""); a.status != http.StatusServiceUnavailable || a.header.Get("Retry-After") == "" {
+			t.Errorf("GET %s while the schemas' load runs on: %d %.300s, want 503", p, a.status, a.body)
+		}
+	}
+	if n := content.Abandoned(); n != 1 {
+		t.Errorf("%d evaluations abandoned, want the one", n)
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for content.Abandoned() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the abandoned load still runs after 3 minutes")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
