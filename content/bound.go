@@ -3,6 +3,7 @@ package content
 import (
 	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -65,7 +66,17 @@ func (g *guard) done() { g.once.Do(func() { close(g.stop) }) }
 // until the process ends; the caller reports it instead of hanging.
 func boundedRun[T any](d time.Duration, g *guard, f func() T) (T, outcome) {
 	done := make(chan T, 1)
-	go func() { done <- f() }()
+	// state is running until either f finishes or the caller gives up on
+	// it, whichever comes first; an evaluation given up on is counted in
+	// abandoned until it does finish.
+	var state atomic.Int32
+	go func() {
+		v := f()
+		if !state.CompareAndSwap(running, finishedRun) {
+			abandoned.Add(-1)
+		}
+		done <- v
+	}()
 	var timer <-chan time.Time
 	if d > 0 {
 		t := time.NewTimer(d)
@@ -77,12 +88,39 @@ func boundedRun[T any](d time.Duration, g *guard, f func() T) (T, outcome) {
 		over = g.over
 	}
 	var zero T
+	how := finished
 	select {
 	case v := <-done:
 		return v, finished
 	case <-timer:
-		return zero, timedOut
+		how = timedOut
 	case <-over:
-		return zero, overMemory
+		how = overMemory
 	}
+	abandoned.Add(1)
+	if !state.CompareAndSwap(running, givenUp) {
+		// f finished just now: its answer is there after all.
+		abandoned.Add(-1)
+		return <-done, finished
+	}
+	return zero, how
 }
+
+// The states of a bounded run.
+const (
+	running int32 = iota
+	finishedRun
+	givenUp
+)
+
+// abandoned counts the evaluations given up on (past limits.evalSeconds
+// or limits.evalMemory) that are still running.
+var abandoned atomic.Int64
+
+// Abandoned is how many evaluations small gave up on, past
+// limits.evalSeconds or limits.evalMemory, are still running in the
+// background: CUE cannot be stopped, so each goes on until it ends. A
+// command ends with its process; a long-running process (small serve)
+// must stop starting evaluations while too many are, or they pile up
+// without bound.
+func Abandoned() int { return int(abandoned.Load()) }

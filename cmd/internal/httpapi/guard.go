@@ -44,7 +44,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			fail(w, http.StatusForbidden, "Origin %q is not this server (http://%s): cross-origin requests are refused", clip(strings.Join(o, ", ")), s.opts.Addr)
 			return
 		}
-		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		if r.Header.Get("Sec-Fetch-Site") == "cross-site" && !topNavigation(r) {
 			fail(w, http.StatusForbidden, "a cross-site request (Sec-Fetch-Site: cross-site) is refused")
 			return
 		}
@@ -59,6 +59,19 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// topNavigation says whether a request is a person following a link to a
+// page in the browser's own window (or tab): a GET or HEAD the browser
+// marks Sec-Fetch-Mode: navigate, Sec-Fetch-Dest: document. Such a
+// request may come from another site, a link on a wiki or in rendered
+// documentation: it reads, and the page it shows is this origin's, which
+// the linking site can neither read nor frame. Requests a page elsewhere
+// makes itself (fetch, img, script, forms that POST, iframes) are still
+// refused.
+func topNavigation(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		r.Header.Get("Sec-Fetch-Mode") == "navigate" && r.Header.Get("Sec-Fetch-Dest") == "document"
 }
 
 // hostAllowed says whether a Host header names the server: the port it

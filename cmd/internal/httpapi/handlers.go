@@ -194,11 +194,13 @@ func (s *Server) fromSchemas(w http.ResponseWriter, r *http.Request, what string
 		return
 	}
 	s.cached(w, c.Rev, what, func() (string, []byte, error) {
-		sc, err := content.SchemaAt(c.Repo, c.Rev)
+		// Loading the schemas is an evaluation, bounded by
+		// limits.evalSeconds and abandoned past it: it takes a slot.
+		sc, err := s.evaluate(r.Context(), func() (any, error) { return content.SchemaAt(c.Repo, c.Rev) })
 		if err != nil {
 			return "", nil, err
 		}
-		return f(sc)
+		return f(sc.(*schema.Schema))
 	})
 }
 
@@ -209,7 +211,11 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	s.fromLog(w, r, "status\x00"+q.Get("kind")+"\x00"+q.Get("state"), func(c *cmdutil.Committed, l *lineage.Log) (string, []byte, error) {
-		rep, err := builder.Status(c.Repo, l, builder.StatusFilter{Kind: q.Get("kind"), State: q.Get("state")})
+		// Status loads the schemas of the builds' manifest commits (their
+		// lifecycles): evaluations, each taking a slot.
+		rep, err := s.evaluate(r.Context(), func() (any, error) {
+			return builder.Status(c.Repo, l, builder.StatusFilter{Kind: q.Get("kind"), State: q.Get("state")})
+		})
 		if err != nil {
 			return "", nil, err
 		}
@@ -363,6 +369,10 @@ func (s *Server) open() (*cmdutil.Committed, error) {
 
 // evaluate runs f when an evaluation token is free: at most
 // Options.Evaluations run at once, each bounded by small.cue's limits.
+// An evaluation past limits.evalSeconds is answered but goes on in the
+// background (CUE cannot be stopped), its token given back: while
+// Options.Evaluations of those still run, new ones are refused (503)
+// rather than piled on top of them.
 func (s *Server) evaluate(ctx context.Context, f func() (any, error)) (any, error) {
 	select {
 	case s.evals <- struct{}{}:
@@ -370,7 +380,18 @@ func (s *Server) evaluate(ctx context.Context, f func() (any, error)) (any, erro
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.evals }()
+	if n := content.Abandoned(); n >= s.opts.Evaluations {
+		return nil, &busyError{abandoned: n}
+	}
 	return f()
+}
+
+// busyError refuses an evaluation while too many that ran over the limits
+// still run.
+type busyError struct{ abandoned int }
+
+func (e *busyError) Error() string {
+	return fmt.Sprintf("%d evaluations that ran over small.cue's limits (limits.evalSeconds, limits.evalMemory) are still running, and cannot be stopped: try again when they end", e.abandoned)
 }
 
 // target is the {path...} of an artifact, lineage or history request: an

@@ -11,6 +11,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"runtime"
 
@@ -39,7 +40,16 @@ type Options struct {
 	// Evaluations bounds the evaluations (validate, render, verify) run
 	// at once; the default is the number of CPUs. Others wait their turn.
 	Evaluations int
+	// Bodies bounds the requests holding a body (validate, render) at
+	// once, reading it or waiting for an evaluation with it, and so the
+	// memory bodies take: Bodies times MaxBody. The default is
+	// DefaultBodies; a request beyond is answered 503 at once.
+	Bodies int
 }
+
+// DefaultBodies is how many requests may hold a body at once unless
+// Options say otherwise: 64 MiB of bodies at the default MaxBody.
+const DefaultBodies = 64
 
 // Server is the handler and what it keeps between requests.
 type Server struct {
@@ -50,6 +60,8 @@ type Server struct {
 	evals chan struct{}
 	// verifying serializes verifications: each rebuilds every build.
 	verifying chan struct{}
+	// bodies holds a token per request holding a body.
+	bodies chan struct{}
 }
 
 // New returns small serve's handler.
@@ -60,7 +72,10 @@ func New(opts Options) *Server {
 	if opts.Evaluations <= 0 {
 		opts.Evaluations = runtime.NumCPU()
 	}
-	s := &Server{opts: opts, mux: http.NewServeMux(), cache: newCache(), evals: make(chan struct{}, opts.Evaluations), verifying: make(chan struct{}, 1)}
+	if opts.Bodies <= 0 {
+		opts.Bodies = DefaultBodies
+	}
+	s := &Server{opts: opts, mux: http.NewServeMux(), cache: newCache(), evals: make(chan struct{}, opts.Evaluations), verifying: make(chan struct{}, 1), bodies: make(chan struct{}, opts.Bodies)}
 	s.routes()
 	ui.Register(s.mux)
 	return s
@@ -84,8 +99,8 @@ func (s *Server) routes() {
 	for _, rt := range []route{
 		{"/protocol/small/v1", get, s.protocol},
 		{"/protocol/small/v1/records/{name}", get, s.record},
-		{"/v1/validate", post, s.validate},
-		{"/v1/render", post, s.render},
+		{"/v1/validate", post, s.withBody(s.validate)},
+		{"/v1/render", post, s.withBody(s.render)},
 		{"/v1/kinds", get, s.kinds},
 		{"/v1/kinds/{kind}", get, s.kind},
 		{"/v1/kinds/{kind}/schema", get, s.kindSchema},
@@ -102,6 +117,25 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("/v1/", notFound)
 	s.mux.HandleFunc("/protocol/", notFound)
 	s.mux.HandleFunc("/", notFound)
+}
+
+// withBody admits a request that reads a body while fewer than
+// Options.Bodies do, and answers 503 otherwise: a body is read before the
+// request waits for an evaluation, so without a bound, clients holding
+// connections open would make the server hold a body of up to MaxBody for
+// each of them.
+func (s *Server) withBody(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.bodies <- struct{}{}:
+			defer func() { <-s.bodies }()
+		default:
+			w.Header().Set("Retry-After", fmt.Sprint(RetryAfter))
+			fail(w, http.StatusServiceUnavailable, "%d requests with a manifest are being read or wait for an evaluation already: try again shortly", cap(s.bodies))
+			return
+		}
+		h(w, r)
+	}
 }
 
 // methods answers 405, with Allow, to a method the endpoint does not take.

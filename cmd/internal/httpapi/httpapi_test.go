@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -411,6 +413,18 @@ func TestHostAndOrigin(t *testing.T) {
 		{"127.0.0.1:" + port, "https://127.0.0.1:" + port, "", 403},
 		{"127.0.0.1:" + port, "http://127.0.0.1:" + port + "/x", "", 403},
 		{"127.0.0.1:" + port, "", "cross-site", 403},
+		// A person following a link from another site to a page: the
+		// browser says navigate, document (Chromium, Firefox, Safari).
+		{"127.0.0.1:" + port, "", "cross-site navigate document", 200},
+		{"localhost:" + port, "", "cross-site navigate document", 200},
+		// A page elsewhere framing or fetching: not a navigation of the
+		// person's own window.
+		{"127.0.0.1:" + port, "", "cross-site navigate iframe", 403},
+		{"127.0.0.1:" + port, "", "cross-site no-cors image", 403},
+		{"127.0.0.1:" + port, "", "cross-site cors empty", 403},
+		// DNS rebinding stays refused, navigation or not.
+		{"attacker.example:" + port, "", "cross-site navigate document", 403},
+		{"attacker.example:" + port, "", "same-origin navigate document", 403},
 	}
 	for _, c := range cases {
 		for _, path := range []string{"/v1/kinds", "/"} {
@@ -419,8 +433,12 @@ func TestHostAndOrigin(t *testing.T) {
 			if c.origin != "" {
 				req.Header.Set("Origin", c.origin)
 			}
-			if c.fetchSite != "" {
-				req.Header.Set("Sec-Fetch-Site", c.fetchSite)
+			if f := strings.Fields(c.fetchSite); len(f) > 0 {
+				req.Header.Set("Sec-Fetch-Site", f[0])
+				if len(f) == 3 {
+					req.Header.Set("Sec-Fetch-Mode", f[1])
+					req.Header.Set("Sec-Fetch-Dest", f[2])
+				}
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
@@ -440,6 +458,23 @@ func TestHostAndOrigin(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 403 {
 		t.Errorf("POST with Host attacker.example: %d", res.StatusCode)
+	}
+	// A form on another site that POSTs by navigating is refused: it is
+	// not a GET, and it says its Origin.
+	for _, origin := range []string{"", "http://attacker.example"} {
+		req := httptest.NewRequest("POST", "/v1/validate", strings.NewReader(goodPost))
+		req.Host = "127.0.0.1:" + port
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Sec-Fetch-Mode", "navigate")
+		req.Header.Set("Sec-Fetch-Dest", "document")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 403 {
+			t.Errorf("a cross-site form POST navigating here (Origin %q): %d, want 403", origin, rec.Code)
+		}
 	}
 }
 
@@ -745,5 +780,204 @@ func TestPathScopedIDs(t *testing.T) {
 	}
 	if got := do(t, ts, "GET", "/v1/artifacts/Doc/v2/install", "", ""); got.status != 404 || !strings.Contains(got.body, "no such artifact") {
 		t.Errorf("GET Doc/v2/install: %d %s", got.status, got.body)
+	}
+}
+
+// TestAbandonedEvaluationsBounded: an evaluation past limits.evalSeconds
+// is answered but goes on in the background, as CUE cannot be stopped.
+// The server must not start new ones on top while Options.Evaluations of
+// those still run: a client posting slow manifests in a loop would pile up
+// evaluations without bound, every one holding a core and its memory.
+// The schema here is the repository's own, and legitimately quadratic in
+// the manifest (list.UniqueItems over a long list).
+func TestAbandonedEvaluationsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("burns a core for seconds")
+	}
+	env(t)
+	d := repoDir(t.TempDir())
+	d.git(t, "init", "-q")
+	if _, code := d.small(t, "", "init", "--example"); code != 0 {
+		t.Fatal("small init failed")
+	}
+	art, err := os.ReadFile(filepath.Join(string(d), "schemas", "article.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := `tags?: [...=~"^[a-z0-9-]+$"] & list.MaxItems(8)`
+	if !strings.Contains(string(art), tags) {
+		t.Fatalf("schemas/article.cue no longer has %s", tags)
+	}
+	d.write(t, "schemas/article.cue", strings.Replace(string(art), tags, `tags?: [...string] & list.UniqueItems()`, 1))
+	cfg, err := os.ReadFile(filepath.Join(string(d), "small.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := "evalSeconds:   5 "
+	if !strings.Contains(string(cfg), limit) {
+		t.Fatalf("small.cue no longer has %s", limit)
+	}
+	d.write(t, "small.cue", strings.Replace(string(cfg), limit, "evalSeconds:   1 ", 1))
+	d.git(t, "add", "-A")
+	d.git(t, "commit", "-qm", "Unique tags")
+	ts, _ := serve(t, d, httpapi.Options{Evaluations: 1})
+	if a := do(t, ts, "GET", "/v1/kinds", "", ""); a.status != 200 {
+		t.Fatalf("GET /v1/kinds: %d %.300s", a.status, a.body)
+	}
+
+	var slow strings.Builder
+	slow.WriteString(`{"kind": "Article", "title": "Slow", "author": "ada", "body": "x", "tags": [`)
+	for i := range 12000 {
+		if i > 0 {
+			slow.WriteString(",")
+		}
+		fmt.Fprintf(&slow, `"t%d"`, i)
+	}
+	slow.WriteString("]}")
+	const q = "/v1/validate?path=manifests/articles/slow.json"
+	a := do(t, ts, "POST", q, "", slow.String())
+	if a.status != 200 || !strings.Contains(a.body, string(diag.CodeSchemaTimeout)) {
+		t.Fatalf("the slow manifest: %d %.400s, want a finding %s", a.status, a.body, diag.CodeSchemaTimeout)
+	}
+	if content.Abandoned() == 0 {
+		t.Skip("the slow evaluation ended with its time limit: this machine is too fast for the test")
+	}
+	// While it runs, another evaluation is refused, not started.
+	for _, p := range []string{q, "/v1/render?path=manifests/articles/x.yaml"} {
+		a = do(t, ts, "POST", p, "", goodPost)
+		if a.status != http.StatusServiceUnavailable || a.header.Get("Retry-After") == "" || !strings.Contains(a.body, "still running") {
+			t.Errorf("%s while an abandoned evaluation runs: %d Retry-After %q %.300s, want 503", p, a.status, a.header.Get("Retry-After"), a.body)
+		}
+	}
+	// What needs no evaluation is answered meanwhile: the kinds, loaded
+	// before; loading the schemas for another answer is one.
+	if a = do(t, ts, "GET", "/v1/kinds", "", ""); a.status != 200 {
+		t.Errorf("GET /v1/kinds while an abandoned evaluation runs: %d %.300s", a.status, a.body)
+	}
+	if a = do(t, ts, "GET", "/v1/kinds/Author", "", ""); a.status != http.StatusServiceUnavailable {
+		t.Errorf("GET /v1/kinds/Author while an abandoned evaluation runs: %d %.300s, want 503", a.status, a.body)
+	}
+	// Once it ends, evaluations are answered again.
+	deadline := time.Now().Add(3 * time.Minute)
+	for content.Abandoned() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the abandoned evaluation still runs after 3 minutes")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if a = do(t, ts, "POST", "/v1/validate?path=manifests/articles/new-post.yaml", "", goodPost); a.status != 200 || !strings.Contains(a.body, `"valid": true`) {
+		t.Errorf("after the abandoned evaluation ended: %d %.300s", a.status, a.body)
+	}
+}
+
+// TestBodiesBounded: requests holding a body, being read or waiting for an
+// evaluation, are bounded by Options.Bodies; one beyond is answered 503 at
+// once, not read. Without the bound, clients holding connections open with
+// bodies of up to MaxBody made the server hold all of them (300 posts of
+// 1 MiB at once: 800 MB resident).
+func TestBodiesBounded(t *testing.T) {
+	d := newRepo(t)
+	ts, _ := serve(t, d, httpapi.Options{Bodies: 2})
+	addr := ts.Listener.Addr().String()
+	// Two clients send half of their manifest and stall.
+	var conns []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST /v1/validate?path=manifests/articles/new-post.yaml HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", addr, len(goodPost), goodPost[:10])
+		conns = append(conns, c)
+	}
+	// A third is refused at once, once both are held.
+	deadline := time.Now().Add(30 * time.Second)
+	var a answer
+	for {
+		a = do(t, ts, "POST", "/v1/validate?path=manifests/articles/new-post.yaml", "", goodPost)
+		if a.status != 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if a.status != http.StatusServiceUnavailable || a.header.Get("Retry-After") == "" {
+		t.Fatalf("a third request with a body while two are read: %d Retry-After %q %.300s, want 503", a.status, a.header.Get("Retry-After"), a.body)
+	}
+	// What holds no body is answered meanwhile.
+	if a = do(t, ts, "GET", "/v1/kinds", "", ""); a.status != 200 {
+		t.Errorf("GET /v1/kinds meanwhile: %d", a.status)
+	}
+	// The two finish and are answered; then others are taken again.
+	for _, c := range conns {
+		if _, err := c.Write([]byte(goodPost[10:])); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 || !strings.Contains(string(b), `"valid": true`) {
+			t.Errorf("a stalled request, finished: %d %.300s", res.StatusCode, b)
+		}
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		if a = do(t, ts, "POST", "/v1/render?path=manifests/articles/new-post.yaml", "", goodPost); a.status == 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if a.status != 200 {
+		t.Errorf("after the stalled requests ended: %d %.300s", a.status, a.body)
+	}
+}
+
+// TestSlowSchemasBounded: loading the schemas is an evaluation too,
+// bounded by limits.evalSeconds and abandoned past it. Schemas that load
+// too slowly must not start a load on every page view: GET /v1/kinds
+// (which the playground asks first) started one each time, outside the
+// evaluation slots, and each went on in the background.
+func TestSlowSchemasBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("burns a core for seconds")
+	}
+	env(t)
+	d := repoDir(t.TempDir())
+	d.git(t, "init", "-q")
+	if _, code := d.small(t, "", "init", "--example"); code != 0 {
+		t.Fatal("small init failed")
+	}
+	d.write(t, "schemas/slow.cue", "package schemas\n\nimport \"list\"\n\n_slow: [for i in list.Range(0, 12000, 1) {i}] & list.UniqueItems()\n")
+	cfg, err := os.ReadFile(filepath.Join(string(d), "small.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.write(t, "small.cue", strings.Replace(string(cfg), "evalSeconds:   5 ", "evalSeconds:   1 ", 1))
+	d.git(t, "add", "-A")
+	d.git(t, "commit", "-qm", "Slow schemas")
+	ts, _ := serve(t, d, httpapi.Options{Evaluations: 1})
+
+	a := do(t, ts, "GET", "/v1/kinds", "", "")
+	if a.status != http.StatusConflict || !strings.Contains(a.body, string(diag.CodeSchemaTimeout)) {
+		t.Fatalf("GET /v1/kinds with slow schemas: %d %.300s, want 409 %s", a.status, a.body, diag.CodeSchemaTimeout)
+	}
+	if content.Abandoned() == 0 {
+		t.Skip("the slow schemas loaded within their time limit: this machine is too fast for the test")
+	}
+	for _, p := range []string{"/v1/kinds", "/v1/kinds/Article", "/v1/kinds/Article/schema"} {
+		if a = do(t, ts, "GET", p, "", ""); a.status != http.StatusServiceUnavailable || a.header.Get("Retry-After") == "" {
+			t.Errorf("GET %s while the schemas' load runs on: %d %.300s, want 503", p, a.status, a.body)
+		}
+	}
+	if n := content.Abandoned(); n != 1 {
+		t.Errorf("%d evaluations abandoned, want the one", n)
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for content.Abandoned() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the abandoned load still runs after 3 minutes")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

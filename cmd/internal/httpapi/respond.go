@@ -24,6 +24,10 @@ const (
 	typeJSONSchema = "application/schema+json"
 )
 
+// RetryAfter is the Retry-After, in seconds, of a 503: the server is
+// refusing evaluations while too many that ran over the limits still run.
+const RetryAfter = 5
+
 // CommitHeader names, on every answer read from the repository, the commit
 // HEAD was at: the state the answer describes.
 const CommitHeader = "Small-Commit"
@@ -83,6 +87,10 @@ func failErr(w http.ResponseWriter, err error) {
 	if errors.As(err, &se) {
 		code = cmdutil.ExitFindings // as small schema list says schemas that do not compile
 	}
+	var busy *busyError
+	if errors.As(err, &busy) {
+		w.Header().Set("Retry-After", fmt.Sprint(RetryAfter))
+	}
 	f := diag.Failure{Protocol: protocol.Version, Error: diag.FailureError{ExitCode: code, Message: err.Error(), Diagnostics: diagnosticsOf(err)}}
 	failWith(w, statusOf(err, code), f)
 }
@@ -105,8 +113,11 @@ func statusOf(err error, code int) int {
 		se          *schema.Error
 		export      *schema.ExportError
 		noHead      *noCommitError
+		busy        *busyError
 	)
 	switch {
+	case errors.As(err, &busy):
+		return http.StatusServiceUnavailable
 	case errors.As(err, &noHead):
 		return http.StatusConflict
 	case errors.As(err, &unknownKind), errors.As(err, &notFound), errors.As(err, &retracted), errors.Is(err, lineage.ErrNoBuild):
