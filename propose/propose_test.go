@@ -121,6 +121,10 @@ func TestJudgeWritesNothing(t *testing.T) {
 // branch origin/HEAD names, not at the local branch checked out, which may
 // be anywhere; its commit is the one Judge judged.
 func TestProposeFromTheRemotesHEAD(t *testing.T) {
+	// Judge and Propose each commit as of now: the same second for both,
+	// so that the commit judged is the one written.
+	t.Setenv("GIT_AUTHOR_DATE", "2026-01-15T10:00:00Z")
+	t.Setenv("GIT_COMMITTER_DATE", "2026-01-15T10:00:00Z")
 	origin := newRepo(t)
 	dir := t.TempDir()
 	git(t, dir, "clone", "-q", origin, ".")
