@@ -6,11 +6,9 @@ import (
 	"io/fs"
 	"math/big"
 	"path"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 
 	"cuelang.org/go/cue/ast"
@@ -161,20 +159,7 @@ func canonicalNumber(s string) string {
 	return f.Text('g', -1)
 }
 
-func pathText(sel []string) string {
-	var b strings.Builder
-	for _, s := range sel {
-		if _, err := strconv.Atoi(s); err == nil {
-			b.WriteString("[" + s + "]")
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(s)
-	}
-	return b.String()
-}
+func pathText(sel []string) string { return schema.PathText(sel) }
 
 func clipText(s string) string {
 	if len(s) > 80 {
@@ -226,43 +211,19 @@ func (ev *evaluation) readKnownValues() error {
 	if len(idx) == 0 {
 		return nil
 	}
-	lim := ev.cfg.ManifestLimits()
-	type job struct {
-		i    int
-		data []byte
+	paths := make([]string, len(idx))
+	for k, i := range idx {
+		paths[k] = ev.mans[i].Path
 	}
-	jobs := make(chan job, 64)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(idx)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				m := &ev.mans[j.i]
-				match, _ := ev.cfg.Manifest(m.Path)
-				doc, err := manifest.DecodeWith(m.Path, j.data, lim, manifest.Options{Body: match.Body})
-				if err == nil {
-					m.values = constrainedValues(ev.kinds, doc, m.Kind)
-					m.shared = sharedValues(ev.kinds, doc, m.Kind)
-					m.localeLine, m.localeCol, _ = doc.Position([]string{"locale"})
-				}
-			}
-		}()
-	}
-	var readErr error
-	for _, i := range idx {
-		// Reading stays on this goroutine: a snapshot of a commit is not
-		// safe for concurrent use.
-		data, err := ev.snap.Read(ev.mans[i].Path, ev.cfg.Limits.ManifestBytes)
-		if err != nil {
-			readErr = fmt.Errorf("read %s: %w", ev.mans[i].Path, err)
-			break
+	return decodeAll(ev.snap, ev.cfg, paths, true, func(k int, doc *manifest.Document, _ manifest.Identity, _ error) {
+		if doc == nil {
+			return
 		}
-		jobs <- job{i, data}
-	}
-	close(jobs)
-	wg.Wait()
-	return readErr
+		m := &ev.mans[idx[k]]
+		m.values = constrainedValues(ev.kinds, doc, m.Kind)
+		m.shared = sharedValues(ev.kinds, doc, m.Kind)
+		m.localeLine, m.localeCol, _ = doc.Position([]string{"locale"})
+	})
 }
 
 // uniqueFindings reports each value of a @unique field that an earlier

@@ -2,11 +2,9 @@ package content
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/manifest"
@@ -235,38 +233,13 @@ func (ev *evaluation) otherIdentities(ids map[key]identity) error {
 		return nil
 	}
 	found := make([]manifest.Identity, len(todo))
-	lim := ev.cfg.ManifestLimits()
-	type job struct {
-		i    int
-		data []byte
-	}
-	jobs := make(chan job, 64)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				p := todo[j.i]
-				match, _ := ev.cfg.Manifest(p)
-				if _, id, err := decodeManifest(p, match, j.data, lim); err == nil {
-					found[j.i] = id
-				}
-			}
-		}()
-	}
-	for i, p := range todo {
-		// Reading stays on this goroutine: a snapshot of a commit is not
-		// safe for concurrent use. A file that cannot be read has no
-		// identity, as one that does not decode.
-		data, err := snap.Read(p, ev.cfg.Limits.ManifestBytes)
-		if err != nil {
-			continue
+	// A file that cannot be read has no identity, as one that does not
+	// decode.
+	_ = decodeAll(snap, ev.cfg, todo, false, func(i int, _ *manifest.Document, id manifest.Identity, err error) {
+		if err == nil {
+			found[i] = id
 		}
-		jobs <- job{i, data}
-	}
-	close(jobs)
-	wg.Wait()
+	})
 	for i, id := range found {
 		if id.Kind == "" {
 			continue

@@ -499,7 +499,11 @@ func makePath(sel []string) cue.Path {
 }
 
 // pathString renders a path as a user reads it: title, author.name, tags[0].
-func pathString(sel []string) string {
+func pathString(sel []string) string { return PathText(sel) }
+
+// PathText renders a path of field names and list indexes as a user reads
+// it: title, author.name, tags[0].
+func PathText(sel []string) string {
 	var b strings.Builder
 	for _, s := range sel {
 		if _, err := strconv.Atoi(s); err == nil {
