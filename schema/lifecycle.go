@@ -50,14 +50,7 @@ func lifecycles(root cue.Value, kinds []string) (map[string]Lifecycle, []diag.Di
 		bad := false
 		fail := func(at cue.Value, msg string) {
 			bad = true
-			d := diag.Diagnostic{Code: diag.CodeSchemaInvalid, Severity: diag.Error, Path: "#" + k + ".#" + LifecycleField, Message: msg}
-			for _, p := range []cue.Value{at, v} {
-				if pos := p.Pos(); pos.IsValid() {
-					d.File, d.Line, d.Column = pos.Filename(), pos.Line(), pos.Column()
-					break
-				}
-			}
-			ds = append(ds, d)
+			ds = append(ds, definitionFinding("#"+k+".#"+LifecycleField, msg, at, v))
 		}
 		it, err := v.Fields()
 		if err != nil {
@@ -129,4 +122,18 @@ func (s *Schema) Lifecycle(kind string) Lifecycle {
 		return lc
 	}
 	return DefaultLifecycle
+}
+
+// definitionFinding is a schema finding about a kind's definition (its
+// #lifecycle, its #locales), at the first of the values that has a
+// position in the schemas.
+func definitionFinding(path, msg string, at ...cue.Value) diag.Diagnostic {
+	d := diag.Diagnostic{Code: diag.CodeSchemaInvalid, Severity: diag.Error, Path: path, Message: msg}
+	for _, p := range at {
+		if pos := p.Pos(); pos.IsValid() {
+			d.File, d.Line, d.Column = pos.Filename(), pos.Line(), pos.Column()
+			break
+		}
+	}
+	return d
 }

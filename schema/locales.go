@@ -65,14 +65,7 @@ func kindLocales(root cue.Value, kinds []string, lcs map[string]Lifecycle) (map[
 		bad := false
 		fail := func(at cue.Value, msg string) {
 			bad = true
-			d := diag.Diagnostic{Code: diag.CodeSchemaInvalid, Severity: diag.Error, Path: "#" + k + ".#" + LocalesField, Message: msg}
-			for _, p := range []cue.Value{at, v} {
-				if pos := p.Pos(); pos.IsValid() {
-					d.File, d.Line, d.Column = pos.Filename(), pos.Line(), pos.Column()
-					break
-				}
-			}
-			ds = append(ds, d)
+			ds = append(ds, definitionFinding("#"+k+".#"+LocalesField, msg, at, v))
 		}
 		it, err := v.Fields()
 		if err != nil {
