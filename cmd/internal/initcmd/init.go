@@ -44,7 +44,9 @@ package with a starter kind, and a manifests directory, at the top of the
 current Git repository.
 
 With --example, write example kinds (Author, Article) and manifests instead
-of the starter kind.
+of the starter kind: articles that name their author (a reference,
+@ref(Author)), and a French translation of one (small.cue then declares
+the locales en and fr; see small status --translations).
 
 With --ci, write .github/workflows/small.yml: small's GitHub Action,
 pinned to the version of small running init, checks pull requests into
