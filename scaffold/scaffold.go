@@ -49,7 +49,7 @@ func InitExcept(root string, example bool, dirs Dirs, skip Skip) ([]Action, erro
 	var acts []Action
 	write := func(set, name string) error {
 		if skip != nil {
-			data, err := files.ReadFile(path.Join("files", set, name))
+			data, err := readFile(set, name)
 			if err != nil {
 				return err
 			}
@@ -64,12 +64,12 @@ func InitExcept(root string, example bool, dirs Dirs, skip Skip) ([]Action, erro
 		}
 		return err
 	}
-	if err := write("starter", "small.cue"); err != nil {
-		return nil, err
-	}
 	set := "starter"
 	if example {
 		set = "example"
+	}
+	if err := write(set, "small.cue"); err != nil {
+		return nil, err
 	}
 	hasCUE := dirHas(filepath.Join(root, filepath.FromSlash(dirs.Schemas)), func(n string) bool { return strings.HasSuffix(n, ".cue") })
 	hasManifests := dirHas(filepath.Join(root, filepath.FromSlash(dirs.Manifests)), func(string) bool { return true })
@@ -91,13 +91,36 @@ func InitExcept(root string, example bool, dirs Dirs, skip Skip) ([]Action, erro
 	return acts, err
 }
 
+// exampleLocales ends the example's small.cue: the example has a French
+// translation (manifests/articles/fr/hello-world.yaml).
+const exampleLocales = `
+// The locales content is written in: the default one, whose version of an
+// entry is the source, and the ones it may be translated into. A
+// translation is a manifest of the same kind and id with locale: set
+// (manifests/articles/fr/hello-world.yaml). See docs/schemas.md#translations.
+locales: {
+	default:   "en"
+	supported: ["en", "fr"]
+}
+`
+
+// readFile returns one file of a set. The example's small.cue is the
+// starter's with the example's locales.
+func readFile(set, name string) ([]byte, error) {
+	if set == "example" && name == "small.cue" {
+		data, err := files.ReadFile("files/starter/small.cue")
+		return append(data, exampleLocales...), err
+	}
+	return files.ReadFile(path.Join("files", set, name))
+}
+
 // ExampleFile returns one file of the example content, e.g. "schemas/article.cue".
 func ExampleFile(name string) ([]byte, error) {
-	return files.ReadFile(path.Join("files/example", name))
+	return readFile("example", name)
 }
 
 func writeFile(root, set, name string, dirs Dirs) (Action, error) {
-	data, err := files.ReadFile(path.Join("files", set, name))
+	data, err := readFile(set, name)
 	if err != nil {
 		return Action{}, err
 	}

@@ -83,7 +83,7 @@ func TestExportExample(t *testing.T) {
 	if p := property(t, doc, "publishedAt"); p["format"] != "date-time" {
 		t.Errorf("publishedAt: %v", p)
 	}
-	if d := property(t, doc, "author")["description"]; d != "The id of an Author manifest." {
+	if d := property(t, doc, "author")["description"]; d != "The id of an Author manifest, the same in every locale." {
 		t.Errorf("author's doc comment: %v", d)
 	}
 	req, _ := json.Marshal(doc["required"])
@@ -212,7 +212,7 @@ func TestDescribeExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Kind != "Article" || d.Defined != "schemas/article.cue:10" || d.Doc == "" || d.OtherFields != "none" || d.Lifecycle.Initial != "draft" {
+	if d.Kind != "Article" || d.Defined != "schemas/article.cue:12" || d.Doc == "" || d.OtherFields != "none" || d.Lifecycle.Initial != "draft" {
 		t.Errorf("head: %+v", d)
 	}
 	byName := map[string]FieldDescription{}
@@ -230,7 +230,7 @@ func TestDescribeExample(t *testing.T) {
 	if f := byName["layout"]; f.Required || string(f.Default) != `"standard"` || len(f.Enum) != 3 {
 		t.Errorf("layout: %+v", f)
 	}
-	if f := byName["author"]; f.Type != "string (_#ID)" || f.Doc != "The id of an Author manifest." {
+	if f := byName["author"]; f.Type != "string (_#ID)" || f.Doc != "The id of an Author manifest, the same in every locale." {
 		t.Errorf("author: %+v", f)
 	}
 	if f := byName["kind"]; !f.Reserved || !f.Required {

@@ -160,22 +160,34 @@ func Status(r *repo.Repository, head *repo.Commit, dir string, entries []Entry, 
 					return nil, err
 				}
 			}
-			switch ls.Status {
-			case Missing:
-				rep.Summary.Missing++
-			case Stale:
-				rep.Summary.Stale++
-			default:
-				rep.Summary.Current++
-			}
-			if ls.Required && ls.Behind() {
-				rep.Summary.RequiredBehind++
-			}
 			es.Locales = append(es.Locales, ls)
 		}
 		rep.Entries = append(rep.Entries, es)
 	}
+	rep.Summary = Summarize(rep.Entries)
 	return rep, nil
+}
+
+// Summarize counts the locales of entries by status: a report's summary,
+// or that of the entries a caller kept (small status --translations --kind).
+func Summarize(entries []EntryStatus) Summary {
+	var sum Summary
+	for _, e := range entries {
+		for _, l := range e.Locales {
+			switch l.Status {
+			case Missing:
+				sum.Missing++
+			case Stale:
+				sum.Stale++
+			default:
+				sum.Current++
+			}
+			if l.Required && l.Behind() {
+				sum.RequiredBehind++
+			}
+		}
+	}
+	return sum
 }
 
 // history reads the versions of sources, each once.

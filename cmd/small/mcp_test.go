@@ -279,7 +279,7 @@ func TestMCP(t *testing.T) {
 		if out.Commit != strings.TrimSpace(f.run("git", "rev-parse", "HEAD")) || out.Manifests != "manifests" || !slices.Equal(out.AgentPaths, []string{"manifests"}) {
 			t.Errorf("commit %s, manifests %s, agentPaths %v", out.Commit, out.Manifests, out.AgentPaths)
 		}
-		if len(out.Kinds) != 2 || out.Kinds[0].Name != "Article" || out.Kinds[0].Defined != "schemas/article.cue:10" ||
+		if len(out.Kinds) != 2 || out.Kinds[0].Name != "Article" || out.Kinds[0].Defined != "schemas/article.cue:12" ||
 			out.Kinds[0].Lifecycle.Initial != "draft" || !slices.Equal(out.Kinds[0].Lifecycle.HumanOnly, []string{"approved", "published"}) {
 			t.Errorf("kinds %+v", out.Kinds)
 		}
@@ -527,7 +527,7 @@ func TestMCP(t *testing.T) {
 		}{
 			{"an invalid manifest", propose.File{Path: "manifests/articles/bad.yaml", Text: badPost}, []string{diag.CodeViolation}},
 			{"an agent approving", propose.File{Path: "manifests/articles/in-review.yaml", Text: approvedIt}, []string{diag.CodeHumanOnly}},
-			{"an agent publishing a new article", propose.File{Path: "manifests/articles/pub.yaml", Text: strings.Replace(goodPost, "body:", "status: published\nbody:", 1)}, []string{diag.CodeHumanOnly}},
+			{"an agent publishing a new article", propose.File{Path: "manifests/articles/pub.yaml", Text: strings.Replace(goodPost, "body:", "status: published\nbody:", 1)}, []string{diag.CodeHumanOnly, diag.CodeTranslationRequired}},
 			{"an invented state", propose.File{Path: "manifests/articles/inv.yaml", Text: strings.Replace(goodPost, "body:", "status: live\nbody:", 1)}, []string{diag.CodeStateUnknown}},
 		} {
 			res := call(t, cs, "propose", map[string]any{"name": "gate", "message": "Try", "manifests": []propose.File{c.file}})

@@ -37,9 +37,12 @@ func NewCmdDemo(f *cmdutil.Factory, small func(dir string, args ...string) int) 
 		Long: `Create a Git repository (in a temporary directory, or in dir, which must be
 empty or missing), set it up with example content, and walk through the
 life of a change: a person commits content, an agent proposes an article
-with mistakes, small validate catches them, the agent fixes them, and the
-history shows who did what. Every step is a real git or small command,
-printed with its output.`,
+with mistakes (among them an author who does not exist), small validate
+catches them, the agent fixes them, and the history shows who did what;
+the agent translates the article into French, the English changes, and
+small says the translation is stale and holds publishing until it is
+updated. Every step is a real git or small command, printed with its
+output.`,
 		Example: `  $ small demo
   $ small demo /tmp/blog && cd /tmp/blog && git log`,
 		Args: cobra.MaximumNArgs(1),
@@ -61,7 +64,24 @@ var draftBad []byte
 //go:embed draft-good.yaml
 var draftGood []byte
 
-const draftPath = "manifests/articles/content-in-git.yaml"
+//go:embed draft-fr.yaml
+var draftFr []byte
+
+const (
+	draftPath   = "manifests/articles/content-in-git.yaml"
+	draftFrPath = "manifests/articles/fr/content-in-git.yaml"
+)
+
+// The sentence a person adds to the English at the end, and its French.
+const (
+	moreEn = "  Review makes each change a decision, not an accident.\n"
+	moreFr = "  La relecture fait de chaque modification une décision, pas un accident.\n"
+)
+
+// withStatus is the article with more lines of body and a status.
+func withStatus(doc []byte, more, status string) []byte {
+	return append(append(slices.Clip(doc), more...), "status: "+status+"\n"...)
+}
 
 // Run plays the tour.
 func Run(opts *Options) error {
@@ -123,9 +143,11 @@ and small checks every manifest before anything is built.`)
 	t.write(draftPath, draftBad)
 	t.run(1, "validate")
 	t.say(`small names each problem at file:line:col, with what was given and what
-was expected, and reports them all at once: the unknown field, the value
-that is not one of the allowed ones, the tag that breaks its pattern, the
-missing body. Exit status 1 fails the pull request's check.`)
+was expected, and reports them all at once: the author no Author manifest
+has (with the nearest id: the kind says author is a reference, @ref(Author)),
+the value that is not one of the allowed ones, the tag that breaks its
+pattern, the unknown field, the missing body. Exit status 1 fails the pull
+request's check.`)
 
 	t.step("4. The agent fixes the manifest; small agrees")
 	t.write(draftPath, draftGood)
@@ -161,31 +183,56 @@ small status says where each artifact stands and where it may go next;
 states marked * are for humans only.`)
 	t.run(0, "status", "--kind", "Article")
 
-	t.step("9. A person reviews, approves and publishes")
+	t.step("9. The agent translates the article into French")
+	t.say(`small.cue declares the locales (en, the default, and fr), and the Article
+kind requires fr: a translation is an Article of the same id with locale: fr,
+and an article enters published only with its French current.`)
+	t.run(0, "status", "--translations", "--kind", "Article")
+	t.write(draftFrPath, draftFr)
+	t.git(agent, "add", draftFrPath)
+	t.git(agent, "commit", "-q", "-m", "Translate the article into French", "--trailer", "Small-Agent: docs-agent")
+	t.run(0, "status", "--translations", "--kind", "Article")
+
+	t.step("10. A person reviews and approves")
 	t.say(`Each move is a one-line change of status, in a commit (a pull request in
 real life) that small check holds to the lifecycle, and a build records it.`)
 	for _, st := range []string{"review", "approved"} {
-		t.write(draftPath, append(slices.Clip(draftGood), "status: "+st+"\n"...))
+		t.write(draftPath, withStatus(draftGood, "", st))
 		t.git(ada, "commit", "-q", "-am", "Move the article to "+st)
 		t.run(0, "check", "--base", "HEAD~1")
 		t.run(0, "build")
 	}
 
-	t.step("10. The agent tries to publish: refused")
-	t.write(draftPath, append(slices.Clip(draftGood), "status: published\n"...))
+	t.step("11. The agent tries to publish: refused")
+	t.write(draftPath, withStatus(draftGood, "", "published"))
 	t.git(agent, "commit", "-q", "-am", "Publish my article", "--trailer", "Small-Agent: docs-agent")
 	t.run(1, "check", "--base", "HEAD~1")
 	t.say(`The pull request fails its check; nothing is built. The agent's commit
-is dropped, and a person publishes instead.`)
+is dropped: a person publishes instead.`)
 	t.git("", "reset", "-q", "--hard", "HEAD~1")
-	t.write(draftPath, append(slices.Clip(draftGood), "status: published\n"...))
+
+	t.step("12. The English changes: the French is stale, publishing waits")
+	t.say(`A person adds a sentence to the English before publishing. No field says
+which version a translation was made from: small reads it from Git (the
+source as it was when the translation last changed) and names the commits
+that changed the source since.`)
+	t.write(draftPath, withStatus(draftGood, moreEn, "approved"))
+	t.git(ada, "commit", "-q", "-am", "Say why review matters")
+	t.run(0, "status", "--translations", "--kind", "Article")
+	t.write(draftPath, withStatus(draftGood, moreEn, "published"))
 	t.git(ada, "commit", "-q", "-am", "Publish the article")
-	t.run(0, "check", "--base", "HEAD~1")
+	t.run(1, "check", "--base", "HEAD~2")
+	t.say(`The agent translates the new sentence, in the same pull request; the
+French is current again, and the check passes.`)
+	t.write(draftFrPath, append(slices.Clip(draftFr), moreFr...))
+	t.git(agent, "commit", "-q", "-am", "Translate the new sentence", "--trailer", "Small-Agent: docs-agent")
+	t.run(0, "status", "--translations", "--kind", "Article")
+	t.run(0, "check", "--base", "HEAD~3")
 	t.run(0, "build")
 	t.run(0, "status", "--kind", "Article")
 	t.run(0, "history", "Article/content-in-git")
 
-	t.step("11. Compliance you can check")
+	t.step("13. Compliance you can check")
 	t.say(`Anyone (an auditor, a scheduled CI job, a fresh clone) gets a yes or no
 from the Git data alone: small verify rebuilds every build from its parent
 and the manifest commit it names, compares the bits and the notes, and

@@ -44,7 +44,9 @@ package with a starter kind, and a manifests directory, at the top of the
 current Git repository.
 
 With --example, write example kinds (Author, Article) and manifests instead
-of the starter kind.
+of the starter kind: articles that name their author (a reference,
+@ref(Author)), and a French translation of one (small.cue then declares
+the locales en and fr; see small status --translations).
 
 With --ci, write .github/workflows/small.yml: small's GitHub Action,
 pinned to the version of small running init, checks pull requests into
@@ -131,8 +133,9 @@ func Run(opts *Options) error {
 	}
 	var skip scaffold.Skip
 	if opts.Example && cfg != nil {
+		skip = unsupportedLocales(cfg.Locales)
 		if res, err := content.Validate(r.WorkingTree(), cfg, content.Options{}); err == nil {
-			skip = existingEntries(res, cfg.Manifests)
+			skip = existingEntries(res, cfg.Manifests, skip)
 		}
 	}
 	acts, err := scaffold.InitExcept(r.Root(), opts.Example, dirs, skip)
@@ -230,12 +233,15 @@ var (
 // existingEntries skips an example manifest whose kind and id a manifest
 // of the repository already has: adding the example to an existing site
 // must not make two Author/ada.
-func existingEntries(res *content.Result, manifests string) scaffold.Skip {
+func existingEntries(res *content.Result, manifests string, also scaffold.Skip) scaffold.Skip {
 	have := map[string]string{}
 	for _, m := range res.Manifests {
 		have[m.Kind+"/"+m.ID] = m.Path
 	}
 	return func(name string, data []byte) string {
+		if why := also(name, data); why != "" {
+			return why
+		}
 		rest, ok := strings.CutPrefix(name, "manifests/")
 		if !ok {
 			return ""
@@ -251,6 +257,29 @@ func existingEntries(res *content.Result, manifests string) scaffold.Skip {
 		key := string(k[1]) + "/" + id
 		if p, ok := have[key]; ok && p != path.Join(manifests, rest) {
 			return key + " is already " + p
+		}
+		return ""
+	}
+}
+
+var localeField = regexp.MustCompile(`(?m)^\s*"?locale"?\s*:\s*"?([A-Za-z0-9-]+)`)
+
+// unsupportedLocales skips an example translation in a locale the
+// repository's own small.cue does not support (it keeps its small.cue,
+// which may declare no locales): it would be invalid there.
+func unsupportedLocales(l *config.Locales) scaffold.Skip {
+	return func(name string, data []byte) string {
+		if !strings.HasPrefix(name, "manifests/") {
+			return ""
+		}
+		m := localeField.FindSubmatch(data)
+		switch {
+		case m == nil:
+			return ""
+		case l == nil:
+			return "a translation, and small.cue declares no locales"
+		case !l.Supports(string(m[1])):
+			return fmt.Sprintf("a translation into %s, which small.cue's locales.supported does not list", m[1])
 		}
 		return ""
 	}

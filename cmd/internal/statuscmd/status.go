@@ -85,6 +85,7 @@ func runTranslations(opts *Options) error {
 			}
 		}
 		rep.Entries = append([]translations.EntryStatus{}, kept...)
+		rep.Summary = translations.Summarize(rep.Entries)
 	}
 	if opts.Format == diag.FormatJSON {
 		return cmdutil.WriteJSON(opts.IO.Out, rep)
