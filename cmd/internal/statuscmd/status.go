@@ -103,7 +103,7 @@ func runTranslations(opts *Options) error {
 			}
 			switch l.Status {
 			case translations.Missing:
-				fmt.Fprintf(tw, "  %s\t%s\t\t\n", loc, l.Status)
+				fmt.Fprintf(tw, "  %s\t%s\n", loc, l.Status)
 			default:
 				fmt.Fprintf(tw, "  %s\t%s\t%s\tmade at %s\n", loc, l.Status, l.Manifest, l.MadeAt.Short)
 			}
