@@ -161,3 +161,33 @@ func TestReferencesGate(t *testing.T) {
 		t.Fatalf("%v %s %s", err, list(ds), list(res.Report.Diagnostics))
 	}
 }
+
+// A manifest proposed alone resolves its references against the committed
+// tree's identities, read once per tree: the same verdict when they are
+// known, and a new tree (an author deleted) read anew, never the old one.
+func TestReferencesOfAProposalPerTree(t *testing.T) {
+	f := newFixture(t)
+	c1 := f.commit(human, "content", refFiles(nil))
+	post := "kind: Post\ntitle: A\nauthor: ada\n"
+	judge := func(rev string) []diag.Diagnostic {
+		t.Helper()
+		res, err := ValidateInput(f.r, InputOptions{Rev: rev, Path: "manifests/po/a.yaml", Input: strings.NewReader(post)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Report.Diagnostics
+	}
+	for range 2 {
+		if ds := judge(c1.ID.String()); len(ds) > 0 {
+			t.Fatalf("at %s: %s", c1.ID.Short(), list(ds))
+		}
+	}
+	c2 := f.commit(human, "drop ada", map[string]string{"manifests/au/ada.yaml": deleted})
+	expect(t, judge(c2.ID.String()), want{diag.CodeRefDangling, "manifests/po/a.yaml", 3, `"ada" names no Author`})
+	// The same path, other bytes: read anew.
+	c3 := f.commit(human, "ada is a person", map[string]string{"manifests/au/ada.yaml": "kind: Person\nname: Ada\n"})
+	expect(t, judge(c3.ID.String()), want{diag.CodeRefWrongKind, "manifests/po/a.yaml", 3, `"ada" is a Person`})
+	if ds := judge(c1.ID.String()); len(ds) > 0 {
+		t.Fatalf("back at %s: %s", c1.ID.Short(), list(ds))
+	}
+}

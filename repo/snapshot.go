@@ -317,3 +317,13 @@ func blobBytes(f *object.File, max int64) ([]byte, error) {
 	defer r.Close()
 	return io.ReadAll(io.LimitReader(r, max+1))
 }
+
+// TreeOf is the root tree of a snapshot of a commit or a tree: the same id
+// means the same files, byte for byte, so what is read of them may be kept
+// across snapshots. ok is false for the working tree, whose files change.
+func TreeOf(s Snapshot) (Hash, bool) {
+	if t, ok := s.(*treeSnapshot); ok {
+		return t.id, true
+	}
+	return Hash{}, false
+}
