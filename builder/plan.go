@@ -72,6 +72,7 @@ type output struct {
 	keptIndex  map[string]repo.Hash // index shards kept from the previous build
 	events     []lineage.Event      // rollbacks and status changes
 	assets     assetOutput          // the reverse index of assets and the asset files' changes
+	refs       refOutput            // the reverse index of references
 }
 
 // UpToDate reports whether the build would change nothing: no artifact,
@@ -271,6 +272,9 @@ func (p *Plan) compute(r *repo.Repository, in *inputs, prev *prior, force bool) 
 	if err := p.placeAssets(r, who, in.commit, prev, d, fresh); err != nil {
 		return err
 	}
+	if err := p.placeRefs(r, prev, d, fresh); err != nil {
+		return err
+	}
 	steps, walked, err := p.walkSteps(r, in, prev, d, reuse)
 	if err != nil {
 		return err
@@ -433,7 +437,26 @@ func attribute(r *repo.Repository, who *attribution, in *inputs, prev *prior, d 
 		}
 		known[prev.manifestCommit] = files
 	}
-	intro, err := r.Introductions(in.commit.ID, in.cfg.Manifests, d.changed, known)
+	// A manifest built again, unchanged, because what it uses changed (a
+	// manifest its #outputs read, an asset) keeps the commit the previous
+	// build found for its version, as an unchanged manifest does: no walk
+	// of history back to it.
+	same := map[string]IndexEntry{}
+	targets := d.changed
+	if d.dirty != nil {
+		for _, e := range d.replaced {
+			if h, ok := d.changed[e.Path]; ok && h.String() == e.Blob && e.Commit != "" {
+				same[e.Path] = e
+			}
+		}
+		if len(same) > 0 {
+			targets = maps.Clone(d.changed)
+			for p := range same {
+				delete(targets, p)
+			}
+		}
+	}
+	intro, err := r.Introductions(in.commit.ID, in.cfg.Manifests, targets, known)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -454,12 +477,17 @@ func attribute(r *repo.Repository, who *attribution, in *inputs, prev *prior, d 
 		if e.Assets, err = hasher.uses(mf.Assets); err != nil {
 			return nil, nil, err
 		}
+		if e.Refs, err = refUses(hasher, &mf); err != nil {
+			return nil, nil, err
+		}
 		for _, a := range e.Assets {
 			if !slices.Contains(prevAssets[mf.Path], a) {
 				newAssets[a.Source], _ = repo.ParseHash(a.Blob)
 			}
 		}
-		if h, ok := intro[mf.Path]; ok {
+		if was, ok := same[mf.Path]; ok {
+			e.Commit, e.Actor = was.Commit, was.Actor
+		} else if h, ok := intro[mf.Path]; ok {
 			e.Commit = h.String()
 			var of string
 			if e.Actor, of, err = who.of(h); err != nil {
@@ -602,8 +630,9 @@ func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev 
 		switch h := files[a]; {
 		case !had:
 			changes = append(changes, Change{Path: a, Action: lineage.Created, New: blobs[a], NewBlob: h, Owner: owner[a]})
-		case old != h || !slices.Equal(prevOwner[a].Assets, owner[a].Assets):
-			// An artifact is its bytes and the assets its manifest names.
+		case old != h || !slices.Equal(prevOwner[a].Assets, owner[a].Assets) || !slices.Equal(usesOf(prevOwnerOf(prevOwner, a), a), usesOf(owner[a], a)):
+			// An artifact is its bytes, the assets its manifest names and
+			// the versions of the manifests its #outputs read.
 			oldData, err := prev.read(r, a, old)
 			if err != nil {
 				return nil, nil, err
@@ -630,6 +659,14 @@ func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev 
 	}
 	slices.SortFunc(changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
 	return files, changes, nil
+}
+
+// prevOwnerOf is the previous entry that built artifact a, nil if none.
+func prevOwnerOf(prevOwner map[string]IndexEntry, a string) *IndexEntry {
+	if e, ok := prevOwner[a]; ok {
+		return &e
+	}
+	return nil
 }
 
 // walkSteps lists the status changes the commits since the previous build

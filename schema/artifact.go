@@ -39,6 +39,11 @@ func (v *Validator) Artifacts(doc *manifest.Document, id manifest.Identity) ([]A
 	if len(ds) > 0 {
 		return nil, ds
 	}
+	return v.render(doc, id, u)
+}
+
+// render renders the artifacts of a manifest's evaluated value u.
+func (v *Validator) render(doc *manifest.Document, id manifest.Identity, u cue.Value) ([]Artifact, []diag.Diagnostic) {
 	fail := func(code, msg string) ([]Artifact, []diag.Diagnostic) {
 		return nil, []diag.Diagnostic{{File: doc.Path, Line: 1, Column: 1, Code: code, Severity: diag.Error, Message: msg}}
 	}
