@@ -630,9 +630,12 @@ func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev 
 		switch h := files[a]; {
 		case !had:
 			changes = append(changes, Change{Path: a, Action: lineage.Created, New: blobs[a], NewBlob: h, Owner: owner[a]})
-		case old != h || !slices.Equal(prevOwner[a].Assets, owner[a].Assets) || !slices.Equal(usesOf(prevOwnerOf(prevOwner, a), a), usesOf(owner[a], a)):
-			// An artifact is its bytes, the assets its manifest names and
-			// the versions of the manifests its #outputs read.
+		case old != h || !slices.Equal(prevOwner[a].Assets, owner[a].Assets):
+			// An artifact is its bytes and the assets its manifest names.
+			// (Rendered again from other versions of the manifests it
+			// reads, to the same bytes, it is the same version: its record
+			// keeps the versions it was first rendered with, the index the
+			// latest ones, which small lineage --uses shows.)
 			oldData, err := prev.read(r, a, old)
 			if err != nil {
 				return nil, nil, err
@@ -659,14 +662,6 @@ func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev 
 	}
 	slices.SortFunc(changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
 	return files, changes, nil
-}
-
-// prevOwnerOf is the previous entry that built artifact a, nil if none.
-func prevOwnerOf(prevOwner map[string]IndexEntry, a string) *IndexEntry {
-	if e, ok := prevOwner[a]; ok {
-		return &e
-	}
-	return nil
 }
 
 // walkSteps lists the status changes the commits since the previous build
