@@ -32,12 +32,12 @@ import (
 
 // fieldValue is one value of a constrained field of a manifest.
 type fieldValue struct {
-	c         int    // the constraint's index in its kind's Constraints
-	path      string // where in the manifest: title, tags[1], links[0].url
+	c         int      // the constraint's index in its kind's Constraints
+	path      string   // where in the manifest: title, tags[1], links[0].url
 	sel       []string // the same, as selectors: links, 0, url
-	key       string // the value, canonical, for @unique ("" when not a scalar)
-	text      string // the value as a finding shows it
-	str       string // the value when it is a string (for @asset)
+	key       string   // the value, canonical, for @unique ("" when not a scalar)
+	text      string   // the value as a finding shows it
+	str       string   // the value when it is a string (for @asset)
 	isStr     bool
 	line, col int
 }

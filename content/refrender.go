@@ -309,4 +309,3 @@ func eachManifest[T any](ev *evaluation, paths []string, f func(*schema.Validato
 	diag.Sort(stopped)
 	return out, stopped, nil
 }
-

@@ -35,13 +35,13 @@ type Reference struct {
 
 // Referrer is the manifest and field that hold a reference.
 type Referrer struct {
-	Path     string `json:"path"`
-	Kind     string `json:"kind"`
-	ID       string `json:"id"`
-	Field    string `json:"field"` // where in the manifest: author, authors[1], credits[0].person
-	Line     int    `json:"line"`
-	Column   int    `json:"column"`
-	Manifest int    `json:"-"` // the referrer's index in Result.Manifests
+	Path     string   `json:"path"`
+	Kind     string   `json:"kind"`
+	ID       string   `json:"id"`
+	Field    string   `json:"field"` // where in the manifest: author, authors[1], credits[0].person
+	Line     int      `json:"line"`
+	Column   int      `json:"column"`
+	Manifest int      `json:"-"` // the referrer's index in Result.Manifests
 	sel      []string // Field as selectors, for #refs (refrender.go)
 }
 
