@@ -75,6 +75,7 @@ type UsedByInfo struct {
 	// Artifacts are every artifact it builds: a deletion or rename of the
 	// target without fixing the reference makes it invalid.
 	Artifacts []string `json:"artifacts" jsonschema:"every artifact it builds"`
+	path      string   // the target's file, as it read it
 }
 
 // latest reads the artifact branch's tip as a prior; a *lineage.NoBuildError when none.
@@ -174,7 +175,9 @@ func Uses(r *repo.Repository, l *lineage.Log, name string, at *repo.Commit) (*Us
 // again, if the target changes: every manifest of the latest build whose
 // @ref fields name it. TARGET is Kind/id (which need not exist: the
 // references to a manifest being added, or gone), an artifact path or a
-// manifest path. It reads one shard of the reverse index, and the index
+// manifest path; a Kind/id the build does not have (its kind capitalized,
+// as kinds are) is answered too: the references to a manifest gone or
+// not yet there. It reads one shard of the reverse index, and the index
 // shards of the referrers.
 func UsedBy(r *repo.Repository, l *lineage.Log, name string) (*UsedByReport, error) {
 	prev, err := latest(r, l)
@@ -182,7 +185,8 @@ func UsedBy(r *repo.Repository, l *lineage.Log, name string) (*UsedByReport, err
 		return nil, err
 	}
 	rep := &UsedByReport{Protocol: protocol.Version, Build: prev.commit.ID.String(), UsedBy: []UsedByInfo{}}
-	if kind, id, locale, ok := protocol.ParseEntryName(name); ok && protocol.ValidID(id) && locale == "" {
+	_, isArtifact := prev.files[name]
+	if kind, id, locale, ok := protocol.ParseEntryName(name); ok && !isArtifact && protocol.ValidID(id) && locale == "" && kind[0] >= 'A' && kind[0] <= 'Z' {
 		rep.Kind, rep.ID = kind, id
 	} else {
 		e, err := findEntry(r, prev, name)
@@ -218,6 +222,11 @@ func UsedBy(r *repo.Repository, l *lineage.Log, name string) (*UsedByReport, err
 				continue
 			}
 			u := UsedByInfo{Kind: e.Kind, ID: e.ID, Locale: e.Locale, Manifest: e.Path, Reads: read, Artifacts: e.Artifacts}
+			for _, ru := range e.Refs {
+				if ru.Name() == target && ru.read() && ru.Locale == "" {
+					u.path = ru.Path
+				}
+			}
 			if u.Artifacts == nil {
 				u.Artifacts = []string{}
 			}
@@ -232,7 +241,14 @@ func UsedBy(r *repo.Repository, l *lineage.Log, name string) (*UsedByReport, err
 		}
 	}
 	if rep.Manifest == "" {
-		// The target's own file, if the build has it: a Kind/id given.
+		// The target's own file, as a reader read it, or from the index.
+		for _, u := range rep.UsedBy {
+			if u.Reads && rep.Manifest == "" {
+				rep.Manifest = u.path
+			}
+		}
+	}
+	if rep.Manifest == "" {
 		if e, err := findEntry(r, prev, target); err == nil && e != nil {
 			rep.Manifest = e.Path
 		}
