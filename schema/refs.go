@@ -68,12 +68,12 @@ func (v *Validator) ArtifactsWithRefs(doc *manifest.Document, id manifest.Identi
 		return nil, []diag.Diagnostic{{File: doc.Path, Line: 1, Column: 1, Code: diag.CodeOutputInvalid, Severity: diag.Error,
 			Message: fmt.Sprintf("#%s: %v", RefsField, err)}}
 	}
-	u = u.FillPath(cue.MakePath(cue.Def(RefsField)), filled)
-	if err := u.LookupPath(cue.MakePath(cue.Def(RefsField))).Validate(cue.Concrete(true)); err != nil {
+	f := u.FillPath(cue.MakePath(cue.Def(RefsField)), filled)
+	if err := f.LookupPath(cue.MakePath(cue.Def(RefsField))).Validate(cue.Concrete(true)); err != nil {
 		return nil, []diag.Diagnostic{{File: doc.Path, Line: 1, Column: 1, Code: diag.CodeOutputInvalid, Severity: diag.Error,
 			Message: fmt.Sprintf("#%s: the manifests referenced do not fit the kind's #%s: %v", RefsField, RefsField, errorsOf(err))}}
 	}
-	return v.render(doc, id, u)
+	return v.render(doc, id, u, f)
 }
 
 // errorsOf is a CUE error in one line.

@@ -598,8 +598,10 @@ func (b *bench) measureOneAuthor(built string, rep *buildReport) error {
 	if err != nil {
 		return err
 	}
-	want := fmt.Sprintf("%d created, 0 updated, 0 retracted (%d of %d manifests evaluated)", len(articles), b.c.N, b.c.N)
-	if o.exit != 0 || !bytes.Contains(o.stdout, []byte(want)) {
+	// (Declaring id in #Article reorders the fields CUE exports for the
+	// manifests that state their id: their documents are updated too.)
+	want := fmt.Sprintf(": %d created, [0-9]+ updated, 0 retracted \\(%d of %d manifests evaluated\\)", len(articles), b.c.N, b.c.N)
+	if o.exit != 0 || !regexp.MustCompile(want).Match(o.stdout) {
 		return fmt.Errorf("small build with #refs: exit %d, expected 0 and %q:\n%s%s", o.exit, want, head10(o.stdout), head10(o.stderr))
 	}
 	rep.refsFull.add(0, o)
