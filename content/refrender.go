@@ -105,28 +105,30 @@ func (ev *evaluation) renderRefs() ([]diag.Diagnostic, error) {
 	for i, p := range missing {
 		docs[p] = found[i].data
 	}
-	// Render each reader with its #refs.
+	// Render each reader with its #refs, made on its worker: the
+	// documents of one manifest's references may be many.
 	paths := make([]string, 0, len(todo))
-	refsJSON := map[string][]byte{}
 	for _, i := range todo {
-		m := &ev.mans[i]
-		b, bad := refsDocument(by[i], docs)
-		if bad != "" {
-			m.Valid = false
-			ds = append(ds, diag.Diagnostic{File: m.Path, Code: diag.CodeOutputInvalid, Severity: diag.Error,
-				Message: fmt.Sprintf("#%s: %s, which it references, does not evaluate: expected a valid manifest to read", schema.RefsField, bad)})
-			continue
-		}
-		paths = append(paths, m.Path)
-		refsJSON[m.Path] = b
+		paths = append(paths, ev.mans[i].Path)
 	}
 	type artsOut struct {
 		arts []schema.Artifact
 		ds   []diag.Diagnostic
 	}
 	rendered, stopped, err := eachManifest(ev, paths, func(v *schema.Validator, p string, doc *manifest.Document, _ manifest.Identity) artsOut {
-		m := ev.mans[byPath[p]] // read only: the identity check gave it
-		arts, ds := v.ArtifactsWithRefs(doc, m.Identity, refsJSON[p])
+		i := byPath[p]
+		m := ev.mans[i] // read only: the identity check gave it
+		fail := func(msg string) artsOut {
+			return artsOut{ds: []diag.Diagnostic{{File: p, Code: diag.CodeOutputInvalid, Severity: diag.Error, Message: msg}}}
+		}
+		b, bad := refsDocument(by[i], docs)
+		switch {
+		case bad != "":
+			return fail(fmt.Sprintf("#%s: %s, which it references, does not evaluate: expected a valid manifest to read", schema.RefsField, bad))
+		case len(b) > maxRefsBytes:
+			return fail(fmt.Sprintf("#%s: the documents it references come to more than %d bytes: expected at most %d", schema.RefsField, maxRefsBytes, maxRefsBytes))
+		}
+		arts, ds := v.ArtifactsWithRefs(doc, m.Identity, b)
 		return artsOut{arts, ds}
 	})
 	if err != nil || stopped != nil {
@@ -144,12 +146,17 @@ func (ev *evaluation) renderRefs() ([]diag.Diagnostic, error) {
 	return ds, nil
 }
 
+// maxRefsBytes bounds the documents one manifest's #refs holds: a list of
+// references to large manifests must not make small hold gigabytes.
+const maxRefsBytes = 16 << 20
+
 // refsDocument is the JSON of one manifest's #refs: each reference's
 // field, as the manifest has it (author, authors[1], credits[0].person),
 // holding the document of the manifest it names. bad names a manifest
 // referenced that has no document.
 func refsDocument(refs []Reference, docs map[string][]byte) ([]byte, string) {
 	root := map[string]any{}
+	total := 0
 	for _, r := range refs {
 		if r.Problem != "" {
 			continue
@@ -157,6 +164,9 @@ func refsDocument(refs []Reference, docs map[string][]byte) ([]byte, string) {
 		d := docs[r.To.Path]
 		if d == nil {
 			return nil, r.To.Path
+		}
+		if total += len(d); total > maxRefsBytes {
+			return make([]byte, total), "" // too many: the caller says so, nothing is marshalled
 		}
 		place(root, r.From.sel, json.RawMessage(d))
 	}
