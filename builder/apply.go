@@ -188,6 +188,7 @@ func (p *Plan) events() ([]lineage.Record, []lineage.Event) {
 			Artifact: c.Path, Blob: blob.String(), SHA256: hex.EncodeToString(sum[:]), Action: c.Action,
 			Kind: o.Kind, ID: o.ID, Locale: o.Locale, Manifest: o.Path, ManifestBlob: o.Blob, ManifestCommit: o.Commit,
 			Actor: o.Actor, SchemaDigest: p.SchemaDigest, Platform: p.Platform, Assets: assetRefs(o.Assets),
+			Uses: usesOf(o, c.Path),
 		})
 		ev := lineage.Event{Time: when, Event: c.Action, Artifact: c.Path, Kind: o.Kind, ID: o.ID, Locale: o.Locale, ManifestCommit: o.Commit, Actor: o.Actor}
 		if c.Action == lineage.Created {

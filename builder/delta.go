@@ -41,9 +41,9 @@ func fullDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *config.Conf
 	if err != nil {
 		return nil, err
 	}
-	stand := assetsStand(r, m)
+	stand, read := assetsStand(r, m), refsStand(r, m)
 	for _, e := range idx.Manifests {
-		if reuse && d.changed[e.Path].String() == e.Blob && stand(e) {
+		if reuse && d.changed[e.Path].String() == e.Blob && stand(e) && read(e) {
 			delete(d.changed, e.Path)
 			d.keptInShards = append(d.keptInShards, e)
 			continue
@@ -119,6 +119,11 @@ func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *conf
 	if err != nil {
 		return nil, err
 	}
+	if more, err := d.readers(r, prev, m, cfg, entries, touched); err != nil {
+		return nil, err
+	} else {
+		entries = append(entries, more...)
+	}
 	for _, e := range entries {
 		if touched[e.Path] {
 			d.replaced = append(d.replaced, e)
@@ -127,6 +132,48 @@ func incrementalDelta(r *repo.Repository, prev *prior, m *repo.Commit, cfg *conf
 		}
 	}
 	return d, nil
+}
+
+// readers adds to the delta the manifests whose kind reads #refs and
+// that reference a manifest that changed, moved or went (the previous
+// versions of the changed paths, among entries): their #outputs may show
+// it. It returns the previous entries of the shards it makes dirty that
+// entries did not hold. A reader's own references are not followed
+// further: the document #refs holds never depends on #refs.
+func (d *delta) readers(r *repo.Repository, prev *prior, m *repo.Commit, cfg *config.Config, entries []IndexEntry, touched map[string]bool) ([]IndexEntry, error) {
+	if prev.index.Refs == 0 {
+		return nil, nil
+	}
+	targets := map[string]bool{}
+	for _, e := range entries {
+		if touched[e.Path] {
+			targets[e.Kind+"/"+e.ID] = true
+		}
+	}
+	readers, err := prev.readersOf(r, targets)
+	if err != nil {
+		return nil, err
+	}
+	more := map[string]bool{}
+	for _, fp := range readers {
+		if _, ok := d.changed[fp]; ok || touched[fp] {
+			continue
+		}
+		h := r.FileAt(m.Tree, fp)
+		if h.IsZero() || !cfg.IsManifest(fp) {
+			continue
+		}
+		d.changed[fp] = h
+		touched[fp] = true
+		if s := shardOf(fp); !d.dirty[s] {
+			d.dirty[s] = true
+			more[s] = true
+		}
+	}
+	if len(more) == 0 {
+		return nil, nil
+	}
+	return prev.shardEntries(r, more)
 }
 
 // assetsStand returns a function that reports whether the assets an index

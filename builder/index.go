@@ -35,7 +35,10 @@ type Index struct {
 	// Assets is how many asset files the build's tree holds (see
 	// assets.go); absent when none, so that builds without assets keep
 	// the bytes they always had.
-	Assets    int          `json:"assets,omitempty"`
+	Assets int `json:"assets,omitempty"`
+	// Refs is how many lines the reverse index of references holds (see
+	// refs.go); absent when none, for the same reason.
+	Refs      int          `json:"refs,omitempty"`
 	Manifests []IndexEntry `json:"-"` // sorted by path, when loaded
 }
 
@@ -51,6 +54,7 @@ type IndexEntry struct {
 	Actor     lineage.Actor
 	Artifacts []string
 	Assets    []AssetUse // the files its @asset fields name, by source path
+	Refs      []RefUse   // the manifests its @ref fields name, by kind and id (refs.go)
 }
 
 // key names the entry: its kind, id and locale.
@@ -111,6 +115,13 @@ const withHuman = "+"
 // written before small knew assets never have it.
 const withAssets = "*"
 
+// withRefs marks an actor type (after withHuman and withAssets) followed,
+// after the assets if any, by the number of the manifest's references and
+// four fields each (kind, id or id@locale, path, blob: the last two empty
+// when its kind does not read #refs), before the artifacts. Indexes
+// written before small recorded references never have it.
+const withRefs = "&"
+
 func encodeEntry(b *strings.Builder, e IndexEntry) {
 	// A translation's id field is id@locale: an id never holds '@', so
 	// indexes written before translations read the same.
@@ -128,6 +139,17 @@ func encodeEntry(b *strings.Builder, e IndexEntry) {
 		fields = append(fields, strconv.Itoa(len(e.Assets)))
 		for _, a := range e.Assets {
 			fields = append(fields, a.Source, a.Blob, a.SHA256)
+		}
+	}
+	if len(e.Refs) > 0 {
+		fields[6] += withRefs
+		fields = append(fields, strconv.Itoa(len(e.Refs)))
+		for _, u := range e.Refs {
+			id := u.ID
+			if u.Locale != "" {
+				id += "@" + u.Locale
+			}
+			fields = append(fields, u.Kind, id, u.Path, u.Blob)
 		}
 	}
 	for i, f := range fields {
@@ -156,7 +178,8 @@ func decodeEntry(line string) (IndexEntry, error) {
 	if i := strings.LastIndexByte(e.ID, '@'); i >= 0 {
 		e.ID, e.Locale = e.ID[:i], e.ID[i+1:]
 	}
-	assets := false
+	assets, refs := false, false
+	e.Actor.Type, refs = strings.CutSuffix(e.Actor.Type, withRefs)
 	e.Actor.Type, assets = strings.CutSuffix(e.Actor.Type, withAssets)
 	next := entryFields
 	if t, ok := strings.CutSuffix(e.Actor.Type, withHuman); ok {
@@ -180,6 +203,24 @@ func decodeEntry(line string) (IndexEntry, error) {
 			e.Assets = append(e.Assets, u)
 		}
 		next += 1 + 3*n
+	}
+	if refs {
+		n, err := strconv.Atoi(f[min(next, len(f)-1)])
+		if next >= len(f) || err != nil || n <= 0 || n > (len(f)-next-1)/4 {
+			return IndexEntry{}, fmt.Errorf("index line has no valid count of references at field %d", next+1)
+		}
+		for i := range n {
+			a := f[next+1+4*i:]
+			u := RefUse{Kind: a[0], ID: a[1], Path: a[2], Blob: a[3]}
+			if j := strings.LastIndexByte(u.ID, '@'); j >= 0 {
+				u.ID, u.Locale = u.ID[:j], u.ID[j+1:]
+			}
+			if _, ok := repo.ParseHash(u.Blob); u.Kind == "" || u.ID == "" || (u.Blob != "" && !ok) || (u.Blob == "") != (u.Path == "") {
+				return IndexEntry{}, fmt.Errorf("index line names reference %s/%s with path %q and blob %q: expected a kind, an id, and a path with a hex blob id or neither", u.Kind, u.ID, u.Path, u.Blob)
+			}
+			e.Refs = append(e.Refs, u)
+		}
+		next += 1 + 4*n
 	}
 	e.Artifacts = f[next:]
 	return e, nil

@@ -72,6 +72,7 @@ type output struct {
 	keptIndex  map[string]repo.Hash // index shards kept from the previous build
 	events     []lineage.Event      // rollbacks and status changes
 	assets     assetOutput          // the reverse index of assets and the asset files' changes
+	refs       refOutput            // the reverse index of references
 }
 
 // UpToDate reports whether the build would change nothing: no artifact,
@@ -271,6 +272,9 @@ func (p *Plan) compute(r *repo.Repository, in *inputs, prev *prior, force bool) 
 	if err := p.placeAssets(r, who, in.commit, prev, d, fresh); err != nil {
 		return err
 	}
+	if err := p.placeRefs(r, prev, d, fresh); err != nil {
+		return err
+	}
 	steps, walked, err := p.walkSteps(r, in, prev, d, reuse)
 	if err != nil {
 		return err
@@ -433,7 +437,26 @@ func attribute(r *repo.Repository, who *attribution, in *inputs, prev *prior, d 
 		}
 		known[prev.manifestCommit] = files
 	}
-	intro, err := r.Introductions(in.commit.ID, in.cfg.Manifests, d.changed, known)
+	// A manifest built again, unchanged, because what it uses changed (a
+	// manifest its #outputs read, an asset) keeps the commit the previous
+	// build found for its version, as an unchanged manifest does: no walk
+	// of history back to it.
+	same := map[string]IndexEntry{}
+	targets := d.changed
+	if d.dirty != nil {
+		for _, e := range d.replaced {
+			if h, ok := d.changed[e.Path]; ok && h.String() == e.Blob && e.Commit != "" {
+				same[e.Path] = e
+			}
+		}
+		if len(same) > 0 {
+			targets = maps.Clone(d.changed)
+			for p := range same {
+				delete(targets, p)
+			}
+		}
+	}
+	intro, err := r.Introductions(in.commit.ID, in.cfg.Manifests, targets, known)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -454,12 +477,17 @@ func attribute(r *repo.Repository, who *attribution, in *inputs, prev *prior, d 
 		if e.Assets, err = hasher.uses(mf.Assets); err != nil {
 			return nil, nil, err
 		}
+		if e.Refs, err = refUses(hasher, &mf); err != nil {
+			return nil, nil, err
+		}
 		for _, a := range e.Assets {
 			if !slices.Contains(prevAssets[mf.Path], a) {
 				newAssets[a.Source], _ = repo.ParseHash(a.Blob)
 			}
 		}
-		if h, ok := intro[mf.Path]; ok {
+		if was, ok := same[mf.Path]; ok {
+			e.Commit, e.Actor = was.Commit, was.Actor
+		} else if h, ok := intro[mf.Path]; ok {
 			e.Commit = h.String()
 			var of string
 			if e.Actor, of, err = who.of(h); err != nil {
@@ -604,6 +632,10 @@ func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev 
 			changes = append(changes, Change{Path: a, Action: lineage.Created, New: blobs[a], NewBlob: h, Owner: owner[a]})
 		case old != h || !slices.Equal(prevOwner[a].Assets, owner[a].Assets):
 			// An artifact is its bytes and the assets its manifest names.
+			// (Rendered again from other versions of the manifests it
+			// reads, to the same bytes, it is the same version: its record
+			// keeps the versions it was first rendered with, the index the
+			// latest ones, which small lineage --uses shows.)
 			oldData, err := prev.read(r, a, old)
 			if err != nil {
 				return nil, nil, err

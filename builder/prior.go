@@ -24,6 +24,7 @@ type prior struct {
 	indexFiles     map[string]repo.Hash // the index's own files in the build tree
 	blobs          map[string][]byte    // bytes not in the repository yet
 	assetLines     []assetLine          // the reverse index of assets, for an in-memory plan
+	refLines       []refLine            // the reverse index of references, for an in-memory plan
 }
 
 // read returns an artifact's bytes as the prior build has them.
@@ -66,8 +67,13 @@ func (p *Plan) asPrior() *prior {
 		ls, _ := parseAssetLines(name, data)
 		lines = append(lines, ls...)
 	}
+	refs := []refLine{}
+	for name, data := range p.out.refs.shards {
+		ls, _ := parseRefLines(name, data)
+		refs = append(refs, ls...)
+	}
 	return &prior{manifestCommit: p.ManifestCommit.ID, schemaDigest: p.SchemaDigest, builder: p.builder,
-		files: p.out.files, index: &p.out.index, loaded: true, blobs: p.out.blobs, assetLines: lines}
+		files: p.out.files, index: &p.out.index, loaded: true, blobs: p.out.blobs, assetLines: lines, refLines: refs}
 }
 
 // readPrevious reads the artifact branch's tip, its files and its index's

@@ -307,6 +307,9 @@ func (v *Verification) compareIndexFacts(r *repo.Repository, rec *prior, p *Plan
 		return err
 	}
 	for name, data := range p.out.indexFiles {
+		if !strings.HasPrefix(name, IndexDir+"/") {
+			continue // the reverse indexes, compared below (refs) or by the entries (assets)
+		}
 		es, err := parseShard(name, data)
 		if err != nil {
 			return fmt.Errorf("rebuilt %w", err)
@@ -328,11 +331,42 @@ func (v *Verification) compareIndexFacts(r *repo.Repository, rec *prior, p *Plan
 			v.mismatch(diag.CodeVerifyIndex, path, strings.TrimSpace(g[path]), strings.TrimSpace(w[path]), "the index of %s says of %s what the rebuild does not", v.Build.ID.Short(), path)
 		}
 	}
+	if err := v.compareRefFacts(r, rec, p); err != nil {
+		return err
+	}
 	if rec.index.Config != p.out.index.Config || rec.index.Count != p.out.index.Count || rec.index.Protocol != p.out.index.Protocol {
 		meta := func(i *Index) string {
 			return fmt.Sprintf("protocol %s, small.cue %s, %d manifests", i.Protocol, i.Config, i.Count)
 		}
 		v.mismatch(diag.CodeVerifyIndex, IndexMeta, meta(rec.index), meta(&p.out.index), "the index metadata of %s differs from the rebuild's", v.Build.ID.Short())
+	}
+	return nil
+}
+
+// compareRefFacts compares the reverse index of references of the
+// recorded build with the rebuild's, line by line.
+func (v *Verification) compareRefFacts(r *repo.Repository, rec *prior, p *Plan) error {
+	got, err := rec.refsOf(r, nil)
+	if err != nil {
+		v.mismatch(diag.CodeVerifyIndex, RefIndexDir, "", "", "the reverse index of references of %s cannot be read: %v", v.Build.ID.Short(), err)
+		return nil
+	}
+	rebuilt := &prior{indexFiles: p.out.refs.kept}
+	want, err := rebuilt.refsOf(r, nil)
+	if err != nil {
+		return err
+	}
+	for name, data := range p.out.refs.shards {
+		ls, err := parseRefLines(name, data)
+		if err != nil {
+			return fmt.Errorf("rebuilt %w", err)
+		}
+		want = append(want, ls...)
+	}
+	slices.SortFunc(got, compareRefLines)
+	slices.SortFunc(want, compareRefLines)
+	if !slices.Equal(got, want) {
+		v.mismatch(diag.CodeVerifyIndex, RefIndexDir, fmt.Sprintf("%d lines", len(got)), fmt.Sprintf("%d lines", len(want)), "the reverse index of references of %s differs from the rebuild's", v.Build.ID.Short())
 	}
 	return nil
 }

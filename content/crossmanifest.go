@@ -30,11 +30,12 @@ import (
 
 // fieldValue is one value of a constrained field of a manifest.
 type fieldValue struct {
-	c         int    // the constraint's index in its kind's Constraints
-	path      string // where in the manifest: title, tags[1], links[0].url
-	key       string // the value, canonical, for @unique ("" when not a scalar)
-	text      string // the value as a finding shows it
-	str       string // the value when it is a string (for @asset)
+	c         int      // the constraint's index in its kind's Constraints
+	path      string   // where in the manifest: title, tags[1], links[0].url
+	sel       []string // the same, as selectors: links, 0, url
+	key       string   // the value, canonical, for @unique ("" when not a scalar)
+	text      string   // the value as a finding shows it
+	str       string   // the value when it is a string (for @asset)
 	isStr     bool
 	line, col int
 }
@@ -105,7 +106,7 @@ func constrainedValues(s *schema.Schema, doc *manifest.Document, kind string) []
 
 // valueAt keeps the value x at sel.
 func valueAt(doc *manifest.Document, c int, x ast.Expr, sel []string) fieldValue {
-	v := fieldValue{c: c, path: pathText(sel)}
+	v := fieldValue{c: c, path: pathText(sel), sel: slices.Clone(sel)}
 	v.line, v.col, _ = doc.Position(sel)
 	neg := false
 	if u, ok := x.(*ast.UnaryExpr); ok && u.Op == token.SUB {

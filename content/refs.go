@@ -37,13 +37,14 @@ type Reference struct {
 
 // Referrer is the manifest and field that hold a reference.
 type Referrer struct {
-	Path     string `json:"path"`
-	Kind     string `json:"kind"`
-	ID       string `json:"id"`
-	Field    string `json:"field"` // where in the manifest: author, authors[1], credits[0].person
-	Line     int    `json:"line"`
-	Column   int    `json:"column"`
-	Manifest int    `json:"-"` // the referrer's index in Result.Manifests
+	Path     string   `json:"path"`
+	Kind     string   `json:"kind"`
+	ID       string   `json:"id"`
+	Field    string   `json:"field"` // where in the manifest: author, authors[1], credits[0].person
+	Line     int      `json:"line"`
+	Column   int      `json:"column"`
+	Manifest int      `json:"-"` // the referrer's index in Result.Manifests
+	sel      []string // Field as selectors, for #refs (refrender.go)
 }
 
 // Referent is what a reference names, and what the snapshot has under
@@ -56,6 +57,10 @@ type Referent struct {
 	Path string `json:"path,omitempty"`
 	// State is that manifest's lifecycle state.
 	State string `json:"state,omitempty"`
+	// Locale is that manifest's locale when the kind and id have no
+	// version in the default locale and a translation answers; "" for
+	// the default locale's version, which is preferred.
+	Locale string `json:"locale,omitempty"`
 }
 
 // Key is the referent's name as small names artifacts: Kind/id.
@@ -63,7 +68,17 @@ func (r Referent) Key() string { return r.Kind + "/" + r.ID }
 
 // identity is a manifest of the snapshot as references see it.
 type identity struct {
-	path, state string
+	path, state, locale string
+}
+
+// prefer reports whether a manifest at path in locale answers for its
+// kind and id before t: the default locale's version first, then the
+// first in path order.
+func (t identity) prefer(path, locale string) bool {
+	if (t.locale == "") != (locale == "") {
+		return locale == ""
+	}
+	return path < t.path
 }
 
 // maxSuggested is how many dangling references get "did you mean" ids:
@@ -100,8 +115,8 @@ func (ev *evaluation) references() ([]Reference, []diag.Diagnostic, error) {
 	ids := map[key]identity{}
 	for _, m := range ev.mans {
 		k := key{m.Kind, m.ID}
-		if _, dup := ids[k]; !dup && m.Kind != "" {
-			ids[k] = identity{m.Path, m.State}
+		if t, dup := ids[k]; m.Kind != "" && (!dup || t.prefer(m.Path, m.Locale)) {
+			ids[k] = identity{m.Path, m.State, m.Locale}
 		}
 	}
 	if ev.narrowed {
@@ -145,12 +160,12 @@ func (ev *evaluation) references() ([]Reference, []diag.Diagnostic, error) {
 		m, v := &ev.mans[r.m], r.v
 		target := s.Constraints(m.Kind)[v.c].Ref
 		ref := Reference{
-			From: Referrer{Path: m.Path, Kind: m.Kind, ID: m.ID, Field: v.path, Line: v.line, Column: v.col, Manifest: r.m},
+			From: Referrer{Path: m.Path, Kind: m.Kind, ID: m.ID, Field: v.path, Line: v.line, Column: v.col, Manifest: r.m, sel: v.sel},
 			To:   Referent{Kind: target, ID: v.str},
 		}
 		var msg string
 		if t, ok := ids[key{target, v.str}]; ok {
-			ref.To.Path, ref.To.State = t.path, t.state
+			ref.To.Path, ref.To.State, ref.To.Locale = t.path, t.state, t.locale
 			if lc := s.Lifecycle(target); s.HasKind(target) && lc.Has(t.state) && !lc.ReferenceableState(t.state) {
 				ref.Problem = diag.CodeRefState
 				msg = fmt.Sprintf("%s is %s %s in state %q (%s), which %s does not allow to be referenced: expected one in %s",
@@ -272,14 +287,14 @@ func (ev *evaluation) otherIdentities(ids map[key]identity) error {
 			continue
 		}
 		k := key{id.Kind, id.ID}
-		if t, dup := ids[k]; dup && t.path < todo[i] {
+		if t, dup := ids[k]; dup && !t.prefer(todo[i], id.Locale) {
 			continue
 		}
 		state := id.Status
 		if state == "" && ev.kinds.HasKind(id.Kind) {
 			state = ev.kinds.Lifecycle(id.Kind).Initial
 		}
-		ids[k] = identity{todo[i], state}
+		ids[k] = identity{todo[i], state, id.Locale}
 	}
 	return nil
 }

@@ -42,6 +42,12 @@ type Manifest struct {
 	// Assets are the repository paths of the files its @asset fields
 	// name, each once, in path order, when they all hold.
 	Assets []string
+	// Refs are the manifests its @ref fields name, each once, sorted by
+	// kind, id and locale, when they all hold.
+	Refs []Referent
+	// ReadsRefs says its kind declares #refs: its #outputs may show the
+	// manifests it references, and were rendered with them.
+	ReadsRefs bool
 
 	values []fieldValue  // of its @unique, @asset and @ref fields, until they are checked (crossmanifest.go)
 	shared []sharedValue // of its @shared fields, until they are checked (translations.go)
@@ -52,6 +58,9 @@ type Manifest struct {
 	// idFromName: its id is its file's name, neither stated nor given by
 	// a files rule (a clash of such ids may want path-scoped ids).
 	idFromName bool
+	// deferred: only its document is rendered yet; its #outputs wait
+	// for its references (refrender.go).
+	deferred bool
 }
 
 // Result is the outcome of validating a snapshot.
@@ -231,6 +240,11 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 	}
 	res.Report.Diagnostics = append(res.Report.Diagnostics, cross...)
 	res.References = ev.refs
+	rd, err := ev.renderRefs()
+	if err != nil {
+		return nil, err
+	}
+	res.Report.Diagnostics = append(res.Report.Diagnostics, rd...)
 	diag.Sort(res.Report.Diagnostics)
 	return res, nil
 }
@@ -470,8 +484,17 @@ func check(v *schema.Validator, p string, match config.Match, data []byte, readE
 		// The artifact carries the manifest's lifecycle state.
 		id.Status = m.State
 		m.Identity.Status = m.State
-		m.Artifacts, more = v.Artifacts(doc, id)
+		if m.ReadsRefs = v.Schema().ReadsRefs(id.Kind); m.ReadsRefs {
+			// Its #outputs wait for the manifests it references.
+			var data []byte
+			if data, more = v.Document(doc, id); len(more) == 0 {
+				m.Artifacts, m.deferred = []schema.Artifact{{Path: protocol.ArtifactPath(id.Kind, id.ID, id.Locale), Data: data}}, true
+			}
+		} else {
+			m.Artifacts, more = v.Artifacts(doc, id)
+		}
 	} else {
+		m.ReadsRefs = v.Schema().ReadsRefs(id.Kind)
 		more = v.Validate(doc, id)
 	}
 	ds = append(ds, more...)

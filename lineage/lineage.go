@@ -87,6 +87,23 @@ type Record struct {
 	// build copied them into the artifact tree; absent when there are
 	// none (and in records written before small knew assets).
 	Assets []AssetRef `json:"assets,omitempty" jsonschema:"the files the manifest's @asset fields name, in path order, as the build copied them into the artifact tree; absent when none"`
+	// Uses are the manifests the artifact's bytes were made from besides
+	// its own: those the manifest's @ref fields name, where its kind reads
+	// them (#refs) and the artifact is one of its #outputs; absent
+	// otherwise (and in records written before small recorded them).
+	Uses []UseRef `json:"uses,omitempty" jsonschema:"the manifests the artifact was rendered with besides its own: those its manifest's @ref fields name, when its kind reads them (#refs) and the artifact is one of its #outputs, each at the version (blob) the build read; absent otherwise"`
+}
+
+// UseRef is one manifest an artifact was rendered with: the version of
+// it, in the build's manifest commit, that the build read. Its keys
+// differ from a record's "artifact", so that a note is searched by
+// "manifest":"<path>" without finding the records that merely use it.
+type UseRef struct {
+	Kind   string `json:"kind" jsonschema:"the kind of the manifest referenced"`
+	ID     string `json:"id" jsonschema:"its id"`
+	Locale string `json:"locale,omitempty" jsonschema:"the translation read, when the kind and id have no version in the default locale"`
+	Path   string `json:"path" jsonschema:"repository-relative path of its file in the manifest commit built"`
+	Blob   string `json:"blob" jsonschema:"git blob id of the version read"`
 }
 
 // AssetRef is one file an artifact uses: where the manifest's commit has

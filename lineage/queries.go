@@ -47,6 +47,9 @@ type VersionInfo struct {
 	// Assets are the files the version uses (its @asset fields), as its
 	// record lists them.
 	Assets []AssetRef `json:"assets,omitempty"`
+	// Uses are the versions of other manifests the version was rendered
+	// with (its kind's #refs), as its record lists them.
+	Uses []UseRef `json:"uses,omitempty"`
 }
 
 // LineageReport answers "where did this come from?" for an artifact (its
@@ -130,6 +133,7 @@ func (l *Log) info(v Version) VersionInfo {
 	}
 	rec := v.Record
 	out.Blob, out.SHA256, out.SchemaDigest, out.Assets = rec.Blob, rec.SHA256, rec.SchemaDigest, rec.Assets
+	out.Uses = rec.Uses
 	actor := rec.Actor
 	out.Actor = &actor
 	m := &ManifestRef{Path: rec.Manifest, Blob: rec.ManifestBlob, Commit: CommitRef{ID: rec.ManifestCommit}}

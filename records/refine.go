@@ -69,6 +69,29 @@ var fields = map[reflect.Type]map[string]tightening{
 		"sha256":       pattern(hexSHA256),
 		"artifactPath": pattern(assetPath),
 	},
+	reflect.TypeFor[lineage.UseRef](): {
+		"id":   idString,
+		"blob": pattern(hexCommit),
+	},
+	reflect.TypeFor[builder.UsesReport](): {
+		"id":             idString,
+		"build":          pattern(hexCommit),
+		"manifestCommit": pattern(hexCommit),
+		"compared":       pattern(hexCommit),
+	},
+	reflect.TypeFor[builder.UseInfo](): {
+		"id":    idString,
+		"blob":  pattern(hexCommit),
+		"now":   pattern(hexCommit),
+		"state": enum(builder.UseCurrent, builder.UseChanged, builder.UseGone, builder.UseUnread),
+	},
+	reflect.TypeFor[builder.UsedByReport](): {
+		"id":    idString,
+		"build": pattern(hexCommit),
+	},
+	reflect.TypeFor[builder.UsedByInfo](): {
+		"id": idString,
+	},
 	reflect.TypeFor[lineage.AssetUsage](): {
 		"blob":         pattern(hexCommit),
 		"sha256":       pattern(hexSHA256),

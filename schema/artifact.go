@@ -39,6 +39,14 @@ func (v *Validator) Artifacts(doc *manifest.Document, id manifest.Identity) ([]A
 	if len(ds) > 0 {
 		return nil, ds
 	}
+	return v.render(doc, id, u, u)
+}
+
+// render renders the artifacts of a manifest's evaluated value u: its
+// document from u, its #outputs from withOutputs (u, or u with #refs
+// filled in: filling reorders the fields CUE exports, and the document
+// must not depend on #refs, not even by its order).
+func (v *Validator) render(doc *manifest.Document, id manifest.Identity, u, withOutputs cue.Value) ([]Artifact, []diag.Diagnostic) {
 	fail := func(code, msg string) ([]Artifact, []diag.Diagnostic) {
 		return nil, []diag.Diagnostic{{File: doc.Path, Line: 1, Column: 1, Code: code, Severity: diag.Error, Message: msg}}
 	}
@@ -53,7 +61,7 @@ func (v *Validator) Artifacts(doc *manifest.Document, id manifest.Identity) ([]A
 		return fail(diag.CodeOutputPath, fmt.Sprintf("%s/%s builds %s: expected an artifact outside %s/, where small build keeps the files @asset fields name", id.Kind, id.ID, doc0, protocol.AssetDir))
 	}
 	arts := []Artifact{{Path: doc0, Data: main}}
-	outs := u.LookupPath(cue.MakePath(cue.Def(OutputsField)))
+	outs := withOutputs.LookupPath(cue.MakePath(cue.Def(OutputsField)))
 	if !outs.Exists() {
 		return arts, nil
 	}

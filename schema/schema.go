@@ -41,6 +41,7 @@ type Schema struct {
 	lifecycles  map[string]Lifecycle
 	constraints map[string][]Constraint // by kind: its @unique, @asset and @shared fields
 	locales     map[string]KindLocales  // by kind: its #locales, where it has one
+	readsRefs   map[string]bool         // kinds that declare #refs
 }
 
 // Error is a schemas package that cannot be used, with its diagnostics.
@@ -154,6 +155,7 @@ func load(dir string, files []File, digest string) (*Schema, error) {
 	if s.constraints, ds = readConstraints(v, s.Kinds, files); len(ds) > 0 {
 		return nil, &Error{ds}
 	}
+	s.readsRefs = readsRefs(v, s.Kinds)
 	return s, nil
 }
 

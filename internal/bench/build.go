@@ -59,6 +59,10 @@ type buildReport struct {
 	verifyFull timing // small verify after the one full build
 	verifyMore timing // small verify --since the full build, of verifiedBuilds more
 	check      timing // small check of a 10-manifest change, plan included
+	refsFull   timing // small build of every manifest once Article pages read their authors (#refs)
+	oneAuthor  timing // small build after a change to one author, her articles' pages read her
+	authorArts int    // articles that name that author (author or coAuthors)
+	refsPages  int    // artifacts the #refs full build created
 	fixed      int    // manifests put back to their valid originals
 	artifacts  int    // files in the full build's tree
 	bytes      int64  // their size
@@ -294,6 +298,13 @@ func (b *bench) measureBuild(profile string) (*buildReport, error) {
 		}
 	}
 
+	// A one-author change rebuilds that author and her dependents only:
+	// Article pages that show their authors' names (#refs), then one
+	// author renamed, again and again.
+	if err := b.measureOneAuthor(built, rep); err != nil {
+		return nil, err
+	}
+
 	// The repository is sound and the build commit says what it is.
 	logf("build: git fsck --strict and the trailers")
 	if o, err := runProc(built, gitEnv(), nil, "git", "fsck", "--strict", "--no-progress"); err != nil {
@@ -517,6 +528,11 @@ func (r *buildReport) print(w io.Writer, b *bench) {
 	rc := r.check.wall.Seconds() / r.validate.wall.Seconds()
 	line("small check (10 changed)", "%s  peak %d MB  (plan included)", secs(r.check.wall), mb(r.check.maxRSS))
 	line("ratio check / validate", "%.2f  (goal <= %.2f)  %s", rc, goalCheck, goal(rc <= goalCheck))
+	line("small build (#refs, full)", "%s  peak %d MB  (Article pages show their authors: %d pages created)", secs(r.refsFull.wall), mb(r.refsFull.maxRSS), r.refsPages)
+	line("small build (one author)", "%s  peak %d MB  (1 author + %d articles naming her: exactly %d updated)", secs(r.oneAuthor.wall), mb(r.oneAuthor.maxRSS), r.authorArts, 1+r.authorArts)
+	goalAuthor := (goalIncremental + float64(r.authorArts+1)/float64(b.c.N)) * r.full.wall.Seconds()
+	ra := r.oneAuthor.wall.Seconds()
+	line("one author vs full build", "%.3fs  (goal <= %.2f x full + its share %d/%d: %.3fs)  %s", ra, goalIncremental, r.authorArts+1, b.c.N, goalAuthor, goal(ra <= goalAuthor))
 	peak := mb(max(r.full.maxRSS, r.incr.maxRSS))
 	line("build peak memory", "%d MB (goal <= %d MB) %s", peak, goalBuildMemMB, goal(peak <= goalBuildMemMB))
 	line("build checks", "git fsck --strict clean; the build commit has the %d Small-* trailers; fast-import made the same tree", len(trailers))
@@ -539,4 +555,113 @@ func loadAvg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// pagesSchema is what #Article gains (in article.cue, after pagesAfter):
+// a page that shows its author's and co-authors' names, read from the
+// Author manifests (#refs).
+const pagesSchema = `
+	id: _#ID // declared here, so small supplies it to #outputs
+	#refs: author: {name: string, ...}
+	#refs: coAuthors?: [...{name: string, ...}]
+	_co: *[] | [...string]
+	if #refs.coAuthors != _|_ {
+		_co: [for a in #refs.coAuthors {a.name}]
+	}
+	#outputs: "pages/\(id).html": "<h1>\(title)</h1><p>by \(strings.Join(list.Concat([[#refs.author.name], _co]), ", "))</p>\n"
+`
+
+const pagesAfter = "\tsponsored:     *false | bool\n"
+
+// measureOneAuthor gives the corpus's articles pages that read their
+// authors (a full build, timed), then renames one author per run and
+// builds: exactly that author and the articles that name her are
+// rebuilt.
+func (b *bench) measureOneAuthor(built string, rep *buildReport) error {
+	logf("build: Article pages read their authors (#refs): a full build, then one-author changes (best of %d)", b.runs)
+	art := filepath.Join(built, "schemas", "article.cue")
+	src, err := os.ReadFile(art)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(src, []byte(pagesAfter)) {
+		return fmt.Errorf("%s: no line %q to add the pages after", art, pagesAfter)
+	}
+	if err := os.WriteFile(art, bytes.Replace(src, []byte(pagesAfter), []byte(pagesAfter+pagesSchema), 1), 0o644); err != nil {
+		return err
+	}
+	if _, err := git(built, nil, "commit", "-q", "-a", "-m", "Article pages show their authors"); err != nil {
+		return err
+	}
+	articles := b.c.Files["Article"]
+	o, err := runProc(built, nil, nil, b.small, "build")
+	if err != nil {
+		return err
+	}
+	// (Declaring id in #Article reorders the fields CUE exports for the
+	// manifests that state their id: their documents are updated too.)
+	want := fmt.Sprintf(": %d created, [0-9]+ updated, 0 retracted \\(%d of %d manifests evaluated\\)", len(articles), b.c.N, b.c.N)
+	if o.exit != 0 || !regexp.MustCompile(want).Match(o.stdout) {
+		return fmt.Errorf("small build with #refs: exit %d, expected 0 and %q:\n%s%s", o.exit, want, head10(o.stdout), head10(o.stderr))
+	}
+	rep.refsFull.add(0, o)
+	rep.refsPages = len(articles)
+
+	// The author: the first whose id some articles name, counted from the
+	// files (an author id appears nowhere else in an article).
+	texts := map[string]string{}
+	for _, f := range articles {
+		data, err := os.ReadFile(filepath.Join(built, filepath.FromSlash(f)))
+		if err != nil {
+			return err
+		}
+		texts[f] = string(data)
+	}
+	var author string
+	var naming int
+	for _, f := range b.c.Files["Author"] {
+		id := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+		n := 0
+		for _, t := range texts {
+			if strings.Contains(t, id) {
+				n++
+			}
+		}
+		if n >= 2 {
+			author, naming = f, n
+			break
+		}
+	}
+	if author == "" {
+		return fmt.Errorf("no author named by two articles in the corpus")
+	}
+	rep.authorArts = naming
+	one := fmt.Sprintf("0 created, %d updated, 0 retracted (%d of %d manifests evaluated)", 1+naming, 1+naming, b.c.N)
+	re := regexp.MustCompile(`(?m)^(\s*"?name"?:\s*"?)([^"\n]+)`)
+	for r := range b.runs {
+		p := filepath.Join(built, filepath.FromSlash(author))
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		changed := re.ReplaceAllString(string(data), fmt.Sprintf("${1}Renamed%d ${2}", r))
+		if changed == string(data) {
+			return fmt.Errorf("%s: no name field to change", author)
+		}
+		if err := os.WriteFile(p, []byte(changed), 0o644); err != nil {
+			return err
+		}
+		if _, err := git(built, nil, "commit", "-q", "-a", "-m", "Rename "+author); err != nil {
+			return err
+		}
+		o, err := runProc(built, nil, nil, b.small, "build")
+		if err != nil {
+			return err
+		}
+		if o.exit != 0 || !bytes.Contains(o.stdout, []byte(one)) {
+			return fmt.Errorf("small build after renaming %s (named by %d articles): exit %d, expected 0 and %q:\n%s%s", author, naming, o.exit, one, head10(o.stdout), head10(o.stderr))
+		}
+		rep.oneAuthor.add(r, o)
+	}
+	return nil
 }

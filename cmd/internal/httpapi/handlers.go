@@ -255,24 +255,54 @@ func artifactType(p string, data []byte) string {
 
 // lineage answers GET /v1/lineage/{path...}[?all=true]: small lineage
 // TARGET --format json. A build without its lineage record is in the
-// report (200), as small lineage prints it before it exits 1.
+// report (200), as small lineage prints it before it exits 1. ?uses=true
+// is small lineage TARGET --uses (judged at HEAD's commit), ?usedBy=true
+// small lineage TARGET --used-by.
 func (s *Server) lineage(w http.ResponseWriter, r *http.Request) {
 	name, ok := target(w, r)
-	if !ok || !query(w, r, "all") {
+	if !ok || !query(w, r, "all", "uses", "usedBy") {
 		return
 	}
 	all, ok := boolParam(w, r, "all")
 	if !ok {
 		return
 	}
-	s.fromLog(w, r, fmt.Sprintf("lineage\x00%s\x00%t", name, all), func(c *cmdutil.Committed, l *lineage.Log) (string, []byte, error) {
-		rep, _, err := builder.Lineage(c.Repo, l, name, all)
+	uses, ok := boolParam(w, r, "uses")
+	if !ok {
+		return
+	}
+	usedBy, ok := boolParam(w, r, "usedBy")
+	if !ok {
+		return
+	}
+	if btoi(all)+btoi(uses)+btoi(usedBy) > 1 {
+		fail(w, http.StatusBadRequest, "?all, ?uses and ?usedBy: expected at most one of them")
+		return
+	}
+	s.fromLog(w, r, fmt.Sprintf("lineage\x00%s\x00%t\x00%t\x00%t", name, all, uses, usedBy), func(c *cmdutil.Committed, l *lineage.Log) (string, []byte, error) {
+		var rep any
+		var err error
+		switch {
+		case uses:
+			rep, err = builder.Uses(c.Repo, l, name, c.Head)
+		case usedBy:
+			rep, err = builder.UsedBy(c.Repo, l, name)
+		default:
+			rep, _, err = builder.Lineage(c.Repo, l, name, all)
+		}
 		if err != nil {
 			return "", nil, err
 		}
 		b, err := encode(rep)
 		return typeJSON, b, err
 	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // history answers GET /v1/history/{path...}: small history TARGET --format json.

@@ -178,6 +178,8 @@ func TestSameAsCommands(t *testing.T) {
 		{"/v1/lineage/Article/hello-world", []string{"lineage", "Article/hello-world", "--format", "json"}, "application/json"},
 		{"/v1/lineage/article/hello-world.json?all=true", []string{"lineage", "article/hello-world.json", "--all", "--format", "json"}, "application/json"},
 		{"/v1/lineage/manifests/articles/hello-world.yaml", []string{"lineage", "manifests/articles/hello-world.yaml", "--format", "json"}, "application/json"},
+		{"/v1/lineage/article/hello-world.json?uses=1", []string{"lineage", "article/hello-world.json", "--uses", "--format", "json"}, "application/json"},
+		{"/v1/lineage/Author/ada?usedBy=true", []string{"lineage", "Author/ada", "--used-by", "--format", "json"}, "application/json"},
 		{"/v1/history/article/hello-world.json", []string{"history", "article/hello-world.json", "--format", "json"}, "application/json"},
 		{"/v1/verify", []string{"verify", "--format", "json"}, "application/json"},
 	}

@@ -20,6 +20,8 @@ type Options struct {
 	Factory *cmdutil.Factory
 	Target  string
 	All     bool
+	Uses    bool
+	UsedBy  bool
 	Format  string
 }
 
@@ -40,6 +42,15 @@ updates and retractions, across renames of the manifest.
 Given a manifest path, the reverse: which artifacts it produced, in which
 builds.
 
+With --uses, what it depends on: the manifests its @ref fields name in the
+latest build, each with the version (blob) its #outputs were rendered with
+when its kind reads #refs, and whether HEAD still has that version.
+
+With --used-by, what a change to it touches: every manifest of the latest
+build whose @ref fields name it (given as Kind/id, an artifact path or a
+manifest path), and the artifacts of those that read #refs, which the next
+build renders again.
+
 Given an asset (a file an @asset field names, by its path in the
 repository or in the artifact tree, assets/sha256/...): where the latest
 build keeps it, which manifests use it, and which build wrote it from
@@ -51,6 +62,8 @@ notes in refs/notes/small/lineage.`,
   $ small lineage Article/hello-world --all
   $ small lineage manifests/articles/hello-world.yaml
   $ small lineage topics/git/git.png
+  $ small lineage article/hello-world.json --uses
+  $ small lineage Author/ada --used-by
   $ small lineage Article/hello-world --format json | jq .versions[0].actor`,
 		ValidArgsFunction: f.CompleteArtifacts,
 		Args:              cmdutil.ExactArgs(1, "an artifact (its path, or Kind/id) or a manifest path"),
@@ -59,10 +72,16 @@ notes in refs/notes/small/lineage.`,
 				return err
 			}
 			opts.Target = args[0]
+			if opts.Uses || opts.UsedBy {
+				return runRefs(opts)
+			}
 			return run(opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "every version, newest first")
+	cmd.Flags().BoolVar(&opts.Uses, "uses", false, "what it depends on: the manifests it references, with the versions used")
+	cmd.Flags().BoolVar(&opts.UsedBy, "used-by", false, "what a change to it touches: the manifests that reference it")
+	cmd.MarkFlagsMutuallyExclusive("all", "uses", "used-by")
 	cmd.Flags().StringVar(&opts.Format, "format", diag.FormatText, "output `format`: text or json")
 	return cmd
 }
@@ -134,6 +153,9 @@ func writeText(w io.Writer, v lineage.VersionInfo) {
 	for _, a := range v.Assets {
 		fmt.Fprintf(w, "     asset     %s -> %s  blob %s  sha256 %s\n", a.Path, a.ArtifactPath, cmdutil.ShortID(a.Blob), cmdutil.ShortID(a.SHA256))
 	}
+	for _, u := range v.Uses {
+		fmt.Fprintf(w, "     uses      %s  %s  blob %s\n", entryName(u.Kind, u.ID, u.Locale), u.Path, cmdutil.ShortID(u.Blob))
+	}
 	fmt.Fprintf(w, "  <- schema    %s\n", v.SchemaDigest)
 	fmt.Fprintf(w, "  <- builder   %s\n", v.Builder)
 }
@@ -152,4 +174,75 @@ func writeAsset(w io.Writer, a *lineage.AssetUsage) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w)
+}
+
+// runRefs is small lineage --uses and --used-by.
+func runRefs(opts *Options) error {
+	r, l, err := opts.Factory.OpenLog()
+	if err != nil {
+		return cmdutil.Classify(err)
+	}
+	w := opts.IO.Out
+	if opts.UsedBy {
+		rep, err := builder.UsedBy(r, l, opts.Target)
+		if err != nil {
+			return cmdutil.Classify(err)
+		}
+		if opts.Format == diag.FormatJSON {
+			return cmdutil.WriteJSON(w, rep)
+		}
+		name := rep.Kind + "/" + rep.ID
+		if rep.Manifest != "" {
+			name += " (" + rep.Manifest + ")"
+		}
+		fmt.Fprintf(w, "%s is referenced by %d %s in build %s\n", name, len(rep.UsedBy), plural(len(rep.UsedBy), "manifest"), cmdutil.ShortID(rep.Build))
+		for _, u := range rep.UsedBy {
+			fmt.Fprintf(w, "  %s  %s", entryName(u.Kind, u.ID, u.Locale), u.Manifest)
+			if u.Reads {
+				fmt.Fprintf(w, "  reads it: a change renders %s again", strings.Join(u.Rebuilt, ", "))
+				if len(u.Rebuilt) == 0 {
+					fmt.Fprint(w, "nothing")
+				}
+			}
+			fmt.Fprintln(w)
+		}
+		return nil
+	}
+	at, err := r.Resolve("HEAD") // the uses are judged at HEAD, when there is one
+	if err != nil {
+		at = nil
+	}
+	rep, err := builder.Uses(r, l, opts.Target, at)
+	if err != nil {
+		return cmdutil.Classify(err)
+	}
+	if opts.Format == diag.FormatJSON {
+		return cmdutil.WriteJSON(w, rep)
+	}
+	fmt.Fprintf(w, "%s  %s uses %d %s in build %s\n", entryName(rep.Kind, rep.ID, rep.Locale), rep.Manifest, len(rep.Uses), plural(len(rep.Uses), "manifest"), cmdutil.ShortID(rep.Build))
+	for _, u := range rep.Uses {
+		switch u.State {
+		case builder.UseUnread:
+			fmt.Fprintf(w, "  %s  referenced, not read (its kind declares no #refs)\n", entryName(u.Kind, u.ID, u.Locale))
+		case builder.UseChanged:
+			fmt.Fprintf(w, "  %s  %s  blob %s  changed since (now %s)\n", entryName(u.Kind, u.ID, u.Locale), u.Path, cmdutil.ShortID(u.Blob), cmdutil.ShortID(u.Now))
+		default:
+			fmt.Fprintf(w, "  %s  %s  blob %s  %s\n", entryName(u.Kind, u.ID, u.Locale), u.Path, cmdutil.ShortID(u.Blob), u.State)
+		}
+	}
+	return nil
+}
+
+func entryName(kind, id, locale string) string {
+	if locale != "" {
+		return kind + "/" + id + "@" + locale
+	}
+	return kind + "/" + id
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
