@@ -564,17 +564,23 @@ func (p *Plan) placeAssets(r *repo.Repository, who *attribution, m *repo.Commit,
 			delete(p.out.files, c.Path)
 		}
 	}
-	if p.out.indexFiles == nil {
-		p.out.indexFiles = map[string][]byte{}
-	}
-	maps.Copy(p.out.indexFiles, out.shards)
-	if out.kept != nil {
-		if p.out.keptIndex == nil {
-			p.out.keptIndex = map[string]repo.Hash{}
-		}
-		maps.Copy(p.out.keptIndex, out.kept)
-	}
+	p.out.addIndexFiles(out.shards, out.kept)
 	return nil
+}
+
+// addIndexFiles adds shards of a reverse index (of assets, of references)
+// to the index files the build writes, and those it keeps as they were.
+func (o *output) addIndexFiles(shards map[string][]byte, kept map[string]repo.Hash) {
+	if o.indexFiles == nil {
+		o.indexFiles = map[string][]byte{}
+	}
+	maps.Copy(o.indexFiles, shards)
+	if kept != nil {
+		if o.keptIndex == nil {
+			o.keptIndex = map[string]repo.Hash{}
+		}
+		maps.Copy(o.keptIndex, kept)
+	}
 }
 
 // newIndex computes the new build's index: its metadata, the shards the

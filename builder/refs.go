@@ -292,16 +292,7 @@ func (p *Plan) placeRefs(r *repo.Repository, prev *prior, d *delta, fresh []Inde
 	}
 	p.out.refs = *out
 	p.out.index.Refs = out.count
-	if p.out.indexFiles == nil {
-		p.out.indexFiles = map[string][]byte{}
-	}
-	maps.Copy(p.out.indexFiles, out.shards)
-	if out.kept != nil {
-		if p.out.keptIndex == nil {
-			p.out.keptIndex = map[string]repo.Hash{}
-		}
-		maps.Copy(p.out.keptIndex, out.kept)
-	}
+	p.out.addIndexFiles(out.shards, out.kept)
 	return nil
 }
 
