@@ -25,6 +25,7 @@ import (
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/remote"
 	"github.com/smallhq/small/repo"
+	"github.com/smallhq/small/schema"
 )
 
 // Exit codes of small/v1.
@@ -356,4 +357,25 @@ func openLog(r *repo.Repository, snap repo.Snapshot) (*lineage.Log, error) {
 func BadRevision(err error) bool {
 	var re *repo.RevisionError
 	return errors.As(err, &re)
+}
+
+// Diagnostics are the findings an error carries, if it carries any: a
+// small.cue or schemas package that does not load, or a proposed
+// manifest's path that cannot be one. The front ends that answer with
+// findings rather than exit codes (small serve, small mcp) ask here.
+func Diagnostics(err error) []diag.Diagnostic {
+	var (
+		ce *config.Error
+		se *schema.Error
+		pe *content.ProposalPathError
+	)
+	switch {
+	case errors.As(err, &ce):
+		return ce.Diagnostics
+	case errors.As(err, &se):
+		return se.Diagnostics
+	case errors.As(err, &pe):
+		return []diag.Diagnostic{{File: pe.Path, Code: diag.CodeProposalPath, Severity: diag.Error, Message: strings.TrimPrefix(pe.Error(), pe.Path+": ")}}
+	}
+	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/smallhq/small/audit"
 	"github.com/smallhq/small/builder"
@@ -131,22 +130,7 @@ func statusOf(err error, code int) int {
 }
 
 // diagnosticsOf are the findings an error carries, if it carries any.
-func diagnosticsOf(err error) []diag.Diagnostic {
-	var (
-		ce *config.Error
-		se *schema.Error
-		pe *content.ProposalPathError
-	)
-	switch {
-	case errors.As(err, &ce):
-		return ce.Diagnostics
-	case errors.As(err, &se):
-		return se.Diagnostics
-	case errors.As(err, &pe):
-		return []diag.Diagnostic{{File: pe.Path, Code: diag.CodeProposalPath, Severity: diag.Error, Message: strings.TrimPrefix(pe.Error(), pe.Path+": ")}}
-	}
-	return nil
-}
+func diagnosticsOf(err error) []diag.Diagnostic { return cmdutil.Diagnostics(err) }
 
 // noCommitError is a repository whose HEAD names no commit yet.
 type noCommitError struct{ err error }

@@ -25,12 +25,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smallhq/small/cmd/internal/cmdutil"
-	"github.com/smallhq/small/config"
-	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/propose"
 	"github.com/smallhq/small/protocol"
-	"github.com/smallhq/small/schema"
 	"github.com/smallhq/small/version"
 )
 
@@ -395,25 +392,14 @@ func finding(d diag.Diagnostic) string {
 	return d.String() + " [" + d.Code + "]"
 }
 
-// diagnosticsOf are the findings an error carries, if it carries any.
+// diagnosticsOf are the findings an error carries, if it carries any: a
+// refused proposal's, or those every front end reads (cmdutil.Diagnostics).
 func diagnosticsOf(err error) []diag.Diagnostic {
-	var (
-		refused *propose.RefusedError
-		ce      *config.Error
-		se      *schema.Error
-		pe      *content.ProposalPathError
-	)
-	switch {
-	case errors.As(err, &refused):
+	var refused *propose.RefusedError
+	if errors.As(err, &refused) {
 		return []diag.Diagnostic{refused.Diagnostic}
-	case errors.As(err, &ce):
-		return ce.Diagnostics
-	case errors.As(err, &se):
-		return se.Diagnostics
-	case errors.As(err, &pe):
-		return []diag.Diagnostic{{File: pe.Path, Code: diag.CodeProposalPath, Severity: diag.Error, Message: strings.TrimPrefix(pe.Error(), pe.Path+": ")}}
 	}
-	return nil
+	return cmdutil.Diagnostics(err)
 }
 
 // resourceJSON is a resource's contents as one JSON document.
