@@ -45,12 +45,17 @@ func apply(r *repo.Repository, p *Plan) (*Result, error) {
 		return &Result{Commit: tipOf(p)}, nil
 	}
 	w := r.NewObjectWriter()
+	if p.spill != nil {
+		// The artifacts are in it already, spooled to disk as rendered.
+		w = p.spill.w
+		defer w.Discard() // after Flush, nothing to remove
+	}
 	commit, err := p.stage(w)
 	if err != nil {
 		return nil, err
 	}
 	builder := p.signature()
-	lineageNote, lifecycleNote, err := p.notes()
+	lineageNote, lifecycleNote, err := p.notes(r)
 	if err != nil {
 		return nil, err
 	}
@@ -162,8 +167,11 @@ func (p *Plan) Message() string {
 }
 
 // notes renders the lineage and lifecycle notes of the build.
-func (p *Plan) notes() ([]byte, []byte, error) {
-	recs, events := p.events()
+func (p *Plan) notes(r *repo.Repository) ([]byte, []byte, error) {
+	recs, events, err := p.eventsOf(r)
+	if err != nil {
+		return nil, nil, err
+	}
 	lin, err := lineage.JSONLines(recs)
 	if err != nil {
 		return nil, nil, err
@@ -174,6 +182,13 @@ func (p *Plan) notes() ([]byte, []byte, error) {
 
 // events are the lineage records and lifecycle events of the build.
 func (p *Plan) events() ([]lineage.Record, []lineage.Event) {
+	recs, evs, _ := p.eventsOf(nil)
+	return recs, evs
+}
+
+// eventsOf is events, reading from r the bytes of artifacts the plan does
+// not hold (a spooled build's, whose sha256 it kept; the retracted ones').
+func (p *Plan) eventsOf(r *repo.Repository) ([]lineage.Record, []lineage.Event, error) {
 	when := eventTime(p.ManifestCommit)
 	var recs []lineage.Record
 	var events []lineage.Event
@@ -183,7 +198,10 @@ func (p *Plan) events() ([]lineage.Record, []lineage.Event) {
 		if c.Action == lineage.Retracted {
 			data, blob = c.Old, c.OldBlob
 		}
-		sum := sha256.Sum256(data)
+		sum, err := p.sha256Of(r, c.Path, data, blob)
+		if err != nil {
+			return nil, nil, err
+		}
 		recs = append(recs, lineage.Record{
 			Artifact: c.Path, Blob: blob.String(), SHA256: hex.EncodeToString(sum[:]), Action: c.Action,
 			Kind: o.Kind, ID: o.ID, Locale: o.Locale, Manifest: o.Path, ManifestBlob: o.Blob, ManifestCommit: o.Commit,
@@ -209,5 +227,24 @@ func (p *Plan) events() ([]lineage.Record, []lineage.Event) {
 			Actor: o.Actor, SchemaDigest: p.SchemaDigest, Platform: p.Platform,
 		})
 	}
-	return recs, append(events, p.out.events...)
+	return recs, append(events, p.out.events...), nil
+}
+
+// sha256Of is the sha256 of an artifact's bytes: data when the plan holds
+// them, else as spooled, else read from r.
+func (p *Plan) sha256Of(r *repo.Repository, path string, data []byte, blob repo.Hash) ([sha256.Size]byte, error) {
+	if p.spill == nil || data != nil || blob.IsZero() {
+		return sha256.Sum256(data), nil // a plan that holds every artifact's bytes
+	}
+	p.spill.mu.Lock()
+	sum, ok := p.spill.sums[blob]
+	p.spill.mu.Unlock()
+	if ok {
+		return sum, nil
+	}
+	b, err := p.data(r, path, blob)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	return sha256.Sum256(b), nil
 }

@@ -22,10 +22,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv("SMALL_TEST_BUILD_DIR"); dir != "" {
 		r, err := repo.Open(dir)
 		if err == nil {
-			var p *Plan
-			if p, err = Prepare(r, "HEAD"); err == nil {
-				_, err = Apply(r, p)
-			}
+			// As small build does: its artifacts spooled to disk as
+			// they are rendered.
+			_, _, err = Build(r, "HEAD", BuildOptions{})
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

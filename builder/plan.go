@@ -6,11 +6,13 @@
 package builder
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smallhq/small/config"
@@ -59,6 +61,50 @@ type Plan struct {
 	restated   bool              // schemas, small.cue or builder changed since the previous build
 	builder    string            // the Small-Builder it records: this small, or the one a rebuild reproduces
 	gate       []diag.Diagnostic // the rules of a change, on the commits since the previous build
+	spill      *spiller          // where rendered artifacts went, when spooled to disk (prepare)
+}
+
+// spiller writes rendered artifacts to a packfile on disk as they come
+// (repo.ObjectWriter.SpoolBlob), keeping of each only its id and the
+// sha256 its lineage record carries.
+type spiller struct {
+	w    *repo.ObjectWriter
+	mu   sync.Mutex
+	sums map[repo.Hash][sha256.Size]byte
+}
+
+func (s *spiller) Spill(data []byte) (repo.Hash, error) {
+	h, err := s.w.SpoolBlob(data)
+	if err != nil {
+		return h, err
+	}
+	sum := sha256.Sum256(data)
+	s.mu.Lock()
+	s.sums[h] = sum
+	s.mu.Unlock()
+	return h, nil
+}
+
+func (s *spiller) Unspill(h repo.Hash) ([]byte, error) { return s.w.ReadBlob(h) }
+
+// Discard removes what a plan spooled to disk and was not applied; a plan
+// that spooled nothing, or was applied, has nothing to remove.
+func (p *Plan) Discard() {
+	if p != nil && p.spill != nil {
+		p.spill.w.Discard()
+	}
+}
+
+// data returns an artifact's bytes as the plan has them: rendered in
+// memory, spooled to disk, or in the repository.
+func (p *Plan) data(r *repo.Repository, path string, h repo.Hash) ([]byte, error) {
+	if b, ok := p.out.blobs[path]; ok {
+		return b, nil
+	}
+	if p.spill != nil {
+		return p.spill.w.ReadBlob(h)
+	}
+	return r.ReadBlob(h)
 }
 
 // output is what a plan would write, beyond its changes: the new tree's
@@ -116,13 +162,13 @@ func (e *NotABuildError) Error() string {
 // A commit that does not descend from the last build's manifest commit is a
 // *NotDescendantError: the artifact history only moves forward.
 func Prepare(r *repo.Repository, rev string) (*Plan, error) {
-	return prepare(r, rev, nil, true, false)
+	return prepare(r, rev, nil, true, false, false)
 }
 
 // PrepareForced is Prepare that builds a commit which does not descend from
 // the last build's manifest commit (after history was rewritten, say).
 func PrepareForced(r *repo.Repository, rev string) (*Plan, error) {
-	return prepare(r, rev, nil, true, true)
+	return prepare(r, rev, nil, true, true, false)
 }
 
 // NotDescendantError is a commit to build that does not contain the last
@@ -143,7 +189,7 @@ func (e *NotDescendantError) Error() string {
 // every manifest evaluated, every artifact created. Such a plan is for
 // reading, and as the base of PrepareAgainst; it cannot be applied.
 func PrepareFresh(r *repo.Repository, rev string) (*Plan, error) {
-	p, err := prepare(r, rev, nil, false, false)
+	p, err := prepare(r, rev, nil, false, false, false)
 	if p != nil {
 		p.against = true
 	}
@@ -154,7 +200,7 @@ func PrepareFresh(r *repo.Repository, rev string) (*Plan, error) {
 // revision computed as if nothing had been built: what rev changes relative
 // to base. Such a plan is for reading (small plan --base); it cannot be applied.
 func PrepareAgainst(r *repo.Repository, rev string, base *Plan) (*Plan, error) {
-	return prepare(r, rev, base, false, false)
+	return prepare(r, rev, base, false, false, false)
 }
 
 // prepare computes a plan against base, or against the artifact branch's tip
@@ -164,12 +210,20 @@ func PrepareAgainst(r *repo.Repository, rev string, base *Plan) (*Plan, error) {
 // actors, check uniqueness, and compute the new index, the artifact changes
 // and the lifecycle events. A phase that finds problems ends the plan with
 // them in its report.
-func prepare(r *repo.Repository, rev string, base *Plan, readTip, force bool) (*Plan, error) {
+//
+// With spool, the artifacts' bytes go to disk as they are rendered, into
+// the packfile Apply installs, and the plan holds their ids only: a build
+// of 100,000 manifests holds none of their artifacts in memory. Such a
+// plan must be applied or discarded (Discard).
+func prepare(r *repo.Repository, rev string, base *Plan, readTip, force, spool bool) (*Plan, error) {
 	in, err := readInputs(r, rev)
 	if err != nil {
 		return nil, err
 	}
 	p := newPlan(in, base != nil)
+	if spool {
+		p.spill = &spiller{w: r.NewObjectWriter(), sums: map[repo.Hash][sha256.Size]byte{}}
+	}
 	if in.broken != nil {
 		return p, nil
 	}
@@ -233,7 +287,7 @@ func (p *Plan) compute(r *repo.Repository, in *inputs, prev *prior, force bool) 
 	}
 	p.Manifests, p.Report.Manifests = d.count, d.count
 
-	rendered, err := render(in, d)
+	rendered, err := render(in, d, p.spill)
 	if err != nil {
 		return err
 	}
@@ -266,7 +320,7 @@ func (p *Plan) compute(r *repo.Repository, in *inputs, prev *prior, force bool) 
 
 	p.out.index, p.out.indexFiles, p.out.keptIndex = newIndex(prev, d, fresh, in.configBlob)
 	p.out.blobs = rendered.blobs
-	if p.out.files, p.Changes, err = artifactChanges(r, who, in.commit, prev, d, fresh, rendered.blobs); err != nil {
+	if p.out.files, p.Changes, err = artifactChanges(r, who, in.commit, prev, d, fresh, rendered, p.spill == nil); err != nil {
 		return err
 	}
 	if err := p.placeAssets(r, who, in.commit, prev, d, fresh); err != nil {
@@ -372,23 +426,41 @@ func diffManifests(r *repo.Repository, prev *prior, in *inputs, reuse bool) (*de
 // rendering is the outcome of validating and rendering the changed manifests.
 type rendering struct {
 	*content.Result
-	blobs map[string][]byte // artifact bytes by path
+	blobs   map[string][]byte    // artifact bytes by path, held in memory
+	spilled map[string]repo.Hash // artifact ids by path, their bytes spooled to disk
 }
 
-// render validates the changed manifests and renders their artifacts.
-func render(in *inputs, d *delta) (*rendering, error) {
-	out := &rendering{Result: &content.Result{}, blobs: map[string][]byte{}}
+// id is the blob id of the artifact rendered at path.
+func (rd *rendering) id(path string) repo.Hash {
+	if h, ok := rd.spilled[path]; ok {
+		return h
+	}
+	return repo.BlobID(rd.blobs[path])
+}
+
+// render validates the changed manifests and renders their artifacts,
+// into spill when there is one.
+func render(in *inputs, d *delta, spill *spiller) (*rendering, error) {
+	out := &rendering{Result: &content.Result{}, blobs: map[string][]byte{}, spilled: map[string]repo.Hash{}}
 	if len(d.changed) == 0 {
 		return out, nil
 	}
 	changed := slices.Sorted(maps.Keys(d.changed))
-	res, err := content.Validate(in.snap, in.cfg, content.Options{Paths: changed, Artifacts: true})
+	opts := content.Options{Paths: changed, Artifacts: true}
+	if spill != nil {
+		opts.Spill = spill
+	}
+	res, err := content.Validate(in.snap, in.cfg, opts)
 	if err != nil {
 		return nil, err
 	}
 	out.Result = res
 	for _, mf := range res.Manifests {
 		for _, a := range mf.Artifacts {
+			if a.Data == nil && a.Spilled != ([20]byte{}) {
+				out.spilled[a.Path] = repo.Hash(a.Spilled)
+				continue
+			}
 			out.blobs[a.Path] = a.Data
 		}
 	}
@@ -608,8 +680,12 @@ func newIndex(prev *prior, d *delta, fresh []IndexEntry, configBlob string) (Ind
 // what the replaced manifests built, plus what the changed ones build) and
 // the changes, sorted by path. A retraction is attributed to the commit
 // being built, which no longer has the manifest.
-func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev *prior, d *delta, fresh []IndexEntry, blobs map[string][]byte) (map[string]repo.Hash, []Change, error) {
-	w := r.NewObjectWriter() // only to compute blob ids; Apply writes
+//
+// With withData, each change carries the bytes before and after (small
+// plan shows their diff); without, a build of every manifest holds none
+// of them: Apply reads them one at a time where it needs them.
+func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev *prior, d *delta, fresh []IndexEntry, rendered *rendering, withData bool) (map[string]repo.Hash, []Change, error) {
+	blobs := rendered.blobs
 	files := maps.Clone(prev.files)
 	prevOwner := map[string]IndexEntry{}
 	for _, e := range d.replaced {
@@ -623,11 +699,7 @@ func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev 
 		e := &fresh[i]
 		for _, a := range e.Artifacts {
 			owner[a] = e
-			h, err := w.Blob(blobs[a])
-			if err != nil {
-				return nil, nil, err
-			}
-			files[a] = h
+			files[a] = rendered.id(a)
 		}
 	}
 	var changes []Change
@@ -642,9 +714,12 @@ func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev 
 			// reads, to the same bytes, it is the same version: its record
 			// keeps the versions it was first rendered with, the index the
 			// latest ones, which small lineage --uses shows.)
-			oldData, err := prev.read(r, a, old)
-			if err != nil {
-				return nil, nil, err
+			var oldData []byte
+			if withData {
+				var err error
+				if oldData, err = prev.read(r, a, old); err != nil {
+					return nil, nil, err
+				}
 			}
 			changes = append(changes, Change{Path: a, Action: lineage.Updated, Old: oldData, New: blobs[a], OldBlob: old, NewBlob: h, Owner: owner[a]})
 		}
@@ -654,12 +729,16 @@ func artifactChanges(r *repo.Repository, who *attribution, m *repo.Commit, prev 
 			continue
 		}
 		old := prev.files[a]
-		oldData, err := prev.read(r, a, old)
-		if err != nil {
-			return nil, nil, err
+		var oldData []byte
+		if withData {
+			var err error
+			if oldData, err = prev.read(r, a, old); err != nil {
+				return nil, nil, err
+			}
 		}
 		// The record still names the manifest.
 		o := po
+		var err error
 		o.Commit = m.ID.String()
 		if o.Actor, _, err = who.of(m.ID); err != nil {
 			return nil, nil, err

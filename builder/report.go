@@ -117,11 +117,11 @@ type BuildOptions struct {
 // plan has no findings, applies it. A plan with findings is returned with a
 // nil result: nothing was written.
 func Build(r *repo.Repository, rev string, opts BuildOptions) (*Plan, *Result, error) {
-	prepare := Prepare
-	if opts.Force {
-		prepare = PrepareForced
-	}
-	p, err := prepare(r, rev)
+	// The artifacts go to disk as they are rendered (a full build of
+	// 100,000 manifests would otherwise hold them all): applied, they are
+	// its packfile; otherwise removed.
+	p, err := prepare(r, rev, nil, true, opts.Force, true)
+	defer p.Discard()
 	if err != nil || p.Report.Failed() {
 		return p, nil, err
 	}

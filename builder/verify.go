@@ -208,7 +208,7 @@ func (vf *Verifier) Verify(b *repo.Commit) (*Verification, error) {
 	if err != nil {
 		return nil, err
 	}
-	wantLin, wantLif, err := p.notes()
+	wantLin, wantLif, err := p.notes(vf.r)
 	if err != nil {
 		return nil, err
 	}

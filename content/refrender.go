@@ -77,7 +77,11 @@ func (ev *evaluation) renderRefs() ([]diag.Diagnostic, error) {
 			}
 			if j, ok := byPath[p]; ok && !ev.mans[j].known {
 				if m := ev.mans[j]; m.Valid && len(m.Artifacts) > 0 {
-					docs[p] = m.Artifacts[0].Data
+					d, err := ev.artifactData(m.Artifacts[0])
+					if err != nil {
+						return nil, err
+					}
+					docs[p] = d
 				} else {
 					docs[p] = nil // invalid: its own findings say why
 				}
@@ -114,6 +118,7 @@ func (ev *evaluation) renderRefs() ([]diag.Diagnostic, error) {
 	type artsOut struct {
 		arts []schema.Artifact
 		ds   []diag.Diagnostic
+		err  error // of the spill
 	}
 	rendered, stopped, err := eachManifest(ev, paths, func(v *schema.Validator, p string, doc *manifest.Document, _ manifest.Identity) artsOut {
 		i := byPath[p]
@@ -129,13 +134,19 @@ func (ev *evaluation) renderRefs() ([]diag.Diagnostic, error) {
 			return fail(fmt.Sprintf("#%s: the documents it references come to more than %d bytes: expected at most %d", schema.RefsField, maxRefsBytes, maxRefsBytes))
 		}
 		arts, ds := v.ArtifactsWithRefs(doc, m.Identity, b)
-		return artsOut{arts, ds}
+		if len(ds) > 0 {
+			return artsOut{ds: ds}
+		}
+		return artsOut{arts: arts, err: ev.spillArtifacts(arts)}
 	})
 	if err != nil || stopped != nil {
 		return stopped, err
 	}
 	for k, p := range paths {
 		m := &ev.mans[byPath[p]]
+		if rendered[k].err != nil {
+			return nil, rendered[k].err
+		}
 		if len(rendered[k].ds) > 0 {
 			m.Valid, m.Artifacts = false, nil
 			ds = append(ds, rendered[k].ds...)

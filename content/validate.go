@@ -98,6 +98,22 @@ type Options struct {
 	// kind with such fields is read for their values (crossmanifest.go).
 	// A symbolic link is always read.
 	Known map[string]Known
+	// Spill, with Artifacts, takes each valid manifest's artifacts on the
+	// worker that rendered them, as soon as they are: a build writes
+	// their bytes to disk and keeps their ids, so that its memory does
+	// not grow with the number of manifests. Nil keeps every artifact's
+	// bytes in the result.
+	Spill Spiller
+}
+
+// A Spiller keeps artifacts' bytes out of memory (Options.Spill). Its
+// methods are called from many goroutines at once.
+type Spiller interface {
+	// Spill takes an artifact's bytes and returns where it put them.
+	Spill(data []byte) (repo.Hash, error)
+	// Unspill returns the bytes Spill put there: the document of a
+	// manifest that another one's #refs reads.
+	Unspill(h repo.Hash) ([]byte, error)
 }
 
 // PathError is a path given to validate that holds no manifest.
@@ -210,7 +226,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		}
 		todo = append(todo, i)
 	}
-	ev := &evaluation{snap: snap, cfg: cfg, kinds: kinds, entries: entries, workers: opts.Workers, render: opts.Artifacts, mans: mans, diags: diags, narrowed: len(opts.Paths) > 0}
+	ev := &evaluation{snap: snap, cfg: cfg, kinds: kinds, entries: entries, workers: opts.Workers, render: opts.Artifacts, mans: mans, diags: diags, narrowed: len(opts.Paths) > 0, spill: opts.Spill}
 	stopped, err := ev.run(todo)
 	if err == nil && stopped == nil && len(todo) < len(entries) {
 		// A finding that two files share an id is placed at each one's
@@ -285,6 +301,7 @@ type evaluation struct {
 	// narrowed says entries are only some of the snapshot's manifests.
 	narrowed bool
 	refs     []Reference // resolved by crossManifest
+	spill    Spiller     // takes the artifacts' bytes as they are rendered (Options.Spill)
 }
 
 // minPerWorker is how many files make another worker worth its compile.
@@ -352,6 +369,11 @@ func (ev *evaluation) run(todo []int) (stopped []diag.Diagnostic, err error) {
 				delete(inflight, w)
 				mu.Unlock()
 				if how == finished {
+					if !c.m.deferred {
+						if err := ev.spillArtifacts(c.m.Artifacts); err != nil {
+							once.Do(func() { setupErr = err })
+						}
+					}
 					mans[j.i], diags[j.i] = c.m, c.ds
 					continue
 				}
@@ -407,6 +429,31 @@ feed:
 		return stopped, nil
 	}
 	return nil, setupErr
+}
+
+// spillArtifacts hands the artifacts' bytes to the spill, if any, and
+// keeps where it put them instead.
+func (ev *evaluation) spillArtifacts(arts []schema.Artifact) error {
+	if ev.spill == nil {
+		return nil
+	}
+	for i := range arts {
+		h, err := ev.spill.Spill(arts[i].Data)
+		if err != nil {
+			return err
+		}
+		arts[i].Spilled, arts[i].Data = h, nil
+	}
+	return nil
+}
+
+// artifactData returns an artifact's bytes, from the spill if they are
+// there.
+func (ev *evaluation) artifactData(a schema.Artifact) ([]byte, error) {
+	if a.Data != nil || ev.spill == nil || a.Spilled == ([20]byte{}) {
+		return a.Data, nil
+	}
+	return ev.spill.Unspill(a.Spilled)
 }
 
 // check decodes and validates one manifest file, matched by match.

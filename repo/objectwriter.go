@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -34,6 +35,8 @@ type ObjectWriter struct {
 	mem    *memory.Storage
 	hashes []plumbing.Hash
 	seen   map[plumbing.Hash]bool
+	mu     sync.Mutex // guards seen and spool while SpoolBlob runs on many goroutines
+	spool  *spool     // blobs written to disk as they come (spool.go)
 }
 
 // NewObjectWriter starts a batch of objects.
@@ -59,8 +62,13 @@ func (w *ObjectWriter) put(o plumbing.EncodedObject) (Hash, error) {
 	return fromPlumbing(h), nil
 }
 
-// Blob stages a blob and returns its id.
+// Blob stages a blob and returns its id. A large one goes to disk, as
+// SpoolBlob does, once the writer spools: a build's notes of 100,000
+// records are not held twice.
 func (w *ObjectWriter) Blob(data []byte) (Hash, error) {
+	if w.spool != nil && len(data) >= spoolAbove {
+		return w.SpoolBlob(data)
+	}
 	o := w.mem.NewEncodedObject()
 	o.SetType(plumbing.BlobObject)
 	o.SetSize(int64(len(data)))
@@ -197,11 +205,22 @@ func (r *Repository) syncPack(sum string) error {
 }
 
 // Len is the number of objects staged that the repository lacks.
-func (w *ObjectWriter) Len() int { return len(w.hashes) }
+func (w *ObjectWriter) Len() int {
+	n := len(w.hashes)
+	if w.spool != nil {
+		n += len(w.spool.order)
+	}
+	return n
+}
+
+func newMemStorage() *memory.Storage { return memory.NewStorage() }
 
 // Flush writes the staged objects as one packfile with its index. A crash
 // midway leaves at worst a temporary file; no ref points at the objects yet.
 func (w *ObjectWriter) Flush() error {
+	if w.spool != nil {
+		return w.flushSpool()
+	}
 	if len(w.hashes) == 0 {
 		return nil
 	}

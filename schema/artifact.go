@@ -18,6 +18,10 @@ import (
 type Artifact struct {
 	Path string // slash-separated, relative to the artifact tree's root
 	Data []byte
+	// Spilled is the id of the Git blob that holds Data when a caller
+	// took the bytes out of memory as they were rendered (content's
+	// Options.Spill); Data is then nil.
+	Spilled [20]byte
 }
 
 // OutputsField is the definition inside a kind that declares further
