@@ -77,9 +77,12 @@ func System() *IOStreams {
 
 // Logger writes progress and debug messages to ErrOut. Its colour profile is
 // set here, not detected: detection queries the terminal and can stall for
-// seconds when the terminal does not answer.
+// seconds when the terminal does not answer. charmbracelet/log also asks
+// a terminal for its colours as it starts (termenv's colour cache), with
+// the same stall (10 s under script(1), in a pty nobody answers): it is
+// given ErrOut as a plain writer, which it cannot take for a terminal.
 func (s *IOStreams) Logger(verbose bool) *log.Logger {
-	l := log.NewWithOptions(s.ErrOut, log.Options{Prefix: "small"})
+	l := log.NewWithOptions(&plainWriter{s.ErrOut}, log.Options{Prefix: "small"})
 	l.SetColorProfile(termenv.Ascii)
 	if verbose {
 		l.SetLevel(log.DebugLevel)
@@ -88,6 +91,12 @@ func (s *IOStreams) Logger(verbose bool) *log.Logger {
 	}
 	return l
 }
+
+// plainWriter is a writer that does not say it is a file, hence never a
+// terminal.
+type plainWriter struct{ w io.Writer }
+
+func (p *plainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
 
 // Factory opens what commands work on, relative to a directory.
 type Factory struct {
