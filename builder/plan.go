@@ -17,6 +17,7 @@ import (
 	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/progress"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/schema"
@@ -165,10 +166,16 @@ func PrepareAgainst(r *repo.Repository, rev string, base *Plan) (*Plan, error) {
 // and the lifecycle events. A phase that finds problems ends the plan with
 // them in its report.
 func prepare(r *repo.Repository, rev string, base *Plan, readTip, force bool) (*Plan, error) {
+	return prepareCounted(r, rev, base, readTip, force, nil)
+}
+
+// prepareCounted is prepare that counts the manifests it evaluates in pg.
+func prepareCounted(r *repo.Repository, rev string, base *Plan, readTip, force bool, pg *progress.Counter) (*Plan, error) {
 	in, err := readInputs(r, rev)
 	if err != nil {
 		return nil, err
 	}
+	in.progress = pg
 	p := newPlan(in, base != nil)
 	if in.broken != nil {
 		return p, nil
@@ -292,6 +299,9 @@ type inputs struct {
 	schema     *schema.Schema
 	configBlob string          // blob id of small.cue
 	broken     *content.Result // the findings, when the schemas do not compile
+
+	// progress counts the manifests render evaluates.
+	progress *progress.Counter
 }
 
 // readInputs reads the manifest commit rev names, its small.cue and its
@@ -382,7 +392,7 @@ func render(in *inputs, d *delta) (*rendering, error) {
 		return out, nil
 	}
 	changed := slices.Sorted(maps.Keys(d.changed))
-	res, err := content.Validate(in.snap, in.cfg, content.Options{Paths: changed, Artifacts: true})
+	res, err := content.Validate(in.snap, in.cfg, content.Options{Paths: changed, Artifacts: true, Progress: in.progress})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/progress"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
@@ -111,17 +112,15 @@ type BuildOptions struct {
 	// Platform is who the hosting platform says runs the build, recorded
 	// in the lineage; nil outside one.
 	Platform *lineage.Platform
+	// Progress, when set, counts the manifests the build evaluates.
+	Progress *progress.Counter
 }
 
 // Build prepares the build of rev against the artifact branch and, when the
 // plan has no findings, applies it. A plan with findings is returned with a
 // nil result: nothing was written.
 func Build(r *repo.Repository, rev string, opts BuildOptions) (*Plan, *Result, error) {
-	prepare := Prepare
-	if opts.Force {
-		prepare = PrepareForced
-	}
-	p, err := prepare(r, rev)
+	p, err := prepareCounted(r, rev, nil, true, opts.Force, opts.Progress)
 	if err != nil || p.Report.Failed() {
 		return p, nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/manifest"
+	"github.com/smallhq/small/progress"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/schema"
@@ -98,6 +99,9 @@ type Options struct {
 	// kind with such fields is read for their values (crossmanifest.go).
 	// A symbolic link is always read.
 	Known map[string]Known
+	// Progress, when set, counts the manifests evaluated, of those to
+	// evaluate, as the evaluation goes (for a front end to show).
+	Progress *progress.Counter
 }
 
 // PathError is a path given to validate that holds no manifest.
@@ -210,7 +214,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		}
 		todo = append(todo, i)
 	}
-	ev := &evaluation{snap: snap, cfg: cfg, kinds: kinds, entries: entries, workers: opts.Workers, render: opts.Artifacts, mans: mans, diags: diags, narrowed: len(opts.Paths) > 0}
+	ev := &evaluation{snap: snap, cfg: cfg, kinds: kinds, entries: entries, workers: opts.Workers, render: opts.Artifacts, mans: mans, diags: diags, narrowed: len(opts.Paths) > 0, progress: opts.Progress}
 	stopped, err := ev.run(todo)
 	if err == nil && stopped == nil && len(todo) < len(entries) {
 		// A finding that two files share an id is placed at each one's
@@ -285,6 +289,7 @@ type evaluation struct {
 	// narrowed says entries are only some of the snapshot's manifests.
 	narrowed bool
 	refs     []Reference // resolved by crossManifest
+	progress *progress.Counter
 }
 
 // minPerWorker is how many files make another worker worth its compile.
@@ -303,6 +308,7 @@ func (ev *evaluation) run(todo []int) (stopped []diag.Diagnostic, err error) {
 		data []byte
 		err  error
 	}
+	ev.progress.Expect(len(todo))
 	workers := ev.workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -351,6 +357,7 @@ func (ev *evaluation) run(todo []int) (stopped []diag.Diagnostic, err error) {
 				mu.Lock()
 				delete(inflight, w)
 				mu.Unlock()
+				ev.progress.Done(1)
 				if how == finished {
 					mans[j.i], diags[j.i] = c.m, c.ds
 					continue
