@@ -68,11 +68,17 @@ type IOStreams struct {
 	ErrOut io.Writer
 	// OutTTY is whether Out is a terminal.
 	OutTTY bool
+	// ErrTTY is whether ErrOut is a terminal (see StartProgress).
+	ErrTTY bool
+	// Getenv reads the environment, for what is shown on ErrOut
+	// (StartProgress); nil reads none, and shows no progress.
+	Getenv func(string) string
 }
 
 // System returns the process's standard streams.
 func System() *IOStreams {
-	return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, OutTTY: isatty.IsTerminal(os.Stdout.Fd())}
+	return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		OutTTY: isatty.IsTerminal(os.Stdout.Fd()), ErrTTY: isatty.IsTerminal(os.Stderr.Fd()), Getenv: os.Getenv}
 }
 
 // Logger writes progress and debug messages to ErrOut. Its colour profile is
