@@ -13,6 +13,7 @@ import (
 	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/progress"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/version"
@@ -98,6 +99,9 @@ type Options struct {
 	// small build and small show consult) as it is: a read-only front end
 	// (small serve) writes nothing into the repository.
 	ReadOnly bool
+	// Progress, when set, counts the builds verified (its steps) and the
+	// manifests each rebuild evaluates.
+	Progress *progress.Counter
 }
 
 // SinceError is a --since that names no build of the branch.
@@ -178,9 +182,12 @@ func Verify(r *repo.Repository, branch string, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	vf.Progress = opts.Progress
+	opts.Progress.Steps(len(chain))
 	var manifests []repo.Hash
 	for i := len(chain) - 1; i >= 0; i-- {
 		b := chain[i]
+		opts.Progress.Step()
 		v, err := vf.Verify(b)
 		if err != nil {
 			return nil, err

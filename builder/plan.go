@@ -19,6 +19,7 @@ import (
 	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/progress"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/schema"
@@ -210,16 +211,22 @@ func PrepareAgainst(r *repo.Repository, rev string, base *Plan) (*Plan, error) {
 // actors, check uniqueness, and compute the new index, the artifact changes
 // and the lifecycle events. A phase that finds problems ends the plan with
 // them in its report.
+func prepare(r *repo.Repository, rev string, base *Plan, readTip, force, spool bool) (*Plan, error) {
+	return prepareCounted(r, rev, base, readTip, force, spool, nil)
+}
+
+// prepareCounted is prepare that counts the manifests it evaluates in pg.
 //
 // With spool, the artifacts' bytes go to disk as they are rendered, into
 // the packfile Apply installs, and the plan holds their ids only: a build
 // of 100,000 manifests holds none of their artifacts in memory. Such a
 // plan must be applied or discarded (Discard).
-func prepare(r *repo.Repository, rev string, base *Plan, readTip, force, spool bool) (*Plan, error) {
+func prepareCounted(r *repo.Repository, rev string, base *Plan, readTip, force, spool bool, pg *progress.Counter) (*Plan, error) {
 	in, err := readInputs(r, rev)
 	if err != nil {
 		return nil, err
 	}
+	in.progress = pg
 	p := newPlan(in, base != nil)
 	if spool {
 		p.spill = &spiller{w: r.NewObjectWriter(), sums: map[repo.Hash][sha256.Size]byte{}}
@@ -346,6 +353,9 @@ type inputs struct {
 	schema     *schema.Schema
 	configBlob string          // blob id of small.cue
 	broken     *content.Result // the findings, when the schemas do not compile
+
+	// progress counts the manifests render evaluates.
+	progress *progress.Counter
 }
 
 // readInputs reads the manifest commit rev names, its small.cue and its
@@ -446,7 +456,7 @@ func render(in *inputs, d *delta, spill *spiller) (*rendering, error) {
 		return out, nil
 	}
 	changed := slices.Sorted(maps.Keys(d.changed))
-	opts := content.Options{Paths: changed, Artifacts: true}
+	opts := content.Options{Paths: changed, Artifacts: true, Progress: in.progress}
 	if spill != nil {
 		opts.Spill = spill
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/progress"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 )
@@ -111,6 +112,8 @@ type BuildOptions struct {
 	// Platform is who the hosting platform says runs the build, recorded
 	// in the lineage; nil outside one.
 	Platform *lineage.Platform
+	// Progress, when set, counts the manifests the build evaluates.
+	Progress *progress.Counter
 }
 
 // Build prepares the build of rev against the artifact branch and, when the
@@ -120,7 +123,7 @@ func Build(r *repo.Repository, rev string, opts BuildOptions) (*Plan, *Result, e
 	// The artifacts go to disk as they are rendered (a full build of
 	// 100,000 manifests would otherwise hold them all): applied, they are
 	// its packfile; otherwise removed.
-	p, err := prepare(r, rev, nil, true, opts.Force, true)
+	p, err := prepareCounted(r, rev, nil, true, opts.Force, true, opts.Progress)
 	defer p.Discard()
 	if err != nil || p.Report.Failed() {
 		return p, nil, err

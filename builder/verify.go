@@ -15,6 +15,7 @@ import (
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/lineage"
+	"github.com/smallhq/small/progress"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/version"
@@ -76,6 +77,8 @@ type Verifier struct {
 	lineage   *repo.NotesLookup
 	lifecycle *repo.NotesLookup
 	last      *prior // the build verified last
+	// Progress, when set, counts the manifests each rebuild evaluates.
+	Progress *progress.Counter
 }
 
 // NewVerifier opens the notes a verification compares.
@@ -164,6 +167,7 @@ func (vf *Verifier) Verify(b *repo.Commit) (*Verification, error) {
 		}
 		return nil, err
 	}
+	in.progress = vf.Progress
 	p := newPlan(in, false)
 	p.builder = v.Builder
 	if in.broken == nil {

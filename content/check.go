@@ -7,6 +7,7 @@ import (
 
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
+	"github.com/smallhq/small/progress"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/schema"
@@ -38,6 +39,9 @@ type CheckOptions struct {
 	// touched and takes the others' verdicts and states from it, with the
 	// same findings a full evaluation gives.
 	Built *Built
+	// Progress, when set, counts the manifests evaluated (see
+	// Options.Progress).
+	Progress *progress.Counter
 }
 
 // Built is what a build says of the manifest commit it built: every
@@ -132,7 +136,7 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 			return nil, MissingRoot(snap, cfg)
 		}
 	}
-	res, err := Validate(snap, cfg, Options{Paths: opts.Paths, Known: known})
+	res, err := Validate(snap, cfg, Options{Paths: opts.Paths, Known: known, Progress: opts.Progress})
 	if err != nil {
 		return nil, err
 	}

@@ -264,6 +264,7 @@ func eachManifest[T any](ev *evaluation, paths []string, f func(*schema.Validato
 		i    int
 		data []byte
 	}
+	ev.progress.Expect(len(paths))
 	g := watch(cfg.EvalMemoryBytes())
 	defer g.done()
 	jobs := make(chan job, 64)
@@ -277,6 +278,7 @@ func eachManifest[T any](ev *evaluation, paths []string, f func(*schema.Validato
 			defer wg.Done()
 			v, err := ev.kinds.NewValidator()
 			for j := range jobs {
+				ev.progress.Done(1)
 				if err != nil {
 					continue
 				}
@@ -318,6 +320,7 @@ func eachManifest[T any](ev *evaluation, paths []string, f func(*schema.Validato
 		// concurrent use.
 		data, rerr := ev.snap.Read(p, cfg.Limits.ManifestBytes)
 		if rerr != nil {
+			ev.progress.Done(1)
 			continue
 		}
 		jobs <- job{i, data}

@@ -17,6 +17,7 @@ import (
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
 	"github.com/smallhq/small/manifest"
+	"github.com/smallhq/small/progress"
 	"github.com/smallhq/small/protocol"
 	"github.com/smallhq/small/repo"
 	"github.com/smallhq/small/schema"
@@ -98,6 +99,9 @@ type Options struct {
 	// kind with such fields is read for their values (crossmanifest.go).
 	// A symbolic link is always read.
 	Known map[string]Known
+	// Progress, when set, counts the manifests evaluated, of those to
+	// evaluate, as the evaluation goes (for a front end to show).
+	Progress *progress.Counter
 	// Spill, with Artifacts, takes each valid manifest's artifacts on the
 	// worker that rendered them, as soon as they are: a build writes
 	// their bytes to disk and keeps their ids, so that its memory does
@@ -226,7 +230,7 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		}
 		todo = append(todo, i)
 	}
-	ev := &evaluation{snap: snap, cfg: cfg, kinds: kinds, entries: entries, workers: opts.Workers, render: opts.Artifacts, mans: mans, diags: diags, narrowed: len(opts.Paths) > 0, spill: opts.Spill}
+	ev := &evaluation{snap: snap, cfg: cfg, kinds: kinds, entries: entries, workers: opts.Workers, render: opts.Artifacts, mans: mans, diags: diags, narrowed: len(opts.Paths) > 0, spill: opts.Spill, progress: opts.Progress}
 	stopped, err := ev.run(todo)
 	if err == nil && stopped == nil && len(todo) < len(entries) {
 		// A finding that two files share an id is placed at each one's
@@ -302,6 +306,7 @@ type evaluation struct {
 	narrowed bool
 	refs     []Reference // resolved by crossManifest
 	spill    Spiller     // takes the artifacts' bytes as they are rendered (Options.Spill)
+	progress *progress.Counter
 }
 
 // minPerWorker is how many files make another worker worth its compile.
@@ -320,6 +325,7 @@ func (ev *evaluation) run(todo []int) (stopped []diag.Diagnostic, err error) {
 		data []byte
 		err  error
 	}
+	ev.progress.Expect(len(todo))
 	workers := ev.workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -368,6 +374,7 @@ func (ev *evaluation) run(todo []int) (stopped []diag.Diagnostic, err error) {
 				mu.Lock()
 				delete(inflight, w)
 				mu.Unlock()
+				ev.progress.Done(1)
 				if how == finished {
 					if !c.m.deferred {
 						if err := ev.spillArtifacts(c.m.Artifacts); err != nil {

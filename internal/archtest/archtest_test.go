@@ -19,7 +19,7 @@ import (
 type layer int
 
 const (
-	contract    layer = iota // protocol, version, diag
+	contract    layer = iota // protocol, version, diag, progress
 	storage                  // repo, manifest, and the setup helpers hooks and scaffold
 	domain                   // config, schema, lineage
 	rules                    // content
@@ -107,6 +107,7 @@ var allowed = map[string]rule{
 	"protocol": {contract, nil},
 	"version":  {contract, nil},
 	"diag":     {contract, []string{"protocol"}},
+	"progress": {contract, nil},
 
 	// storage and decoding; setup helpers
 	"repo":     {storage, nil},
@@ -124,13 +125,13 @@ var allowed = map[string]rule{
 	"adopt":        {domain, []string{"diag", "manifest", "protocol", "repo", "schema"}},
 
 	// rules
-	"content": {rules, []string{"config", "diag", "lineage", "manifest", "protocol", "repo", "schema", "signers", "translations", "version"}},
+	"content": {rules, []string{"config", "diag", "lineage", "manifest", "progress", "protocol", "repo", "schema", "signers", "translations", "version"}},
 
 	// build
-	"builder": {build, []string{"config", "content", "diag", "lineage", "manifest", "protocol", "repo", "schema", "version"}},
+	"builder": {build, []string{"config", "content", "diag", "lineage", "manifest", "progress", "protocol", "repo", "schema", "version"}},
 
 	// audit
-	"audit":   {audit, []string{"builder", "diag", "lineage", "protocol", "repo", "version"}},
+	"audit":   {audit, []string{"builder", "diag", "lineage", "progress", "protocol", "repo", "version"}},
 	"doctor":  {audit, []string{"config", "content", "hooks", "protocol", "remote", "repo", "scaffold", "schema", "version"}},
 	"propose": {audit, []string{"builder", "config", "content", "diag", "protocol", "repo"}},
 
@@ -138,7 +139,7 @@ var allowed = map[string]rule{
 	"records": {catalogue, []string{"adopt", "audit", "builder", "content", "diag", "doctor", "lineage", "propose", "protocol", "remote", "schema", "translations"}},
 
 	// front ends
-	"cmd/internal/cmdutil":       {frontShared, []string{"builder", "config", "content", "diag", "lineage", "protocol", "remote", "repo", "schema"}},
+	"cmd/internal/cmdutil":       {frontShared, []string{"builder", "config", "content", "diag", "lineage", "progress", "protocol", "remote", "repo", "schema"}},
 	"cmd/internal/buildcmd":      commandRule(),
 	"cmd/internal/checkcmd":      commandRule(),
 	"cmd/internal/democmd":       commandRule(),

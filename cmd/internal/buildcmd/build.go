@@ -83,7 +83,10 @@ func Run(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	plan, res, err := builder.Build(r, opts.Rev, builder.BuildOptions{Force: opts.Force, Platform: platform.Lineage()})
+	meter := opts.IO.StartProgress("build", opts.Format)
+	defer meter.Stop()
+	plan, res, err := builder.Build(r, opts.Rev, builder.BuildOptions{Force: opts.Force, Platform: platform.Lineage(), Progress: meter.Counter()})
+	meter.Stop()
 	if err != nil {
 		return cmdutil.Classify(err)
 	}

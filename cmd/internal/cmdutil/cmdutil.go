@@ -68,18 +68,27 @@ type IOStreams struct {
 	ErrOut io.Writer
 	// OutTTY is whether Out is a terminal.
 	OutTTY bool
+	// ErrTTY is whether ErrOut is a terminal (see StartProgress).
+	ErrTTY bool
+	// Getenv reads the environment, for what is shown on ErrOut
+	// (StartProgress); nil reads none, and shows no progress.
+	Getenv func(string) string
 }
 
 // System returns the process's standard streams.
 func System() *IOStreams {
-	return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, OutTTY: isatty.IsTerminal(os.Stdout.Fd())}
+	return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		OutTTY: isatty.IsTerminal(os.Stdout.Fd()), ErrTTY: isatty.IsTerminal(os.Stderr.Fd()), Getenv: os.Getenv}
 }
 
 // Logger writes progress and debug messages to ErrOut. Its colour profile is
 // set here, not detected: detection queries the terminal and can stall for
-// seconds when the terminal does not answer.
+// seconds when the terminal does not answer. charmbracelet/log also asks
+// a terminal for its colours as it starts (termenv's colour cache), with
+// the same stall (10 s under script(1), in a pty nobody answers): it is
+// given ErrOut as a plain writer, which it cannot take for a terminal.
 func (s *IOStreams) Logger(verbose bool) *log.Logger {
-	l := log.NewWithOptions(s.ErrOut, log.Options{Prefix: "small"})
+	l := log.NewWithOptions(&plainWriter{s.ErrOut}, log.Options{Prefix: "small"})
 	l.SetColorProfile(termenv.Ascii)
 	if verbose {
 		l.SetLevel(log.DebugLevel)
@@ -88,6 +97,12 @@ func (s *IOStreams) Logger(verbose bool) *log.Logger {
 	}
 	return l
 }
+
+// plainWriter is a writer that does not say it is a file, hence never a
+// terminal.
+type plainWriter struct{ w io.Writer }
+
+func (p *plainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }
 
 // Factory opens what commands work on, relative to a directory.
 type Factory struct {

@@ -148,7 +148,10 @@ func Run(opts *Options) error {
 	if opts.Agent != "" {
 		return cmdutil.Usagef("--agent names who makes the change --against judges: give - --against PATH")
 	}
-	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Staged: opts.Staged, Command: "validate", Platform: platform})
+	meter := opts.IO.StartProgress("validate", opts.Format)
+	defer meter.Stop()
+	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Staged: opts.Staged, Command: "validate", Platform: platform, Progress: meter.Counter()})
+	meter.Stop()
 	if err != nil {
 		return cmdutil.Classify(err)
 	}

@@ -61,7 +61,10 @@ CI (docs/ci.md): a fresh clone, small pull, small verify.`,
 			if err != nil {
 				return err
 			}
-			rep, err := audit.Verify(r, config.ArtifactRef(r.WorkingTree()), audit.Options{Since: since})
+			meter := f.IO.StartProgress("verify", format)
+			defer meter.Stop()
+			rep, err := audit.Verify(r, config.ArtifactRef(r.WorkingTree()), audit.Options{Since: since, Progress: meter.Counter()})
+			meter.Stop()
 			if err != nil {
 				return cmdutil.Classify(err)
 			}
