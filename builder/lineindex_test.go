@@ -358,40 +358,73 @@ func TestVerifyTamperedLineageIndex(t *testing.T) {
 }
 
 // TestLineageReadsBounded: the current version of an artifact costs the
-// same reads after 4 builds as after 40; all its versions, a few reads per
-// version, never a walk of the history.
+// same reads after 4 builds as after 40, retracted or not, named by its
+// path or as Kind/id; all its versions, a few reads per version, never a
+// walk of the history.
 func TestLineageReadsBounded(t *testing.T) {
-	reads := func(builds int) (current, all int, versions int) {
+	type cost struct{ current, retracted, kindID, all, versions int }
+	reads := func(builds int) cost {
 		dir := newRepo(t, 5)
 		buildAt(t, dir, false)
-		for i := 1; i < builds; i++ {
-			n := 1 + i%3 // authors 1 to 3 in turn; 0 and 4 never change
+		author(t, dir, 4, "") // retracted by the second build
+		git(t, dir, "commit", "-qm", "remove 4")
+		buildAt(t, dir, false)
+		for i := 2; i < builds; i++ {
+			n := 1 + i%3 // authors 1 to 3 in turn; 0 never changes
 			author(t, dir, n, fmt.Sprintf("Version %d.", i))
 			git(t, dir, "commit", "-qm", fmt.Sprintf("change %d", n))
 			buildAt(t, dir, false)
 		}
 		r, _ := repo.Open(dir)
-		l, err := lineage.Open(r, artifactsRef)
-		if err != nil {
-			t.Fatal(err)
+		var c cost
+		for _, q := range []struct {
+			name   string
+			all    bool
+			action string
+			reads  *int
+		}{
+			{authorPath(0), false, lineage.Created, &c.current},
+			{authorPath(4), false, lineage.Retracted, &c.retracted},
+			{"Author/a0000", false, lineage.Created, &c.kindID},
+			{authorPath(1), true, "", &c.all},
+		} {
+			l, err := lineage.Open(r, artifactsRef)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := l.Lineage(q.name, q.all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.action != "" && (len(rep.Versions) != 1 || rep.Versions[0].Action != q.action) {
+				t.Fatalf("%s: %+v, want one version, %s", q.name, rep.Versions, q.action)
+			}
+			*q.reads = l.Reads()
+			if q.all {
+				c.versions = len(rep.Versions)
+			}
 		}
-		if vs, err := l.Versions(authorPath(0), false); err != nil || len(vs) != 1 {
-			t.Fatalf("author 0: %v, %v", vs, err)
+		return c
+	}
+	short, long := reads(4), reads(40)
+	if short.current != long.current || short.retracted != long.retracted || short.kindID != long.kindID || long.current > 5 || long.retracted > 5 || long.kindID > 5 {
+		t.Errorf("the current version: %+v reads after 4 builds, %+v after 40", short, long)
+	}
+	if long.versions != 14 || long.all > 3*long.versions+2 {
+		t.Errorf("every version: %d reads for %d versions after 40 builds (%d for %d after 4)", long.all, long.versions, short.all, short.versions)
+	}
+}
+
+// treeButLineage lists the artifact branch's tree in dir, less the lineage
+// index: what a full build of the same manifest commit makes, whatever
+// the history (the lineage index names the builds of its own).
+func treeButLineage(t *testing.T, dir string) string {
+	t.Helper()
+	var out []string
+	for _, l := range strings.Split(git(t, dir, "ls-tree", "-r", "small/artifacts"), "\n") {
+		if !strings.Contains(l, "\t"+lineage.IndexDir+"/") {
+			out = append(out, l)
 		}
-		current = l.Reads()
-		l, _ = lineage.Open(r, artifactsRef)
-		vs, err := l.Versions(authorPath(1), true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return current, l.Reads(), len(vs)
 	}
-	short, shortAll, shortN := reads(4)
-	long, longAll, longN := reads(40)
-	if short != long || long > 4 {
-		t.Errorf("the current version of an artifact the first build made: %d reads after 4 builds, %d after 40", short, long)
-	}
-	if longN != 14 || longAll > 3*longN+2 {
-		t.Errorf("every version: %d reads for %d versions after 40 builds (%d for %d after 4)", longAll, longN, shortAll, shortN)
-	}
+	return strings.Join(out, "\n")
 }

@@ -3,6 +3,7 @@ package lineage
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -268,4 +269,20 @@ func (l *Log) Reads() int { return l.reads }
 // a history without an index). The index must answer the same.
 func (l *Log) WalkVersions(path string, all bool) ([]Version, error) {
 	return l.walkVersions(l.tip, path, all)
+}
+
+// Indexed reports whether the tip's lineage index has a line for path:
+// an artifact some build of the history created (retracted since, or
+// not). False where the tip has no index.
+func (l *Log) Indexed(path string) (bool, error) {
+	tip, err := l.tipBuild()
+	if err != nil {
+		return false, err
+	}
+	line, _, err := l.indexLine(tip.Tree, path)
+	var bad *BadIndexError
+	if errors.As(err, &bad) {
+		return false, nil
+	}
+	return line != nil, err
 }
