@@ -1,6 +1,8 @@
 package lineage
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -268,6 +270,33 @@ func (l *Log) note(build repo.Hash) ([]byte, bool, error) {
 	return l.lineage.Note(build)
 }
 
+// noteRecord finds the record of the artifact at path in the lineage note
+// of build: false when the build has no note, or no record of it. The note
+// is read only as far as its sorted lines can hold the record: small
+// writes one JSON line per artifact, sorted, each starting with its
+// "artifact" (a first build's note is megabytes, and this is one line).
+func (l *Log) noteRecord(build repo.Hash, path string) (rec Record, found bool, err error) {
+	l.reads++
+	quotedPath, err := MarshalLine(path)
+	if err != nil {
+		return Record{}, false, err
+	}
+	key := append([]byte(`"artifact":`), quotedPath...)
+	start := append([]byte(`{`), key...)
+	_, err = l.lineage.NoteLines(build, func(line []byte) bool {
+		if bytes.Contains(line, key) {
+			var r Record
+			if json.Unmarshal(line, &r) == nil && r.Artifact == path {
+				rec, found = r, true
+				return false
+			}
+		}
+		// Past where the record's line sorts, it is not in the note.
+		return bytes.Compare(line, start) < 0 || bytes.HasPrefix(line, start)
+	})
+	return rec, found, err
+}
+
 // indexedVersions answers Versions from the lineage index; ok is false
 // where it cannot: the tip has no index (small made it before it kept
 // one), or the index names a build whose note does not record the
@@ -290,7 +319,6 @@ func (l *Log) indexedVersions(path string, all bool) (out []Version, ok bool, er
 	if line == nil {
 		return nil, true, nil // no build of the history changed it
 	}
-	quoted := `"artifact":"` + path + `"`
 	build, prev := tip, line.Prev
 	if !line.Last.IsZero() {
 		l.reads++
@@ -299,12 +327,11 @@ func (l *Log) indexedVersions(path string, all bool) (out []Version, ok bool, er
 		}
 	}
 	for {
-		text, found, err := l.note(build.ID)
+		rec, recorded, err := l.noteRecord(build.ID, path)
 		if err != nil {
 			return nil, false, err
 		}
-		rec, recorded := recordFor(text, quoted)
-		if !found || !recorded || rec.Artifact != path {
+		if !recorded {
 			return nil, false, nil
 		}
 		if len(out) == 0 {
