@@ -1,6 +1,7 @@
 package builder
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -427,4 +428,27 @@ func treeButLineage(t *testing.T, dir string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestLineageIndexUpgradeShallow: a clone whose artifact history is cut
+// cannot index the history before it (the index must not depend on how
+// much of it a clone has): the upgrade says to fetch it.
+func TestLineageIndexUpgradeShallow(t *testing.T) {
+	dir := newRepo(t, 3)
+	history(t, dir, true, true, true, true)
+	shallow := t.TempDir()
+	git(t, shallow, "clone", "-q", "--depth=2", "--branch", "small/artifacts", "file://"+dir, ".")
+	r, err := repo.Open(shallow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tip, err := r.Resolve("HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = lineage.LastChanges(r, tip.ID)
+	var se *repo.ShallowError
+	if !errors.As(err, &se) {
+		t.Fatalf("LastChanges in a shallow clone: %v, want a *repo.ShallowError", err)
+	}
 }
