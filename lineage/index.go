@@ -3,6 +3,7 @@ package lineage
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -206,16 +207,19 @@ func LastChanges(r *repo.Repository, from repo.Hash) (map[string][2]repo.Hash, e
 		if len(c.Parents) > 0 && r.IsShallowBoundary(h) {
 			return nil, &repo.ShallowError{Commit: h}
 		}
-		text, ok, err := notes.Note(h)
+		// Line by line, as ParseRecords reads them: a first build's note
+		// is megabytes of records.
+		ok, err := notes.NoteLines(h, func(line []byte) bool {
+			var rec Record
+			if json.Unmarshal(line, &rec) == nil && rec.Artifact != "" {
+				saw(rec.Artifact, h)
+			}
+			return true
+		})
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			recs, _ := ParseRecords(text)
-			for _, rec := range recs {
-				saw(rec.Artifact, h)
-			}
-		} else {
+		if !ok {
 			changed, err := treeChanges(r, c)
 			if err != nil {
 				return nil, err
