@@ -283,16 +283,21 @@ func (l *Log) noteRecord(build repo.Hash, path string) (rec Record, found bool, 
 	}
 	key := append([]byte(`"artifact":`), quotedPath...)
 	start := append([]byte(`{`), key...)
+	canonical := []byte(`{"artifact":`) // how small starts every record
 	_, err = l.lineage.NoteLines(build, func(line []byte) bool {
-		if bytes.Contains(line, key) {
+		if bytes.HasPrefix(line, canonical) && !bytes.HasPrefix(line, start) {
+			// Another artifact's record: before path's, or past where
+			// path's line sorts, and then it is not in the note.
+			return bytes.Compare(line, start) < 0
+		}
+		if bytes.HasPrefix(line, start) || bytes.Contains(line, key) {
 			var r Record
 			if json.Unmarshal(line, &r) == nil && r.Artifact == path {
 				rec, found = r, true
 				return false
 			}
 		}
-		// Past where the record's line sorts, it is not in the note.
-		return bytes.Compare(line, start) < 0 || bytes.HasPrefix(line, start)
+		return true
 	})
 	return rec, found, err
 }
