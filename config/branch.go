@@ -3,6 +3,7 @@ package config
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
@@ -36,10 +37,10 @@ func ArtifactRef(s repo.Snapshot) string {
 }
 
 // branchName is #Branch of schema.cue.
-var branchName = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
+var branchName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`) })
 
 func validBranch(b string) bool {
-	return branchName.MatchString(b) && !strings.Contains(b, "..") && !strings.HasSuffix(b, ".lock") && !strings.HasPrefix(b, "refs/")
+	return branchName().MatchString(b) && !strings.Contains(b, "..") && !strings.HasSuffix(b, ".lock") && !strings.HasPrefix(b, "refs/")
 }
 
 // plainBranch reads artifacts.branch from small.cue's syntax alone: ok
