@@ -485,6 +485,12 @@ func AssetUsage(r *repo.Repository, branch, name string) (*lineage.AssetUsage, e
 	if !ok {
 		return nil, nil
 	}
+	// A build without assets has no reverse index of them: one lookup,
+	// where its metadata is a blob that every build changes (a long
+	// chain of deltas in a packed history).
+	if r.DirAt(c.Tree, AssetIndexDir).IsZero() {
+		return nil, nil
+	}
 	idx, err := readIndexMeta(r, map[string]repo.Hash{IndexMeta: r.FileAt(c.Tree, IndexMeta)})
 	if err != nil || idx.Assets == 0 {
 		return nil, nil

@@ -63,6 +63,7 @@ type Plan struct {
 	builder    string            // the Small-Builder it records: this small, or the one a rebuild reproduces
 	gate       []diag.Diagnostic // the rules of a change, on the commits since the previous build
 	spill      *spiller          // where rendered artifacts went, when spooled to disk (prepare)
+	noLineage  bool              // write no lineage index: the rebuild of a build made without one
 }
 
 // spiller writes rendered artifacts to a packfile on disk as they come
@@ -120,6 +121,7 @@ type output struct {
 	events     []lineage.Event      // rollbacks and status changes
 	assets     assetOutput          // the reverse index of assets and the asset files' changes
 	refs       refOutput            // the reverse index of references
+	lineage    lineageOutput        // the lineage index (lineindex.go)
 }
 
 // UpToDate reports whether the build would change nothing: no artifact,
@@ -334,6 +336,9 @@ func (p *Plan) compute(r *repo.Repository, in *inputs, prev *prior, force bool) 
 		return err
 	}
 	if err := p.placeRefs(r, prev, d, fresh); err != nil {
+		return err
+	}
+	if err := p.placeLineage(r, prev); err != nil {
 		return err
 	}
 	steps, walked, err := p.walkSteps(r, in, prev, d, reuse)

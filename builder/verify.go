@@ -170,6 +170,7 @@ func (vf *Verifier) Verify(b *repo.Commit) (*Verification, error) {
 	in.progress = vf.Progress
 	p := newPlan(in, false)
 	p.builder = v.Builder
+	p.noLineage = !rec.hasLineageIndex() // made by a small that kept none
 	if in.broken == nil {
 		err = p.compute(vf.r, in, parent, true)
 		var nd *NotDescendantError
@@ -336,6 +337,9 @@ func (v *Verification) compareIndexFacts(r *repo.Repository, rec *prior, p *Plan
 		}
 	}
 	if err := v.compareRefFacts(r, rec, p); err != nil {
+		return err
+	}
+	if err := v.compareLineageFacts(r, rec, p); err != nil {
 		return err
 	}
 	if rec.index.Config != p.out.index.Config || rec.index.Count != p.out.index.Count || rec.index.Protocol != p.out.index.Protocol {

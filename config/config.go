@@ -402,13 +402,3 @@ func position(p token.Pos) (int, int) {
 	}
 	return p.Line(), p.Column()
 }
-
-// ArtifactRef is the full ref of the artifact branch that small.cue in s
-// names, or small's default when s has no usable small.cue: queries of
-// builds still work from a checkout whose configuration is broken.
-func ArtifactRef(s repo.Snapshot) string {
-	if cfg, err := Load(s); err == nil {
-		return protocol.BranchRef(cfg.Artifacts.Branch)
-	}
-	return protocol.BranchRef(protocol.DefaultArtifactBranch)
-}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -346,15 +347,15 @@ func expandID(t string, caps []string) string {
 // kindPattern is what a kind looks like: the name of a CUE definition
 // without its #.
 var (
-	kindPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	kindChars   = regexp.MustCompile(`^[A-Za-z0-9_]*$`)
+	kindPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
+	kindChars   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_]*$`) })
 )
 
 // ValidKind reports whether k can name a kind (#k is a CUE definition).
-func ValidKind(k string) bool { return kindPattern.MatchString(k) }
+func ValidKind(k string) bool { return kindPattern().MatchString(k) }
 
 // fieldPattern is what a body field name looks like.
-var fieldPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`)
+var fieldPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`) })
 
 // reservedFields may not be a body field: small reads them itself.
 var reservedFields = protocol.ReservedFields
@@ -371,7 +372,7 @@ func checkRule(r FileRule) (field string, err error) {
 			return "kind", err
 		}
 		lit := expand(r.Kind, make([]string, n)) // the literal parts
-		if !strings.Contains(r.Kind, "$") && !ValidKind(lit) || lit != "" && !kindChars.MatchString(lit) {
+		if !strings.Contains(r.Kind, "$") && !ValidKind(lit) || lit != "" && !kindChars().MatchString(lit) {
 			return "kind", fmt.Errorf("%q is not a kind: expected the name of a definition of the schemas without its #, e.g. \"Topic\" for #Topic", r.Kind)
 		}
 	}
@@ -395,7 +396,7 @@ func checkRule(r FileRule) (field string, err error) {
 		}
 	}
 	if r.Body != "" {
-		if !fieldPattern.MatchString(r.Body) {
+		if !fieldPattern().MatchString(r.Body) {
 			return "body", fmt.Errorf("%q is not a field name: expected letters, digits, '_' or '-', starting with a letter or '_', e.g. \"description\"", r.Body)
 		}
 		for _, f := range reservedFields {

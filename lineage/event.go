@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/smallhq/small/protocol"
@@ -21,7 +22,7 @@ var BuildEvents = []string{Created, Updated, Retracted, Transitioned, RolledBack
 // every observation small event records.
 const EventNamePattern = `^[a-z][a-z0-9-]{0,31}$`
 
-var eventName = regexp.MustCompile(EventNamePattern)
+var eventName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(EventNamePattern) })
 
 // EventNameError is an event type small event may not record.
 type EventNameError struct{ Type string }
@@ -36,7 +37,7 @@ func (e *EventNameError) Error() string {
 // CheckEventName refuses the events small build records and names that are
 // not lower case letters, digits and '-'.
 func CheckEventName(typ string) error {
-	if slices.Contains(BuildEvents, typ) || !eventName.MatchString(typ) {
+	if slices.Contains(BuildEvents, typ) || !eventName().MatchString(typ) {
 		return &EventNameError{Type: typ}
 	}
 	return nil

@@ -1,6 +1,8 @@
 package lineage
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -37,6 +39,11 @@ type Log struct {
 	// manifests says which names a user types are manifest paths (see
 	// ClassifyManifests); nil: by extension.
 	manifests func(path string) bool
+	// tipCommit is the tip, once read.
+	tipCommit *repo.Commit
+	// reads counts the objects the queries of an artifact read (commits,
+	// notes, lineage index shards): what the lineage index bounds.
+	reads int
 }
 
 // ClassifyManifests makes the log read a name as a manifest path when
@@ -109,7 +116,13 @@ func (l *Log) Tip() repo.Hash { return l.tip }
 // Walk calls fn with each build commit, newest first, following first
 // parents, until fn returns false or history ends.
 func (l *Log) Walk(fn func(c *repo.Commit) (bool, error)) error {
-	for h := l.tip; !h.IsZero(); {
+	return l.walkFrom(l.tip, fn)
+}
+
+// walkFrom is Walk from build start down.
+func (l *Log) walkFrom(start repo.Hash, fn func(c *repo.Commit) (bool, error)) error {
+	for h := start; !h.IsZero(); {
+		l.reads++
 		c, err := l.r.ReadCommit(h)
 		if err != nil {
 			if l.r.IsShallowBoundary(h) || strings.Contains(err.Error(), "shallow clone") {
@@ -225,7 +238,145 @@ func recordFor(note []byte, quoted string) (Record, bool) {
 // builds that created, updated or retracted it. With all unset it stops at
 // the newest. A build without a lineage note is found by comparing trees,
 // and its version says that no lineage was recorded.
+//
+// Where the tip has a lineage index (index.go), the builds are read from
+// it: the newest version costs one note, whatever the history's length,
+// and all of them one note and one shard each. Where the index and the
+// notes disagree, history is walked, as it is without an index.
 func (l *Log) Versions(path string, all bool) ([]Version, error) {
+	vs, ok, err := l.indexedVersions(path, all)
+	if err != nil || ok {
+		return vs, err
+	}
+	return l.walkVersions(l.tip, path, all)
+}
+
+// tipBuild reads the tip, once.
+func (l *Log) tipBuild() (*repo.Commit, error) {
+	if l.tipCommit == nil {
+		l.reads++
+		c, err := l.r.ReadCommit(l.tip)
+		if err != nil {
+			return nil, err
+		}
+		l.tipCommit = c
+	}
+	return l.tipCommit, nil
+}
+
+// note reads the lineage note of a build.
+func (l *Log) note(build repo.Hash) ([]byte, bool, error) {
+	l.reads++
+	return l.lineage.Note(build)
+}
+
+// noteRecord finds the record of the artifact at path in the lineage note
+// of build: false when the build has no note, or no record of it. The note
+// is read only as far as its sorted lines can hold the record: small
+// writes one JSON line per artifact, sorted, each starting with its
+// "artifact" (a first build's note is megabytes, and this is one line).
+func (l *Log) noteRecord(build repo.Hash, path string) (rec Record, found bool, err error) {
+	l.reads++
+	quotedPath, err := MarshalLine(path)
+	if err != nil {
+		return Record{}, false, err
+	}
+	key := append([]byte(`"artifact":`), quotedPath...)
+	start := append([]byte(`{`), key...)
+	canonical := []byte(`{"artifact":`) // how small starts every record
+	_, err = l.lineage.NoteLines(build, func(line []byte) bool {
+		if bytes.HasPrefix(line, canonical) && !bytes.HasPrefix(line, start) {
+			// Another artifact's record: before path's, or past where
+			// path's line sorts, and then it is not in the note.
+			return bytes.Compare(line, start) < 0
+		}
+		if bytes.HasPrefix(line, start) || bytes.Contains(line, key) {
+			var r Record
+			if json.Unmarshal(line, &r) == nil && r.Artifact == path {
+				rec, found = r, true
+				return false
+			}
+		}
+		return true
+	})
+	return rec, found, err
+}
+
+// indexedVersions answers Versions from the lineage index; ok is false
+// where it cannot: the tip has no index (small made it before it kept
+// one), or the index names a build whose note does not record the
+// artifact, or a current version the tip does not hold (notes removed or
+// edited, an index that lies): the caller walks history then, and never
+// prints what the index alone says.
+func (l *Log) indexedVersions(path string, all bool) (out []Version, ok bool, err error) {
+	tip, err := l.tipBuild()
+	if err != nil {
+		return nil, false, err
+	}
+	line, has, err := l.indexLine(tip.Tree, path)
+	var bad *BadIndexError
+	if errors.As(err, &bad) || !has {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if line == nil {
+		return nil, true, nil // no build of the history changed it
+	}
+	build, prev := tip, line.Prev
+	if !line.Last.IsZero() {
+		l.reads++
+		if build, err = l.r.ReadCommit(line.Last); err != nil {
+			return nil, false, nil // a shallow clone's boundary, say: the walk says so
+		}
+	}
+	for {
+		rec, recorded, err := l.noteRecord(build.ID, path)
+		if err != nil {
+			return nil, false, err
+		}
+		if !recorded {
+			return nil, false, nil
+		}
+		if len(out) == 0 {
+			// The newest version is what the tip holds: its bytes, or
+			// nothing after a retraction.
+			now := l.r.FileAt(tip.Tree, path)
+			if rec.Action == Retracted && !now.IsZero() || rec.Action != Retracted && now.String() != rec.Blob {
+				return nil, false, nil
+			}
+		}
+		out = append(out, Version{Build: build, Record: rec})
+		if !all || prev.IsZero() {
+			return out, true, nil
+		}
+		l.reads++
+		next, err := l.r.ReadCommit(prev)
+		if err != nil {
+			return nil, false, nil
+		}
+		nl, has, err := l.indexLine(next.Tree, path)
+		if errors.As(err, &bad) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if !has {
+			// Built before small kept the index: the rest is walked.
+			rest, err := l.walkVersions(next.ID, path, true)
+			return append(out, rest...), true, err
+		}
+		if nl == nil || !nl.Last.IsZero() {
+			return nil, false, nil // the build named did not change it
+		}
+		build, prev = next, nl.Prev
+	}
+}
+
+// walkVersions is Versions by walking the builds from start down.
+func (l *Log) walkVersions(start repo.Hash, path string, all bool) ([]Version, error) {
 	var out []Version
 	quoted := `"artifact":"` + path + `"`
 	top, _, _ := strings.Cut(path, "/")
@@ -254,7 +405,7 @@ func (l *Log) Versions(path string, all bool) ([]Version, error) {
 		if hasParent && entryOf(c.Tree) == entryOf(parentTree) {
 			return true, nil
 		}
-		text, ok, err := l.lineage.Note(c.ID)
+		text, ok, err := l.note(c.ID)
 		if err != nil {
 			return false, err
 		}
@@ -278,7 +429,7 @@ func (l *Log) Versions(path string, all bool) ([]Version, error) {
 	}
 	var pending *repo.Commit
 	stopped := false
-	err := l.Walk(func(c *repo.Commit) (bool, error) {
+	err := l.walkFrom(start, func(c *repo.Commit) (bool, error) {
 		if pending != nil {
 			more, err := visit(pending, c.Tree, true)
 			if err != nil || !more {
@@ -360,7 +511,7 @@ func (l *Log) Has(path string) (bool, error) {
 	if strings.HasPrefix(path, protocol.IndexDir+"/") {
 		return false, nil
 	}
-	c, err := l.r.ReadCommit(l.tip)
+	c, err := l.tipBuild()
 	if err != nil {
 		return false, err
 	}

@@ -70,6 +70,12 @@ func (l *Log) Resolve(name string) (Target, error) {
 			return Target{Path: p}, err
 		}
 	}
+	// An artifact a build retracted, as the tip's lineage index knows it:
+	// one shard read, where asking whether a name ending in .json is a
+	// manifest that built something walks the history.
+	if ok, err := l.Indexed(name); err != nil || ok {
+		return Target{Path: name}, err
+	}
 	if l.IsManifest(name) {
 		if vs, err := l.ArtifactsOf(name, 1); err == nil && len(vs) > 0 {
 			return Target{Path: name, Manifest: true}, nil

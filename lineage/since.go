@@ -5,10 +5,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
-var agoPattern = regexp.MustCompile(`^(\d+)[. ]+(second|minute|hour|day|week|month|year)s?[. ]+ago$`)
+var agoPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d+)[. ]+(second|minute|hour|day|week|month|year)s?[. ]+ago$`)
+})
 
 // ParseSince reads a date as git log --since does, for the forms people
 // type: 2026-01-15, an RFC 3339 time, today, yesterday, or N.units.ago (3
@@ -28,7 +31,7 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 	case "yesterday":
 		return midnight.AddDate(0, 0, -1), nil
 	}
-	if m := agoPattern.FindStringSubmatch(v); m != nil {
+	if m := agoPattern().FindStringSubmatch(v); m != nil {
 		n, err := strconv.Atoi(m[1])
 		if err == nil {
 			switch m[2] {

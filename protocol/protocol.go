@@ -11,6 +11,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -77,10 +78,13 @@ var ReservedFields = []string{FieldKind, FieldID, FieldStatus, FieldLocale}
 // sr-Latn-RS), at most 35 bytes. Safe as part of a file name.
 const LocalePattern = `^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$`
 
-var localePattern = regexp.MustCompile(LocalePattern)
+// The patterns are compiled on first use: IDPattern's counted repetitions
+// make a large program (half a megabyte, a millisecond), which a command
+// that never checks an id (small lineage, say) should not pay for.
+var localePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(LocalePattern) })
 
 // ValidLocale reports whether tag may name a locale (LocalePattern).
-func ValidLocale(tag string) bool { return localePattern.MatchString(tag) }
+func ValidLocale(tag string) bool { return localePattern().MatchString(tag) }
 
 // EntryName is how small names a manifest's artifact for people and on
 // the command line: Kind/id, and Kind/id@locale for a translation (locale
@@ -139,7 +143,7 @@ const IDPattern = `^[a-z0-9][a-z0-9._-]{0,127}(/[a-z0-9][a-z0-9._-]{0,127}){0,7}
 // IDRule says in words what ValidID accepts, for messages that refuse an id.
 const IDRule = "lower case letters, digits, '.', '_' or '-', starting with a letter or digit, in up to 8 segments separated by '/' (v1/install), at most 128 bytes, no '..'"
 
-var idPattern = regexp.MustCompile(IDPattern)
+var idPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(IDPattern) })
 
 // ValidID reports whether id may name a manifest: one to MaxIDSegments
 // segments separated by '/', each of lower case letters, digits, '.', '_'
@@ -151,7 +155,7 @@ var idPattern = regexp.MustCompile(IDPattern)
 // whose artifact is v1.json), so that no two ids' artifact paths collide,
 // nor is one a directory of another's.
 func ValidID(id string) bool {
-	if len(id) > MaxIDBytes || !idPattern.MatchString(id) || strings.Contains(id, "..") {
+	if len(id) > MaxIDBytes || !idPattern().MatchString(id) || strings.Contains(id, "..") {
 		return false
 	}
 	return !strings.Contains(id, ".json/")
@@ -292,14 +296,14 @@ const ProposalPrefix = "small/proposals/"
 // single ref component, safe in any shell and on any file system.
 const ProposalNamePattern = `^[a-z0-9][a-z0-9._-]{0,63}$`
 
-var proposalName = regexp.MustCompile(ProposalNamePattern)
+var proposalName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(ProposalNamePattern) })
 
 // ValidProposalName reports whether name may name a proposal branch: lower
 // case letters, digits, '.', '_' and '-', starting with a letter or digit,
 // at most 64 bytes, without "..", and not ending in '.' or ".lock" (which
 // git refuses in a ref name).
 func ValidProposalName(name string) bool {
-	return proposalName.MatchString(name) && !strings.Contains(name, "..") &&
+	return proposalName().MatchString(name) && !strings.Contains(name, "..") &&
 		!strings.HasSuffix(name, ".") && !strings.HasSuffix(name, ".lock")
 }
 

@@ -1,8 +1,11 @@
 package repo
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -266,8 +269,18 @@ func (r *Repository) LookupNotesAt(h Hash) (*NotesLookup, error) {
 
 // Note returns the note on target, and whether there is one.
 func (n *NotesLookup) Note(target Hash) ([]byte, bool, error) {
-	if n.root == nil {
+	blob, ok := n.find(target)
+	if !ok {
 		return nil, false, nil
+	}
+	b, err := n.r.ReadBlob(blob)
+	return b, err == nil, err
+}
+
+// find returns the blob of the note on target, at any fan-out depth.
+func (n *NotesLookup) find(target Hash) (Hash, bool) {
+	if n.root == nil {
+		return ZeroHash, false
 	}
 	hex := target.String()
 	for depth := 0; depth <= 4; depth++ {
@@ -282,10 +295,59 @@ func (n *NotesLookup) Note(target Hash) ([]byte, bool, error) {
 		if e.Mode == filemode.Dir {
 			continue
 		}
-		b, err := n.r.ReadBlob(fromPlumbing(e.Hash))
-		return b, err == nil, err
+		return fromPlumbing(e.Hash), true
 	}
-	return nil, false, nil
+	return ZeroHash, false
+}
+
+// NoteLines calls fn with each line of the note on target (without its
+// line break), in order, until fn returns false or the note ends, and
+// reports whether there is a note. The note is read as fn goes: one line
+// of a first build's note, megabytes of JSON lines, costs what comes
+// before it, not the whole. fn may see a line again if a concurrent git
+// gc makes the reading start over.
+func (n *NotesLookup) NoteLines(target Hash, fn func(line []byte) bool) (bool, error) {
+	blob, ok := n.find(target)
+	if !ok {
+		return false, nil
+	}
+	err := n.r.again(func() error {
+		b, err := n.r.git.BlobObject(blob.plumbing())
+		if err != nil {
+			return err
+		}
+		rd, err := b.Reader()
+		if err != nil {
+			return err
+		}
+		defer rd.Close()
+		br := bufio.NewReaderSize(rd, 64<<10)
+		for {
+			line, err := br.ReadSlice('\n')
+			if err == bufio.ErrBufferFull {
+				// A line longer than the buffer: gathered whole.
+				long := append([]byte(nil), line...)
+				for err == bufio.ErrBufferFull {
+					line, err = br.ReadSlice('\n')
+					long = append(long, line...)
+				}
+				line = long
+			}
+			if len(line) > 0 && !fn(bytes.TrimSuffix(line, []byte("\n"))) {
+				return nil
+			}
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+	})
+	if err != nil {
+		return true, fmt.Errorf("read note blob %s: %w", blob, err)
+	}
+	return true, nil
 }
 
 // NotesChanged lists the objects whose note differs between two commits of

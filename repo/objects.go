@@ -212,19 +212,31 @@ func (c *treeCache) put(h Hash, t *object.Tree) {
 // Lookup finds what path names within tree: a file's blob or a directory's
 // tree (dir), and whether there is anything there. The empty tree
 // (ZeroHash) holds nothing.
+//
+// Each directory on the way is read once and kept (see treeCache): go-git's
+// own lookup decodes a directory anew for every path below it, and an
+// artifact tree's article/ may hold thousands of entries.
 func (r *Repository) Lookup(tree Hash, path string) (id Hash, dir bool, ok bool) {
-	if tree.IsZero() {
-		return ZeroHash, false, false
+	for cur := tree; !cur.IsZero(); {
+		t, err := r.tree(cur)
+		if err != nil {
+			return ZeroHash, false, false
+		}
+		name, rest, more := strings.Cut(path, "/")
+		e, err := t.FindEntry(name)
+		if err != nil {
+			return ZeroHash, false, false
+		}
+		isDir := e.Mode == filemode.Dir
+		if !more {
+			return fromPlumbing(e.Hash), isDir, true
+		}
+		if !isDir {
+			return ZeroHash, false, false
+		}
+		cur, path = fromPlumbing(e.Hash), rest
 	}
-	t, err := r.tree(tree)
-	if err != nil {
-		return ZeroHash, false, false
-	}
-	e, err := t.FindEntry(path)
-	if err != nil {
-		return ZeroHash, false, false
-	}
-	return fromPlumbing(e.Hash), e.Mode == filemode.Dir, true
+	return ZeroHash, false, false
 }
 
 // FileAt is the id of the entry at path within tree that is not a

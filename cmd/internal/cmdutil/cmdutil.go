@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/charmbracelet/log"
 	"github.com/mattn/go-isatty"
@@ -361,9 +362,16 @@ func openLog(r *repo.Repository, snap repo.Snapshot) (*lineage.Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg, err := config.Load(snap); err == nil {
-		l.ClassifyManifests(cfg.IsManifest)
-	}
+	// Evaluated only if a name is to be classified: most queries name an
+	// artifact, and evaluating small.cue costs more than answering them.
+	cfg := sync.OnceValue(func() *config.Config {
+		cfg, _ := config.Load(snap)
+		return cfg
+	})
+	l.ClassifyManifests(func(path string) bool {
+		c := cfg()
+		return c != nil && c.IsManifest(path)
+	})
 	return l, nil
 }
 
