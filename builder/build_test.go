@@ -20,11 +20,20 @@ import (
 // kill a real build at any moment.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("SMALL_TEST_BUILD_DIR"); dir != "" {
+		rev := os.Getenv("SMALL_TEST_BUILD_REV")
+		if rev == "" {
+			rev = "HEAD"
+		}
 		r, err := repo.Open(dir)
 		if err == nil {
 			var p *Plan
-			if p, err = Prepare(r, "HEAD"); err == nil {
-				_, err = Apply(r, p)
+			var res *Result
+			if p, res, err = Build(r, rev, BuildOptions{}); err == nil && p.Report.Failed() {
+				err = fmt.Errorf("findings")
+			}
+			if err == nil && res.PacksErr != nil {
+				fmt.Fprintln(os.Stderr, "warning:", res.PacksErr)
+				os.Exit(4)
 			}
 		}
 		if err != nil {
