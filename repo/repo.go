@@ -185,6 +185,7 @@ type storage struct {
 	*filesystem.Storage
 	packDir string
 	seen    time.Time // objects/pack's modification time when last listed again
+	listed  time.Time // when that was
 }
 
 // EncodedObject reads an object; when it is not found, or its pack is
@@ -212,18 +213,18 @@ func (s *storage) EncodedObjectSize(h plumbing.Hash) (int64, error) {
 
 // packsChanged makes go-git list the packs again when objects/pack has
 // changed since the last time it did so here, and says whether it did. A
-// directory changed within the last moments counts as changed again:
-// two changes close together may share a modification time.
+// listing made within moments of the change it saw proves nothing: two
+// changes close together may share a modification time.
 func (s *storage) packsChanged() bool {
 	fi, err := os.Stat(s.packDir)
 	if err != nil {
 		return false
 	}
 	m := fi.ModTime()
-	if m.Equal(s.seen) && time.Since(m) > settleTime {
+	if m.Equal(s.seen) && s.listed.Sub(m) > settleTime {
 		return false
 	}
-	s.seen = m
+	s.seen, s.listed = m, time.Now()
 	s.Reindex()
 	return true
 }
