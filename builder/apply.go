@@ -19,6 +19,10 @@ type Result struct {
 	Written   bool
 	Lineage   repo.Hash // the lineage notes commit
 	Lifecycle repo.Hash // the lifecycle notes commit
+	// Packs is what Build did to keep the repository's packs few after
+	// writing; PacksErr why it could not (a warning: the build is written).
+	Packs    repo.Rollup
+	PacksErr error
 }
 
 // Apply writes the plan: objects first (one packfile), then the notes refs,

@@ -20,11 +20,21 @@ import (
 // kill a real build at any moment.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("SMALL_TEST_BUILD_DIR"); dir != "" {
+		rev := os.Getenv("SMALL_TEST_BUILD_REV")
+		if rev == "" {
+			rev = "HEAD"
+		}
 		r, err := repo.Open(dir)
 		if err == nil {
-			// As small build does: its artifacts spooled to disk as
-			// they are rendered.
-			_, _, err = Build(r, "HEAD", BuildOptions{})
+			var p *Plan
+			var res *Result
+			if p, res, err = Build(r, rev, BuildOptions{}); err == nil && p.Report.Failed() {
+				err = fmt.Errorf("findings")
+			}
+			if err == nil && res.PacksErr != nil {
+				fmt.Fprintln(os.Stderr, "warning:", res.PacksErr)
+				os.Exit(4)
+			}
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -141,7 +141,18 @@ func Build(r *repo.Repository, rev string, opts BuildOptions) (*Plan, *Result, e
 		// Made here, on a verified build: verified.
 		err = r.SetVerifiedMark(p.Branch, repo.Mark{Build: res.Commit, Lineage: res.Lineage, Lifecycle: res.Lifecycle})
 	}
+	if err == nil && res.Written {
+		res.Packs, res.PacksErr = rollUpPacks(r)
+	}
 	return p, res, err
+}
+
+// rollUpPacks keeps the packs few once a build is written (its refs moved,
+// its mark set): a build writes one pack, and reads slow down with every
+// pack there is. The build is done whatever happens here, so a failure
+// is the caller's to report as a warning, never a failed build.
+func rollUpPacks(r *repo.Repository) (repo.Rollup, error) {
+	return r.RollUpPacks(func(stage string) { crashPoint("rollup-" + stage) })
 }
 
 // PlanChange computes what a change does to the artifacts, as a pull

@@ -76,7 +76,17 @@ func (e *RevisionError) Unwrap() error { return e.Err }
 // commit. A revision that names no commit here is a *RevisionError that
 // says why: no commits yet, beyond a shallow clone, not fetched.
 func (r *Repository) Resolve(rev string) (*Commit, error) {
-	h, err := r.git.ResolveRevision(plumbing.Revision(rev))
+	var h *plumbing.Hash
+	var err error
+	if id, ok := ParseHash(rev); ok {
+		// A full id needs no resolving, and go-git would take it for a
+		// ref name when the commit is not found at the first try (a git
+		// gc replacing packs meanwhile).
+		p := id.plumbing()
+		h = &p
+	} else {
+		err = r.again(func() (err error) { h, err = r.git.ResolveRevision(plumbing.Revision(rev)); return err })
+	}
 	if err != nil {
 		if errors.Is(err, plumbing.ErrReferenceNotFound) && rev == "HEAD" {
 			return nil, &RevisionError{Rev: rev, Err: errors.New("the current branch has no commits yet")}
@@ -86,8 +96,11 @@ func (r *Repository) Resolve(rev string) (*Commit, error) {
 		}
 		return nil, &RevisionError{Rev: rev, Err: err}
 	}
-	c, err := r.git.CommitObject(*h)
-	if err != nil {
+	var c *object.Commit
+	if err := r.again(func() (err error) { c, err = r.git.CommitObject(*h); return err }); err != nil {
+		if errors.Is(err, plumbing.ErrObjectNotFound) && r.shallow() {
+			return nil, &RevisionError{Rev: rev, Err: errors.New("it lies beyond the history of this shallow clone: fetch more (git fetch --deepen=N, or git fetch --unshallow)")}
+		}
 		if errors.Is(err, plumbing.ErrObjectNotFound) {
 			return nil, &RevisionError{Rev: rev, Err: fmt.Errorf("commit %s is not in this clone: fetch it first", h)}
 		}

@@ -13,9 +13,7 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/storer"
 	gitstorage "github.com/go-git/go-git/v5/storage"
 	"github.com/go-git/go-git/v5/storage/memory"
 )
@@ -215,8 +213,10 @@ func (w *ObjectWriter) Len() int {
 
 func newMemStorage() *memory.Storage { return memory.NewStorage() }
 
-// Flush writes the staged objects as one packfile with its index. A crash
-// midway leaves at worst a temporary file; no ref points at the objects yet.
+// Flush writes the staged objects as one packfile with its index, both
+// synced, the pack first (writePack). A crash midway leaves at worst a
+// temporary file or a pack no reader lists; no ref points at the objects
+// yet.
 func (w *ObjectWriter) Flush() error {
 	if w.spool != nil {
 		return w.flushSpool()
@@ -224,8 +224,7 @@ func (w *ObjectWriter) Flush() error {
 	if len(w.hashes) == 0 {
 		return nil
 	}
-	pw, ok := w.r.git.Storer.(storer.PackfileWriter)
-	if !ok {
+	if w.r.commonDir == "" {
 		// An in-memory repository takes the objects one by one.
 		for _, h := range w.hashes {
 			o, err := w.mem.EncodedObject(plumbing.AnyObject, h)
@@ -240,22 +239,14 @@ func (w *ObjectWriter) Flush() error {
 		w.mem = memory.NewStorage()
 		return nil
 	}
-	out, err := pw.PackfileWriter()
-	if err != nil {
-		return fmt.Errorf("start packfile: %w", err)
-	}
-	enc := packfile.NewEncoder(out, w.mem, false)
-	sum, err := enc.Encode(w.hashes, 0)
-	if err != nil {
-		out.Close()
+	dir := filepath.Join(w.r.commonDir, "objects", "pack")
+	if _, err := writePack(dir, w.hashes, func(h plumbing.Hash) (plumbing.EncodedObject, error) {
+		return w.mem.EncodedObject(plumbing.AnyObject, h)
+	}); err != nil {
 		return fmt.Errorf("write packfile: %w", err)
 	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("write packfile: %w", err)
-	}
-	if err := w.r.syncPack(sum.String()); err != nil {
-		return fmt.Errorf("write packfile: %w", err)
-	}
+	// The next read lists the packs again, and finds the new one.
+	w.r.st.Reindex()
 	w.hashes = nil
 	w.mem = memory.NewStorage()
 	return nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -162,6 +163,14 @@ func acquireLock(lock string) (*os.File, error) {
 				return nil, err
 			}
 			return f, nil
+		}
+		if errors.Is(err, fs.ErrNotExist) && time.Now().Before(deadline) {
+			// git pack-refs (git gc) removes a ref's directory once it
+			// has no loose ref left: make it again, as git does.
+			if err := os.MkdirAll(filepath.Dir(lock), 0o755); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if !errors.Is(err, os.ErrExist) {
 			return nil, err

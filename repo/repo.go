@@ -125,11 +125,15 @@ func openAt(gitDir, worktree string) (*Repository, error) {
 		fs = dotgit.NewRepositoryFilesystem(dot, osfs.New(common))
 		commonDir = common
 	}
+	// A pack whose index is not written yet is no pack to read, to git:
+	// go-git would fail on it at every read.
+	fs = packsWithIndex{fs}
 	// Keep a few packfiles open: without it go-git opens the pack anew for
 	// every object it reads (a walk over 1,000 build commits spent a third
 	// of its time in open and path resolution).
-	st := &storage{filesystem.NewStorageWithOptions(fs, cache.NewObjectLRUDefault(),
-		filesystem.Options{MaxOpenDescriptors: maxOpenPacks, LargeObjectThreshold: 1 << 20})}
+	st := &storage{Storage: filesystem.NewStorageWithOptions(fs, cache.NewObjectLRUDefault(),
+		filesystem.Options{MaxOpenDescriptors: maxOpenPacks, LargeObjectThreshold: 1 << 20}),
+		packDir: filepath.Join(commonDir, "objects", "pack")}
 	cfg, err := st.Storage.Config()
 	if err != nil {
 		return nil, fmt.Errorf("read git config: %w", err)
@@ -175,8 +179,59 @@ func checkExtensions(cfg *config.Config) error {
 }
 
 // storage hides the read-safe extensions from go-git, which would otherwise
-// refuse to open the repository.
-type storage struct{ *filesystem.Storage }
+// refuse to open the repository, and reads an object again when it is
+// not where go-git last saw the packs (see EncodedObject).
+type storage struct {
+	*filesystem.Storage
+	packDir string
+	seen    time.Time // objects/pack's modification time when last listed again
+	listed  time.Time // when that was
+}
+
+// EncodedObject reads an object; when it is not found, or its pack is
+// gone, and objects/pack has changed since go-git listed it (a git gc, a
+// roll-up or another small replaced packs meanwhile: each writes the new
+// pack before it deletes the old), it lists the packs again and reads
+// again. Every read of small goes through here, so none needs its own
+// retry for that. An object that is not there costs a stat.
+func (s *storage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
+	o, err := s.Storage.EncodedObject(t, h)
+	for attempt := 0; attempt < maxRelists && missing(err) && s.packsChanged(); attempt++ {
+		o, err = s.Storage.EncodedObject(t, h)
+	}
+	return o, err
+}
+
+// EncodedObjectSize is EncodedObject's, for the size alone.
+func (s *storage) EncodedObjectSize(h plumbing.Hash) (int64, error) {
+	n, err := s.Storage.EncodedObjectSize(h)
+	for attempt := 0; attempt < maxRelists && missing(err) && s.packsChanged(); attempt++ {
+		n, err = s.Storage.EncodedObjectSize(h)
+	}
+	return n, err
+}
+
+// packsChanged makes go-git list the packs again when objects/pack has
+// changed since the last time it did so here, and says whether it did. A
+// listing made within moments of the change it saw proves nothing: two
+// changes close together may share a modification time.
+func (s *storage) packsChanged() bool {
+	fi, err := os.Stat(s.packDir)
+	if err != nil {
+		return false
+	}
+	m := fi.ModTime()
+	if m.Equal(s.seen) && s.listed.Sub(m) > settleTime {
+		return false
+	}
+	s.seen, s.listed = m, time.Now()
+	s.Reindex()
+	return true
+}
+
+// settleTime is how long after it changed objects/pack's modification
+// time is not trusted to tell one change from the next.
+const settleTime = 50 * time.Millisecond
 
 func (s *storage) Config() (*config.Config, error) {
 	cfg, err := s.Storage.Config()

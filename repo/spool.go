@@ -1,6 +1,7 @@
 package repo
 
 import (
+	"bufio"
 	"bytes"
 	"compress/zlib"
 	"crypto/sha1"
@@ -177,19 +178,6 @@ func (w *ObjectWriter) Discard() {
 	w.seen = map[plumbing.Hash]bool{}
 }
 
-// entryHeader is a pack entry's header: its type and size, as a varint.
-func entryHeader(t plumbing.ObjectType, size int64) []byte {
-	var out []byte
-	c := byte(t)<<4 | byte(size&0x0f)
-	size >>= 4
-	for size != 0 {
-		out = append(out, c|0x80)
-		c = byte(size & 0x7f)
-		size >>= 7
-	}
-	return append(out, c)
-}
-
 // flushSpool completes the spool into a packfile with the staged objects
 // appended, writes its index and installs both, index first (git lists
 // packs by their index, go-git by the pack: neither sees one without the
@@ -271,42 +259,35 @@ func (w *ObjectWriter) flushSpool() error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmpIdx.Name())
-	if _, err := idxfile.NewEncoder(tmpIdx).Encode(idx); err != nil {
+	defer os.Remove(tmpIdx.Name()) // gone already when renamed
+	bi := bufio.NewWriterSize(tmpIdx, 1<<16)
+	if _, err := idxfile.NewEncoder(bi).Encode(idx); err != nil {
 		tmpIdx.Close()
 		return err
 	}
-	if err := tmpIdx.Sync(); err != nil {
-		tmpIdx.Close()
+	if err := finishFile(tmpIdx, bi); err != nil {
 		return err
 	}
-	if err := tmpIdx.Close(); err != nil {
+	// As writePack: the pack first, then its index (git lists packs by
+	// their index), then the directory.
+	if err := s.f.Chmod(0o444); err != nil {
 		return err
 	}
-	for _, f := range []*os.File{tmpIdx, s.f} {
-		os.Chmod(f.Name(), 0o444) // as git leaves its packs
+	name := s.f.Name()
+	if err := s.f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(name, base+".pack"); err != nil {
+		return err
 	}
 	if err := os.Rename(tmpIdx.Name(), base+".idx"); err != nil {
 		return err
 	}
-	name := s.f.Name()
-	s.f.Close()
-	if err := os.Rename(name, base+".pack"); err != nil {
+	if err := syncDir(dir); err != nil {
 		return err
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	d.Close()
-	if err != nil {
-		return err
-	}
-	// go-git lists the packs once; it must see this one.
-	if ri, ok := w.r.git.Storer.(interface{ Reindex() }); ok {
-		ri.Reindex()
-	}
+	// The next read lists the packs again, and finds the new one.
+	w.r.st.Reindex()
 	w.spool = nil
 	w.hashes = nil
 	w.mem = newMemStorage()

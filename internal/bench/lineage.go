@@ -46,11 +46,10 @@ const perBuild = 3
 //     Every build must say what it did (all manifests created, then the 3
 //     articles updated), and at the end the artifact branch must have one
 //     commit per build, each with a lineage note.
-//   - packs: small build writes one pack per build and leaves it there;
-//     after each build the generator runs git gc --auto, as the next git
-//     commit of someone working in the repository would, so that packs are
-//     put together past gc.autoPackLimit (without it, 1,000 builds leave
-//     1,000 packs, and every git and small command pays for it).
+//   - packs: no git gc, ever (gc.auto=0): small build writes one pack per
+//     build and rolls its packs up geometrically itself; the read section
+//     (reads.go) then compares the read commands in this repository with
+//     the same after git gc.
 //   - questions: an artifact the last build changed; one a build in the
 //     middle of history changed last; an article the first build created
 //     and no build changed since (the walk covers every build); and the
@@ -86,12 +85,14 @@ func (c *lineageCase) goal() float64 {
 type lineageReport struct {
 	builds    int
 	artifacts int
-	generate  time.Duration // the manifest commits, with git fast-import
-	buildWall time.Duration // the builds after the first, together
-	slowest   time.Duration // the slowest of them
-	gcWall    time.Duration // git gc --auto after each, together
-	gcs       int           // how many times it repacked
-	packs     int           // when the questions are asked
+	generate  time.Duration   // the manifest commits, with git fast-import
+	buildWall time.Duration   // the builds after the first, together
+	slowest   time.Duration   // the slowest of them
+	rolled    []time.Duration // the builds that rolled packs up
+	plain     []time.Duration // the builds that did not
+	mostPacks int             // the most packs the history had after a build
+	packs     int             // when the questions are asked
+	reads     *readsReport    // the read commands, without git gc and after
 	cases     []*lineageCase
 	all       time.Duration // small lineage --all of the middle case
 	allN      int           // versions it printed
@@ -205,39 +206,39 @@ func (b *bench) measureLineage(builds int, profile string, keep bool) (*lineageR
 	}
 	rep.generate = time.Since(start)
 
+	// No git gc: not the one git commit may start, not any.
+	if _, err := git(dir, nil, "config", "gc.auto", "0"); err != nil {
+		return nil, err
+	}
+
 	// A real small build of each manifest commit, in order.
-	logf("lineage: %d more builds, one per manifest commit", builds-1)
+	logf("lineage: %d more builds, one per manifest commit, no git gc", builds-1)
 	one := fmt.Sprintf("0 created, %d updated, 0 retracted (%d of %d manifests evaluated)", perBuild, perBuild, b.c.N)
 	start = time.Now()
 	for i, c := range manifestCommits {
+		before, err := packFiles(dir)
+		if err != nil {
+			return nil, err
+		}
 		d, err := b.lineageBuild(dir, c, one, artifactsOf(plan[i+1], artifactOf)...)
 		if err != nil {
 			return nil, fmt.Errorf("build %d of %d: %v", i+2, builds, err)
 		}
 		rep.buildWall += d
 		rep.slowest = max(rep.slowest, d)
-		// What the next git commit would do: small build writes a pack
-		// per build and leaves them, git gc --auto puts them together
-		// past gc.autoPackLimit (50).
-		packs, err := packCount(dir)
+		// A build adds one pack; fewer than that, it rolled packs up.
+		after, err := packFiles(dir)
 		if err != nil {
 			return nil, err
 		}
-		o, err := runProc(dir, gitEnv(), nil, "git", "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet")
-		if err != nil {
-			return nil, err
+		if after <= before {
+			rep.rolled = append(rep.rolled, d)
+		} else {
+			rep.plain = append(rep.plain, d)
 		}
-		if o.exit != 0 {
-			return nil, fmt.Errorf("git gc --auto: exit %d:\n%s", o.exit, head10(o.stderr))
-		}
-		rep.gcWall += o.wall
-		if after, err := packCount(dir); err != nil {
-			return nil, err
-		} else if after < packs {
-			rep.gcs++
-		}
+		rep.mostPacks = max(rep.mostPacks, after)
 		if n := i + 2; n%100 == 0 || n == builds {
-			logf("lineage: %d of %d builds (%s)", n, builds, since(start))
+			logf("lineage: %d of %d builds (%s, %d packs)", n, builds, since(start), after)
 		}
 	}
 
@@ -312,6 +313,9 @@ func (b *bench) measureLineage(builds int, profile string, keep bool) (*lineageR
 		return nil, err
 	}
 	if err := b.askLineage(dir, rep, cases); err != nil {
+		return nil, err
+	}
+	if rep.reads, err = b.measureReads(tmp, dir, cases); err != nil {
 		return nil, err
 	}
 	if profile != "" {
@@ -474,17 +478,18 @@ func packCount(dir string) (int, error) {
 func (r *lineageReport) print(w io.Writer, b *bench) {
 	fmt.Fprintf(w, "\nlineage: %d builds, %d artifacts\n", r.builds, r.artifacts)
 	fmt.Fprintf(w, "history: the build repository's first full build, then %d manifest commits (git fast-import, %s),\n", r.builds-1, secs3(r.generate))
-	fmt.Fprintf(w, "         each changing %d articles, and a small build --rev of each (%s in all, slowest %s), then\n", perBuild, secs3(r.buildWall), secs3(r.slowest))
-	fmt.Fprintf(w, "         git gc --auto, as the next git commit would (%s in all, %d repacks)\n", secs3(r.gcWall), r.gcs)
+	fmt.Fprintf(w, "         each changing %d articles, and a small build --rev of each (%s in all, slowest %s);\n", perBuild, secs3(r.buildWall), secs3(r.slowest))
+	fmt.Fprintf(w, "         no git gc: small build rolls its packs up (%d packs at the end, %d at most)\n", r.packs, r.mostPacks)
 	fmt.Fprintf(w, "timings: best of %d, wall clock; git by hand: git log -1 --format=%%H small/artifacts -- PATH, then\n", lineageRuns)
 	fmt.Fprintf(w, "         git notes --ref=small/lineage show COMMIT, timed together; both name the same build\n")
-	fmt.Fprintf(w, "         in the repository as the builds and git gc --auto leave it (%d packs)\n\n", r.packs)
+	fmt.Fprintf(w, "         in the repository as the builds leave it (%d packs)\n\n", r.packs)
 	for _, c := range r.cases {
 		ratio := c.small.Seconds() / c.git.Seconds()
 		fmt.Fprintf(w, "%-30s%s   git by hand %s   ratio %.2f (goal <= %.1f) %s\n",
 			"small lineage ("+c.label+")", secs3(c.small), secs3(c.git), ratio, c.goal(), goal(ratio <= c.goal()))
 	}
 	fmt.Fprintf(w, "%-30s%s   (%d versions, no goal)\n", "small lineage --all (middle)", secs3(r.all), r.allN)
+	r.printPacks(w)
 	fmt.Fprintf(w, "artifacts asked about:\n")
 	for _, c := range r.cases {
 		fmt.Fprintf(w, "  %-14s %s, changed last by build %d of %d (%s)\n", c.label, c.path, c.build+1, r.builds, c.commit[:12])

@@ -93,6 +93,9 @@ func Run(opts *Options) error {
 	if plan.Unverified != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "small build: warning: the build this one stands on is not verified: %s\n", plan.Unverified)
 	}
+	if res != nil && res.PacksErr != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "small build: warning: the build is written, but its packs were not rolled up: %v\n", res.PacksErr)
+	}
 	if plan.Report.Failed() {
 		if opts.Format == diag.FormatJSON {
 			if err := plan.Report.WriteJSON(opts.IO.Out); err != nil {
