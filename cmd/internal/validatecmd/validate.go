@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
@@ -148,11 +149,11 @@ func Run(opts *Options) error {
 	if opts.Agent != "" {
 		return cmdutil.Usagef("--agent names who makes the change --against judges: give - --against PATH")
 	}
-	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Staged: opts.Staged, Command: "validate", Platform: platform})
+	res, err := builder.Validate(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Staged: opts.Staged, Command: "validate", Platform: platform})
 	if err != nil {
 		return cmdutil.Classify(err)
 	}
-	log.Debug("validated", "manifests", res.Report.Manifests, "elapsed", time.Since(start).Round(time.Millisecond))
+	log.Debug("validated", "manifests", res.Report.Manifests, "known valid", res.Reused, "elapsed", time.Since(start).Round(time.Millisecond))
 	return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
 }
 
