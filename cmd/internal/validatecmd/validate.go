@@ -46,7 +46,10 @@ definition of its kind, and report every problem at file:line:col.
 
 Without --rev, the files in the working tree are checked, committed or not.
 With --rev, schemas and manifests are read from that commit, as a build
-would read them. With --staged, they are read as the index holds them:
+would read them; a manifest the last build judged, at the same path with
+the same bytes, under the same schemas, small.cue and version of small,
+is decoded but not evaluated again (every rule across manifests is still
+checked: the findings are a full evaluation's). With --staged, they are read as the index holds them:
 what git commit would commit, untracked files left out.
 
 With -, the manifest is read from standard input, as the file --path names
@@ -153,7 +156,7 @@ func Run(opts *Options) error {
 	if err != nil {
 		return cmdutil.Classify(err)
 	}
-	log.Debug("validated", "manifests", res.Report.Manifests, "known valid", res.Reused, "elapsed", time.Since(start).Round(time.Millisecond))
+	log.Debug("validated", "manifests", res.Report.Manifests, "knownValid", res.Reused, "elapsed", time.Since(start).Round(time.Millisecond))
 	return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
 }
 
