@@ -328,24 +328,8 @@ func (rep *Report) reachable(r *repo.Repository, manifests []repo.Hash, def stri
 // same name, whichever exist (a commit made here and not yet pushed is on
 // the default branch of this clone); none when there is no such branch.
 func DefaultBranch(r *repo.Repository) (string, []repo.Hash) {
-	local := func(name string) []repo.Hash {
-		if h, _ := r.Ref(protocol.BranchRef(name)); !h.IsZero() {
-			return []repo.Hash{h}
-		}
-		return nil
-	}
-	if target, h := r.SymbolicRef("refs/remotes/origin/HEAD"); !h.IsZero() {
-		name := strings.TrimPrefix(target, "refs/remotes/")
-		return name, append([]repo.Hash{h}, local(strings.TrimPrefix(name, "origin/"))...)
-	}
-	for _, name := range []string{"main", "master"} {
-		tips := local(name)
-		if h, _ := r.Ref("refs/remotes/origin/" + name); !h.IsZero() {
-			tips = append(tips, h)
-		}
-		if tips != nil {
-			return name, tips
-		}
+	if name, tips := r.DefaultBranchTips(); name != "" {
+		return name, tips
 	}
 	if target, h := r.SymbolicRef("HEAD"); !h.IsZero() {
 		return strings.TrimPrefix(target, "refs/heads/"), []repo.Hash{h}

@@ -296,7 +296,7 @@ func (p *Plan) compute(r *repo.Repository, in *inputs, prev *prior, force bool) 
 	}
 	p.Manifests, p.Report.Manifests = d.count, d.count
 
-	rendered, err := render(in, d, p.spill)
+	rendered, err := render(r, in, prev, d, reuse, p.spill)
 	if err != nil {
 		return err
 	}
@@ -453,15 +453,45 @@ func (rd *rendering) id(path string) repo.Hash {
 	return repo.BlobID(rd.blobs[path])
 }
 
-// render validates the changed manifests and renders their artifacts,
-// into spill when there is one.
-func render(in *inputs, d *delta, spill *spiller) (*rendering, error) {
+// render validates the changed manifests and renders their artifacts.
+// Where the previous build stands (reuse), the others are known valid,
+// with the kind, id and state its index gives them (content.Options.Known,
+// as verified as the build it stands on), so that every rule across
+// manifests is checked against them too: a changed manifest taking an
+// unchanged one's @unique value or id, a reference or a translation left
+// without the manifest that went.
+func render(r *repo.Repository, in *inputs, prev *prior, d *delta, reuse bool, spill *spiller) (*rendering, error) {
 	out := &rendering{Result: &content.Result{}, blobs: map[string][]byte{}, spilled: map[string]repo.Hash{}}
-	if len(d.changed) == 0 {
+	if len(d.changed) == 0 && (!reuse || len(d.replaced) == 0) {
 		return out, nil
 	}
-	changed := slices.Sorted(maps.Keys(d.changed))
-	opts := content.Options{Paths: changed, Artifacts: true, Progress: in.progress}
+	opts := content.Options{Paths: slices.Sorted(maps.Keys(d.changed)), Artifacts: true, Progress: in.progress}
+	if reuse {
+		idx, err := prev.fullIndex(r)
+		if err != nil {
+			return nil, err
+		}
+		known := make(map[string]content.Known, len(idx.Manifests))
+		for _, e := range idx.Manifests {
+			if _, ok := d.changed[e.Path]; !ok {
+				known[e.Path] = content.Known{Kind: e.Kind, ID: e.ID, Locale: e.Locale, Path: e.Path, State: e.Status}
+			}
+		}
+		// Of the known ones, only those that can relate to the changes
+		// are read: the others reference no manifest that went or
+		// changed, and use no asset that changed (those are among the
+		// changed: usersOfChanged).
+		vanished := map[string]bool{}
+		for _, e := range d.replaced {
+			vanished[e.Kind+"/"+e.ID] = true
+		}
+		related := func(names map[string]bool) ([]string, error) {
+			targets := maps.Clone(names)
+			maps.Copy(targets, vanished)
+			return prev.referrersOf(r, targets)
+		}
+		opts = content.Options{Known: known, Related: related, Artifacts: true, Progress: in.progress}
+	}
 	if spill != nil {
 		opts.Spill = spill
 	}
@@ -470,7 +500,17 @@ func render(in *inputs, d *delta, spill *spiller) (*rendering, error) {
 		return nil, err
 	}
 	out.Result = res
-	for _, mf := range res.Manifests {
+	if reuse {
+		// The build's are the changed ones; the known ones stand.
+		var mine []content.Manifest
+		for _, mf := range res.Manifests {
+			if _, ok := d.changed[mf.Path]; ok {
+				mine = append(mine, mf)
+			}
+		}
+		out.Manifests = mine
+	}
+	for _, mf := range out.Manifests {
 		for _, a := range mf.Artifacts {
 			if a.Data == nil && a.Spilled != ([20]byte{}) {
 				out.spilled[a.Path] = repo.Hash(a.Spilled)

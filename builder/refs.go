@@ -166,6 +166,30 @@ func (pr *prior) refsOf(r *repo.Repository, shards map[string]bool) ([]refLine, 
 	return out, nil
 }
 
+// referrersOf returns the manifests of the prior build that reference
+// one of targets (Kind/id), in path order.
+func (pr *prior) referrersOf(r *repo.Repository, targets map[string]bool) ([]string, error) {
+	if pr.index.Refs == 0 || len(targets) == 0 {
+		return nil, nil
+	}
+	shards := map[string]bool{}
+	for t := range targets {
+		shards[refShardOf(t)] = true
+	}
+	lines, err := pr.refsOf(r, shards)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range lines {
+		if targets[l.Target] {
+			out = append(out, l.Referrer)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
 // readersOf returns the manifests of the prior build whose kind reads
 // #refs and that reference one of targets (Kind/id), in path order.
 func (pr *prior) readersOf(r *repo.Repository, targets map[string]bool) ([]string, error) {

@@ -199,29 +199,16 @@ func planChange(r *repo.Repository, head, mb *repo.Commit, built *prior) (base, 
 	return base, p, err
 }
 
-// Check is small check: content.Check told what the build of the
-// change's merge base knows, where there is one, so that it evaluates only
-// what the change touched (see content.Built); then, when the change
-// passes, the plan of what merging it builds, from that build too. A
+// Check is small check: content.Check told what a build knows (the
+// build of the change's merge base where there is one, else the artifact
+// branch's tip), so that it evaluates only what it must (see
+// content.Built); then, when the change passes, the plan of what merging
+// it builds, from the build of the merge base where there is one. A
 // change that passes without a plan has planErr saying why.
 func Check(r *repo.Repository, opts content.CheckOptions) (res *content.Result, planErr, err error) {
-	var head, mb *repo.Commit
-	var built *prior
-	if opts.Rev != "" && opts.Base != "" && !opts.Staged {
-		// What cannot be read here is content.Check's to report.
-		if head, err = r.Resolve(opts.Rev); err == nil {
-			if _, mb, err = content.ResolveBase(r, opts.Base, head); err == nil {
-				if built, err = buildOf(r, head, mb); err == nil && built != nil {
-					opts.Built, err = built.asBuilt(r)
-				}
-			}
-		}
-		if err != nil {
-			head, built, opts.Built = nil, nil, nil
-		}
-	}
+	head, mb, built := withBuild(r, &opts)
 	res, err = content.Check(r, opts)
-	if err != nil || res.Report.Failed() || head == nil {
+	if err != nil || res.Report.Failed() || head == nil || mb == nil {
 		return res, nil, err
 	}
 	_, p, planErr := planChange(r, head, mb, built)
@@ -231,22 +218,97 @@ func Check(r *repo.Repository, opts content.CheckOptions) (res *content.Result, 
 	return res, planErr, nil
 }
 
-// asBuilt says what the build says of its manifests, for content.Check.
-func (pr *prior) asBuilt(r *repo.Repository) (*content.Built, error) {
-	idx, err := pr.fullIndex(r)
+// Validate is small validate: content.Check told what a build knows, as
+// Check does; with a revision and no base, the artifact branch's tip.
+func Validate(r *repo.Repository, opts content.CheckOptions) (*content.Result, error) {
+	withBuild(r, &opts)
+	return content.Check(r, opts)
+}
+
+// withBuild sets opts.Built for a revision (never the working tree or the
+// index, whose files no build has seen): the build of the merge base of
+// the revision and opts.Base where there is one, else the artifact
+// branch's tip. It returns the revision's commit, the merge base (nil
+// without a base) and its build. What cannot be read here is
+// content.Check's to report: then nothing is set.
+func withBuild(r *repo.Repository, opts *content.CheckOptions) (head, mb *repo.Commit, built *prior) {
+	opts.Built = nil
+	if opts.Rev == "" || opts.Staged {
+		return nil, nil, nil
+	}
+	head, err := r.Resolve(opts.Rev)
+	if err != nil {
+		return nil, nil, nil
+	}
+	if opts.Base != "" {
+		if _, mb, err = content.ResolveBase(r, opts.Base, head); err != nil {
+			return nil, nil, nil
+		}
+		if built, err = buildOf(r, head, mb); err != nil {
+			return nil, nil, nil
+		}
+		if built != nil {
+			opts.Built = built.asBuilt(r)
+			return head, mb, built
+		}
+	}
+	if tip, err := tipBuild(r, head); err == nil && tip != nil {
+		opts.Built = tip.asBuilt(r)
+	}
+	return head, mb, nil
+}
+
+// asBuilt says what the build says of its manifests, for content.Check;
+// its index is read when content.Check asks.
+func (pr *prior) asBuilt(r *repo.Repository) *content.Built {
+	return &content.Built{ManifestCommit: pr.manifestCommit, SchemaDigest: pr.schemaDigest, Config: pr.index.Config, Builder: pr.builder,
+		Load: func() ([]content.Known, error) {
+			idx, err := pr.fullIndex(r)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]content.Known, 0, len(idx.Manifests))
+			for _, e := range idx.Manifests {
+				blob, ok := repo.ParseHash(e.Blob)
+				if !ok {
+					return nil, &badIndexError{Build: pr.commit.ID, Err: fmt.Errorf("%s: blob %q is not an object id", e.Path, e.Blob)}
+				}
+				out = append(out, content.Known{Kind: e.Kind, ID: e.ID, Locale: e.Locale, Path: e.Path, State: e.Status, Blob: blob})
+			}
+			return out, nil
+		}}
+}
+
+// tipBuild reads the tip of the artifact branch that small.cue at head
+// names: its trailers and its index's metadata, not its artifacts; nil
+// when there is none, or it is no build small can read.
+func tipBuild(r *repo.Repository, head *repo.Commit) (*prior, error) {
+	cfg, err := config.Load(r.Snapshot(head))
+	if err != nil {
+		return nil, nil
+	}
+	tip, err := r.Ref(protocol.BranchRef(cfg.Artifacts.Branch))
+	if err != nil || tip.IsZero() {
+		return nil, err
+	}
+	c, err := r.ReadCommit(tip)
 	if err != nil {
 		return nil, err
 	}
-	b := &content.Built{ManifestCommit: pr.manifestCommit, SchemaDigest: pr.schemaDigest, Config: idx.Config, Builder: pr.builder,
-		Manifests: make([]content.Known, 0, len(idx.Manifests))}
-	for _, e := range idx.Manifests {
-		blob, ok := repo.ParseHash(e.Blob)
-		if !ok {
-			return nil, &badIndexError{Build: pr.commit.ID, Err: fmt.Errorf("%s: blob %q is not an object id", e.Path, e.Blob)}
-		}
-		b.Manifests = append(b.Manifests, content.Known{Kind: e.Kind, ID: e.ID, Locale: e.Locale, Path: e.Path, State: e.Status, Blob: blob})
+	mc, ok := repo.ParseHash(c.Trailer(protocol.TrailerManifestCommit))
+	if !ok {
+		return nil, nil
 	}
-	return b, nil
+	indexFiles, err := r.TreeFiles(c.Tree, ".small")
+	if err != nil {
+		return nil, err
+	}
+	idx, err := readIndexMeta(r, indexFiles)
+	if err != nil {
+		return nil, nil
+	}
+	return &prior{commit: c, manifestCommit: mc, schemaDigest: c.Trailer(protocol.TrailerSchemaDigest),
+		builder: c.Trailer(protocol.TrailerBuilder), index: idx, indexFiles: indexFiles}, nil
 }
 
 // maxBuildSearch bounds how far back buildOf looks on the artifact branch.

@@ -3,7 +3,10 @@ package content
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/smallhq/small/config"
 	"github.com/smallhq/small/diag"
@@ -33,11 +36,14 @@ type CheckOptions struct {
 	// Platform is who the hosting platform says opened the change (see
 	// GitHubPlatform); nil where there is none.
 	Platform *Platform
-	// Built, when set, is a build of the change's merge base (see Built):
-	// where it was made under the schemas, small.cue and version of small
-	// that judge the change, Check evaluates only the manifests the change
-	// touched and takes the others' verdicts and states from it, with the
-	// same findings a full evaluation gives.
+	// Built, when set, is a build small made: the build of the change's
+	// merge base, or the artifact branch's tip. Where it was made under the
+	// schemas, small.cue and version of small that judge the commit, Check
+	// takes from it that a manifest it built passes its kind, and does not
+	// evaluate that manifest again, only decodes it (see
+	// Options.KnownValid): the same findings a full evaluation gives. Which
+	// of its manifests it takes, and why a forged build gains nothing, is
+	// builtValid's to say.
 	Built *Built
 	// Progress, when set, counts the manifests evaluated (see
 	// Options.Progress).
@@ -47,14 +53,31 @@ type CheckOptions struct {
 // Built is what a build says of the manifest commit it built: every
 // manifest there was valid, with the kind, id and state its index records,
 // under the schemas, small.cue and version of small its trailers name.
-// It is as trustworthy as the artifact branch; small verify and the next
-// small build check that the branch is what small would have written.
+// Check takes nothing from it but that verdict, for the manifests whose
+// bytes it can tie to the build's manifest commit (builtValid); small
+// verify and the next small build check that the branch is what small
+// would have written.
 type Built struct {
 	ManifestCommit repo.Hash
 	SchemaDigest   string
 	Config         string // blob id of small.cue
 	Builder        string // Small-Builder
-	Manifests      []Known
+	// Manifests are the manifests its index lists; when nil, Load reads
+	// them, once Check knows it can use them.
+	Manifests []Known
+	Load      func() ([]Known, error)
+}
+
+// entries are the manifests b's index lists.
+func (b *Built) entries() ([]Known, error) {
+	if b.Manifests == nil && b.Load != nil {
+		ms, err := b.Load()
+		if err != nil {
+			return nil, err
+		}
+		b.Manifests, b.Load = ms, nil
+	}
+	return b.Manifests, nil
 }
 
 // HistoryError is history a check needs and cannot read: a repository
@@ -93,7 +116,7 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		return nil, err
 	}
 	var ch *Change
-	var known map[string]Known
+	var valid, touched map[string]bool
 	if opts.Base != "" {
 		tip := head
 		if tip == nil {
@@ -127,7 +150,15 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		limited.Limits = pol.Config.Limits
 		cfg = &limited
 		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths, Tree: snap, Platform: opts.Platform, HeadConfig: cfg}
-		known = reusable(r, ch, opts, headSchema)
+		valid, touched = reusable(r, ch, opts, headSchema)
+	} else if head != nil && opts.Built != nil {
+		// small validate --rev: the build must be of the commit's own
+		// history, and of the default branch's, which small check guards.
+		if _, tips := r.DefaultBranchTips(); len(tips) > 0 {
+			if s, err := LoadSchema(snap, cfg); err == nil {
+				valid = builtValid(r, opts.Built, cfg, s.Digest, head, head, tips, []*repo.Commit{head}, nil)
+			}
+		}
 	}
 	if ch == nil && len(opts.Paths) == 0 && cfg.Manifests != "." {
 		// Not a change, where deleting the last manifest is a change to
@@ -136,7 +167,7 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 			return nil, MissingRoot(snap, cfg)
 		}
 	}
-	res, err := Validate(snap, cfg, Options{Paths: opts.Paths, Known: known, Progress: opts.Progress})
+	res, err := Validate(snap, cfg, Options{Paths: opts.Paths, KnownValid: valid, Progress: opts.Progress})
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +178,13 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		return res, nil
 	}
 	ch.Result = res
+	if valid != nil && ch.Policy.Schema != nil && res.Schema != nil && ch.Policy.Schema.Digest == res.Schema.Digest {
+		// The base's manifests, as the gate reads them, from what the
+		// head's validation decoded where the base has the same bytes.
+		if ch.Known, err = baseStates(r, ch, touched); err != nil {
+			ch.Known = nil // the gate reads them itself, and says what is wrong
+		}
+	}
 	ds, err := Gate(r, *ch)
 	if err != nil {
 		return nil, &HistoryError{err}
@@ -160,36 +198,26 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 	return res, nil
 }
 
-// reusable returns the verdicts of opts.Built that hold for the change's
-// head, by path, and makes the build's states the base's for the gate; nil
-// when the build cannot stand in for an evaluation: it is not of the merge
-// base, its schemas, small.cue or version of small are not those that
-// judge the change (the head's and the target's), or its index does not
-// list exactly the manifest files the merge base has, blob for blob.
+// reusable returns the manifests of the change's head whose verdict
+// opts.Built gives (see builtValid), by path, and the paths the change
+// touched; nil when the build cannot stand in for an evaluation: the
+// schemas, small.cue or version of small that judge the change (the
+// head's schemas, the head's and the target's small.cue) are not those it
+// was built under, or it is not of the target's history.
 //
 // Every manifest a commit of the change touched, on any side of it (a
 // commit without parents against nothing), is evaluated again, so its
-// findings carry its lines, and its state at the base is read from the
-// base, not taken from the index. A symbolic link is never taken from the
-// index: its bytes are a path, and its verdict is its target's. History it
-// cannot read means no reuse: the full evaluation and the gate say what is
-// missing.
-func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *schema.Schema) map[string]Known {
+// findings carry its lines, and nothing the change brings in is taken on
+// the build's word. History it cannot read means no reuse: the full
+// evaluation and the gate say what is missing.
+func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *schema.Schema) (valid, touched map[string]bool) {
 	b := opts.Built
-	if b == nil || ch.Head == nil || len(opts.Paths) > 0 || opts.Staged ||
-		b.ManifestCommit != ch.Base.ID || b.Builder != version.Builder() ||
-		headSchema == nil || ch.Policy.Schema == nil ||
-		headSchema.Digest != b.SchemaDigest || ch.Policy.Schema.Digest != b.SchemaDigest {
-		return nil
-	}
-	for _, c := range []*repo.Commit{ch.Head, ch.Target, ch.Base} {
-		if r.FileAt(c.Tree, protocol.ConfigFile).String() != b.Config {
-			return nil
-		}
+	if b == nil || ch.Head == nil || len(opts.Paths) > 0 || opts.Staged || headSchema == nil ||
+		b.Builder != version.Builder() || headSchema.Digest != b.SchemaDigest {
+		return nil, nil
 	}
 	pcfg := ch.Policy.Config
-	root := pcfg.Manifests
-	touched := map[string]bool{}
+	touched = map[string]bool{}
 	seen := map[[2]repo.Hash]bool{}
 	diff := func(a, b repo.Hash) bool {
 		if seen[[2]repo.Hash{a, b}] || seen[[2]repo.Hash{b, a}] {
@@ -205,11 +233,11 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 		return err == nil
 	}
 	if !diff(ch.Base.Tree, ch.Head.Tree) {
-		return nil
+		return nil, nil
 	}
 	commits, err := r.Range(ch.Target.ID, ch.Head.ID)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	for _, c := range commits {
 		parents := []repo.Hash{repo.ZeroHash} // a root commit adds all it has
@@ -218,67 +246,140 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 			for _, h := range c.Parents {
 				pc, err := r.ReadCommit(h)
 				if err != nil {
-					return nil
+					return nil, nil
 				}
 				parents = append(parents, pc.Tree)
 			}
 		}
 		for _, pt := range parents {
 			if !diff(pt, c.Tree) {
-				return nil
+				return nil, nil
 			}
 		}
 	}
-	// The index must be the base's manifests: a shard lost or an entry
-	// for a blob the base does not have means the build is not of it.
-	files, err := r.RegularFiles(ch.Base.Tree, root)
+	valid = builtValid(r, b, pcfg, headSchema.Digest, ch.Head, ch.Target, nil, []*repo.Commit{ch.Head, ch.Target, ch.Base}, touched)
+	if valid == nil {
+		return nil, nil
+	}
+	return valid, touched
+}
+
+// builtValid returns the manifests of head that b says pass their kind,
+// by path: b must be by this version of small, under the schemas whose
+// digest is digest and the small.cue every commit of same has, and of a
+// commit in the history of within (the commit validated; for a change,
+// the target, never the change) and, when anchors are given, of one of
+// them (the default branch's tips). Of its index, only an entry whose
+// blob that commit has at that path, as head does, counts, and not one
+// the change touched: the key of a verdict is (path, blob, schema digest,
+// small.cue blob, version of small). nil when nothing counts.
+//
+// What is taken on the build's word is then only that those bytes, which
+// the trusted history already held at that path under these rules, pass
+// their kind: a forged build (an index that says an invalid file is
+// valid) can hide no manifest a change brings in, only a file the target
+// (or the default branch) had already, which small check admitted, and
+// small verify finds the forgery. Kinds, ids, states and every rule
+// across manifests are read from the bytes.
+func builtValid(r *repo.Repository, b *Built, cfg *config.Config, digest string, head, within *repo.Commit, anchors []repo.Hash, same []*repo.Commit, touched map[string]bool) map[string]bool {
+	if b == nil || b.Builder != version.Builder() || b.SchemaDigest != digest || b.ManifestCommit.IsZero() || !r.HasCommit(b.ManifestCommit) {
+		return nil
+	}
+	for _, c := range same {
+		if r.FileAt(c.Tree, protocol.ConfigFile).String() != b.Config {
+			return nil
+		}
+	}
+	if ok, err := r.IsAncestor(b.ManifestCommit, within.ID); err != nil || !ok {
+		return nil
+	}
+	if anchors != nil {
+		anchored := false
+		for _, h := range anchors {
+			if ok, err := r.IsAncestor(b.ManifestCommit, h); err == nil && ok {
+				anchored = true
+				break
+			}
+		}
+		if !anchored {
+			return nil
+		}
+	}
+	// The build's commit has the small.cue and schemas its trailers name.
+	mc, err := r.ReadCommit(b.ManifestCommit)
+	if err != nil || r.FileAt(mc.Tree, protocol.ConfigFile).String() != b.Config {
+		return nil
+	}
+	if d, err := schemaDigest(r.Snapshot(mc), cfg); err != nil || d != b.SchemaDigest {
+		return nil
+	}
+	entries, err := b.entries()
 	if err != nil {
 		return nil
 	}
-	listed := 0
-	known := make(map[string]Known, len(b.Manifests))
-	var states []Known
-	for _, k := range b.Manifests {
-		blob, regular := files[k.Path]
-		switch {
-		case regular && blob == k.Blob:
-			listed++
-		case !regular && !r.FileAt(ch.Base.Tree, k.Path).IsZero():
-			continue // a link (or a submodule) at the base: never reused
-		default:
-			return nil
-		}
-		if touched[k.Path] {
-			continue
-		}
-		known[k.Path] = k
-		states = append(states, k)
-	}
-	for p := range files {
-		if pcfg.IsManifest(p) {
-			listed--
-		}
-	}
-	if listed != 0 {
+	built, err := r.RegularFiles(mc.Tree, cfg.Manifests)
+	if err != nil {
 		return nil
 	}
-	// What the change touched is judged from the base's own bytes.
-	for p := range touched {
-		blob, ok := files[p]
-		m, isManifest := pcfg.Manifest(p)
-		if !ok || !isManifest {
+	now, err := r.RegularFiles(head.Tree, cfg.Manifests)
+	if err != nil {
+		return nil
+	}
+	valid := map[string]bool{}
+	for _, k := range entries {
+		if !touched[k.Path] && !k.Blob.IsZero() && built[k.Path] == k.Blob && now[k.Path] == k.Blob {
+			valid[k.Path] = true
+		}
+	}
+	if len(valid) == 0 {
+		return nil
+	}
+	return valid
+}
+
+// baseStates are the manifests of the change's base as the gate reads
+// them (statesAt), for a change whose head, target and base share
+// small.cue and whose head and target share the schemas: a file the
+// change did not touch holds at the head the bytes it holds at the base,
+// and the head's validation decoded them; the others (and a symbolic
+// link, whose bytes the gate reads as they are) are decoded from the
+// base.
+func baseStates(r *repo.Repository, ch *Change, touched map[string]bool) ([]Known, error) {
+	pol := ch.Policy
+	at := make(map[string]*Manifest, len(ch.Result.Manifests))
+	for i := range ch.Result.Manifests {
+		at[ch.Result.Manifests[i].Path] = &ch.Result.Manifests[i]
+	}
+	files, err := r.TreeFiles(ch.Base.Tree, pol.Config.Manifests)
+	if err != nil {
+		return nil, err
+	}
+	regular, err := r.RegularFiles(ch.Base.Tree, pol.Config.Manifests)
+	if err != nil {
+		return nil, err
+	}
+	states := []Known{}
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		blob := files[p]
+		match, ok := matchAny(p, pol.Config, ch.HeadConfig)
+		if !ok {
 			continue
 		}
-		d, err := ch.Policy.decode(r, p, m, blob)
+		if m := at[p]; m != nil && !touched[p] && regular[p] == blob && m.Kind != "" && !strings.ContainsFunc(p, unicode.IsControl) {
+			if pol.knows(m.Kind) {
+				states = append(states, Known{Kind: m.Kind, ID: m.ID, Locale: m.Locale, Path: p, State: m.State, Blob: blob})
+			}
+			continue
+		}
+		d, err := pol.decode(r, p, match, blob)
 		if err != nil {
-			return nil
+			return nil, err
 		}
 		if d.ok {
 			states = append(states, Known{Kind: d.key[0], ID: d.key[1], Locale: d.key[2], Path: p, State: d.state, Blob: blob})
 		}
 	}
-	ch.Known = states
-	return known
+	return states, nil
 }
 
 // ResolveBase resolves what --base names against the head of a change, as

@@ -170,15 +170,12 @@ func clipText(s string) string {
 }
 
 // crossManifest checks the constraints across the manifests once all are
-// evaluated: it first reads the values of the manifests whose verdict was
-// known (Options.Known) where their kind has constraints, then compares
-// the @unique values and looks up the assets. A manifest with a finding
+// evaluated, and the values of those whose verdict was known read
+// (readKnownValues): it compares the @unique values and looks up the
+// assets. A manifest with a finding
 // is no longer valid.
 func (ev *evaluation) crossManifest() ([]diag.Diagnostic, error) {
 	s := ev.kinds
-	if err := ev.readKnownValues(); err != nil {
-		return nil, err
-	}
 	var ds []diag.Diagnostic
 	ds = append(ds, uniqueFindings(s, ev.mans)...)
 	ad, err := ev.assetFindings()
@@ -201,11 +198,17 @@ func (ev *evaluation) crossManifest() ([]diag.Diagnostic, error) {
 
 // readKnownValues reads, decodes and extracts the constrained values of
 // the manifests whose verdict the caller gave: their verdict stands, but
-// the uniqueness of their values and their assets are judged anew.
+// the uniqueness of their values and their assets are judged anew. A
+// translation is read for where its locale is too: that its source is
+// gone is a finding there.
 func (ev *evaluation) readKnownValues() error {
+	read, err := ev.knownToRead()
+	if err != nil {
+		return err
+	}
 	var idx []int
 	for i, m := range ev.mans {
-		if m.known && ev.kinds.HasConstraints(m.Kind) {
+		if m.known && read(i) {
 			idx = append(idx, i)
 		}
 	}
@@ -225,6 +228,51 @@ func (ev *evaluation) readKnownValues() error {
 		m.shared = sharedValues(ev.kinds, doc, m.Kind)
 		m.localeLine, m.localeCol, _ = doc.Position([]string{"locale"})
 	})
+}
+
+// knownToRead says which known manifests readKnownValues reads: every
+// one whose kind has constraints, and every translation; with
+// Options.Related, only those that can relate to what was evaluated.
+func (ev *evaluation) knownToRead() (func(i int) bool, error) {
+	if ev.related == nil {
+		return func(i int) bool {
+			m := ev.mans[i]
+			return ev.kinds.HasConstraints(m.Kind) || m.Locale != ""
+		}, nil
+	}
+	kinds := map[string]bool{}   // of the evaluated manifests, with @unique fields
+	keys := map[[2]string]bool{} // kinds and ids of the evaluated manifests
+	names := map[string]bool{}   // the same, as Kind/id
+	sources := map[[2]string]bool{}
+	for _, m := range ev.mans {
+		if m.Kind == "" {
+			continue
+		}
+		k := [2]string{m.Kind, m.ID}
+		if m.Locale == "" {
+			sources[k] = true
+		}
+		if m.known {
+			continue
+		}
+		keys[k], names[m.Kind+"/"+m.ID] = true, true
+		for _, c := range ev.kinds.Constraints(m.Kind) {
+			kinds[m.Kind] = kinds[m.Kind] || c.Unique
+		}
+	}
+	paths, err := ev.related(names)
+	if err != nil {
+		return nil, err
+	}
+	named := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		named[p] = true
+	}
+	return func(i int) bool {
+		m := ev.mans[i]
+		k := [2]string{m.Kind, m.ID}
+		return named[m.Path] || kinds[m.Kind] || keys[k] || (m.Locale != "" && !sources[k])
+	}, nil
 }
 
 // uniqueFindings reports each value of a @unique field that an earlier

@@ -46,7 +46,7 @@ func TestFrontMatterFindingsAtTheirLines(t *testing.T) {
 		"# Git\n" + // the body's first line is line 9, the blank one
 		strings.Repeat("Git records every change. ", 10) + "\n"
 	for _, variant := range []struct{ name, src string }{{"LF", src}, {"CRLF", strings.ReplaceAll(src, "\n", "\r\n")}} {
-		m, ds := check(v, "topics/git/index.md", config.Match{Rule: -1}, []byte(variant.src), nil, lim, false)
+		m, ds := check(v, "topics/git/index.md", config.Match{Rule: -1}, []byte(variant.src), nil, lim, false, false)
 		var got []string
 		for _, d := range ds {
 			got = append(got, d.String()+" ["+d.Code+"]")
@@ -70,7 +70,7 @@ func TestFrontMatterFindingsAtTheirLines(t *testing.T) {
 
 	// A valid one builds into canonical JSON holding the body verbatim.
 	ok := "---\nkind: Topic\ntitle: Git\n---\n# Git\n\nA tool.\n"
-	m, ds := check(v, "topics/git/index.md", config.Match{Rule: -1}, []byte(ok), nil, lim, true)
+	m, ds := check(v, "topics/git/index.md", config.Match{Rule: -1}, []byte(ok), nil, lim, true, false)
 	if len(ds) != 0 || len(m.Artifacts) != 1 {
 		t.Fatalf("valid topic: %v, %d artifacts", ds, len(m.Artifacts))
 	}
@@ -79,7 +79,7 @@ func TestFrontMatterFindingsAtTheirLines(t *testing.T) {
 	}
 
 	// A decoding finding names the file and its code.
-	_, ds = check(v, "topics/git/index.md", config.Match{Rule: -1}, []byte("# Git\n"), nil, lim, false)
+	_, ds = check(v, "topics/git/index.md", config.Match{Rule: -1}, []byte("# Git\n"), nil, lim, false, false)
 	if len(ds) != 1 || ds[0].String() != "topics/git/index.md:1:1: no front matter: expected the file to start with a line --- opening YAML front matter (the manifest's fields), closed by another --- line" || ds[0].Code != "manifest.front-matter-missing" {
 		t.Errorf("no front matter: %v", ds)
 	}

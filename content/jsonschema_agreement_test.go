@@ -383,7 +383,7 @@ func TestJSONSchemaAgreesWithValidate(t *testing.T) {
 			for _, g := range corpus {
 				file := filepath.Join(dir, "data", filepath.FromSlash(g.path))
 				writeFile(t, file, g.data)
-				_, ds := check(v, g.path, config.Match{Rule: -1}, g.data, nil, lim, false)
+				_, ds := check(v, g.path, config.Match{Rule: -1}, g.data, nil, lim, false, false)
 				smallSays[file], why[file] = len(ds) == 0, ds
 				if len(ds) == 0 {
 					valid++

@@ -35,7 +35,7 @@ func TestSkeletonFailsOnItsPlaceholders(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", k, err)
 			}
-			_, ds := check(v, "manifests/x.yaml", config.Match{Rule: -1}, data, nil, config.Default().ManifestLimits(), false)
+			_, ds := check(v, "manifests/x.yaml", config.Match{Rule: -1}, data, nil, config.Default().ManifestLimits(), false, false)
 			var paths []string
 			for _, d := range ds {
 				paths = append(paths, d.Path)

@@ -99,6 +99,31 @@ type Options struct {
 	// kind with such fields is read for their values (crossmanifest.go).
 	// A symbolic link is always read.
 	Known map[string]Known
+	// Related, with Known, narrows which known manifests are read for the
+	// rules across manifests. Without it, every known manifest whose kind
+	// has @unique, @asset, @ref or @shared fields is read, and every
+	// translation. With it, only those that can relate to what was
+	// evaluated: of a kind whose @unique fields an evaluated manifest
+	// has, of the kind and id of an evaluated manifest (a source and its
+	// translations), a translation whose source is not there, and those
+	// Related returns for the Kind/id names of the evaluated manifests:
+	// the known manifests that reference one of them, or one that went or
+	// changed its name since the verdicts were made. The caller vouches
+	// that no other known manifest references a manifest that went or
+	// changed, or uses an asset that changed, since its verdict.
+	Related func(names map[string]bool) ([]string, error)
+	// KnownValid are manifests whose evaluation against their kind the
+	// caller knows to pass, by path: it vouches that the snapshot holds,
+	// at each path, bytes that passed it under the same schemas, small.cue
+	// and version of small. Validate reads and decodes them as any other
+	// (their kind, id, locale, state, positions and the values of their
+	// constrained fields come from their bytes, and every rule across
+	// manifests is checked again), and skips only their CUE evaluation.
+	// Unlike Known, nothing of the caller's but that verdict is taken: a
+	// file that no longer decodes, or states no lifecycle state of its
+	// kind, has its findings. A symbolic link is always evaluated; with
+	// Artifacts, KnownValid is not used.
+	KnownValid map[string]bool
 	// Progress, when set, counts the manifests evaluated, of those to
 	// evaluate, as the evaluation goes (for a front end to show).
 	Progress *progress.Counter
@@ -150,8 +175,9 @@ func ruleGlobs(cfg *config.Config) []string {
 	return out
 }
 
-// LoadSchema reads and builds the schemas package named by the configuration.
-func LoadSchema(snap repo.Snapshot, cfg *config.Config) (*schema.Schema, error) {
+// schemaFiles reads the files of the schemas package named by the
+// configuration.
+func schemaFiles(snap repo.Snapshot, cfg *config.Config) ([]schema.File, error) {
 	entries, err := snap.Files(cfg.Schemas)
 	if err != nil {
 		return nil, err
@@ -168,6 +194,26 @@ func LoadSchema(snap repo.Snapshot, cfg *config.Config) (*schema.Schema, error) 
 			return nil, fmt.Errorf("read schema %s: %w", e.Path, err)
 		}
 		files = append(files, schema.File{Path: e.Path, Data: data})
+	}
+	return files, nil
+}
+
+// schemaDigest is the schema digest of the schemas package named by the
+// configuration, as LoadSchema would give it, without compiling it.
+func schemaDigest(snap repo.Snapshot, cfg *config.Config) (string, error) {
+	files, err := schemaFiles(snap, cfg)
+	if err != nil {
+		return "", err
+	}
+	slices.SortFunc(files, func(a, b schema.File) int { return strings.Compare(a.Path, b.Path) })
+	return schema.Digest(files), nil
+}
+
+// LoadSchema reads and builds the schemas package named by the configuration.
+func LoadSchema(snap repo.Snapshot, cfg *config.Config) (*schema.Schema, error) {
+	files, err := schemaFiles(snap, cfg)
+	if err != nil {
+		return nil, err
 	}
 	type loaded struct {
 		s   *schema.Schema
@@ -230,14 +276,22 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		}
 		todo = append(todo, i)
 	}
-	ev := &evaluation{snap: snap, cfg: cfg, kinds: kinds, entries: entries, workers: opts.Workers, render: opts.Artifacts, mans: mans, diags: diags, narrowed: len(opts.Paths) > 0, spill: opts.Spill, progress: opts.Progress}
+	ev := &evaluation{snap: snap, cfg: cfg, kinds: kinds, entries: entries, workers: opts.Workers, render: opts.Artifacts, mans: mans, diags: diags, narrowed: len(opts.Paths) > 0, related: opts.Related, spill: opts.Spill, progress: opts.Progress}
+	if !opts.Artifacts && len(opts.KnownValid) > 0 {
+		ev.valid = opts.KnownValid
+		for _, i := range todo {
+			if ev.skips(i) {
+				res.Reused++
+			}
+		}
+	}
 	stopped, err := ev.run(todo)
 	if err == nil && stopped == nil && len(todo) < len(entries) {
 		// A finding that two files share an id is placed at each one's
 		// id: read the known ones that share one.
 		again := sharing(mans, todo)
 		stopped, err = ev.run(again)
-		res.Reused = len(entries) - len(todo) - len(again)
+		res.Reused += len(entries) - len(todo) - len(again)
 	}
 	if err != nil {
 		return nil, err
@@ -247,6 +301,11 @@ func Validate(snap repo.Snapshot, cfg *config.Config, opts Options) (*Result, er
 		res.Report.Stopped = fmt.Sprintf("evaluation made small hold more than limits.evalMemory (%d MiB): stopped, not every manifest was checked", cfg.Limits.EvalMemory)
 		diag.Sort(res.Report.Diagnostics)
 		return res, nil
+	}
+	// What the rules across manifests need of the known ones, before
+	// any of them is applied.
+	if err := ev.readKnownValues(); err != nil {
+		return nil, err
 	}
 	res.Manifests = mans
 	for _, ds := range diags {
@@ -307,6 +366,17 @@ type evaluation struct {
 	refs     []Reference // resolved by crossManifest
 	spill    Spiller     // takes the artifacts' bytes as they are rendered (Options.Spill)
 	progress *progress.Counter
+	// valid are the paths whose CUE evaluation is known to pass
+	// (Options.KnownValid): decoded and checked, not evaluated.
+	valid map[string]bool
+	// related narrows which known manifests are read (Options.Related).
+	related func(names map[string]bool) ([]string, error)
+}
+
+// skips reports whether entry i's CUE evaluation is skipped: its verdict
+// is known (Options.KnownValid), and it is no symbolic link.
+func (ev *evaluation) skips(i int) bool {
+	return ev.valid[ev.entries[i].Path] && !ev.entries[i].Symlink
 }
 
 // minPerWorker is how many files make another worker worth its compile.
@@ -321,9 +391,10 @@ func (ev *evaluation) run(todo []int) (stopped []diag.Diagnostic, err error) {
 	}
 	cfg, kinds, entries, mans, diags := ev.cfg, ev.kinds, ev.entries, ev.mans, ev.diags
 	type job struct {
-		i    int
-		data []byte
-		err  error
+		i     int
+		data  []byte
+		err   error
+		known bool // its evaluation is known to pass: decoded, not evaluated
 	}
 	ev.progress.Expect(len(todo))
 	workers := ev.workers
@@ -365,7 +436,7 @@ func (ev *evaluation) run(todo []int) (stopped []diag.Diagnostic, err error) {
 				mu.Unlock()
 				c, how := boundedRun(cfg.EvalTimeout(), g, func() checked {
 					match, _ := cfg.Manifest(p)
-					m, ds := check(mine, p, match, j.data, j.err, lim, ev.render)
+					m, ds := check(mine, p, match, j.data, j.err, lim, ev.render, j.known)
 					return checked{m, ds}
 				})
 				if how == overMemory {
@@ -409,7 +480,7 @@ feed:
 	for _, i := range todo {
 		data, err := ev.snap.Read(entries[i].Path, max)
 		select {
-		case jobs <- job{i: i, data: data, err: err}:
+		case jobs <- job{i: i, data: data, err: err, known: ev.skips(i)}:
 		case <-g.over:
 			break feed
 		}
@@ -463,8 +534,10 @@ func (ev *evaluation) artifactData(a schema.Artifact) ([]byte, error) {
 	return ev.spill.Unspill(a.Spilled)
 }
 
-// check decodes and validates one manifest file, matched by match.
-func check(v *schema.Validator, p string, match config.Match, data []byte, readErr error, lim manifest.Limits, render bool) (Manifest, []diag.Diagnostic) {
+// check decodes and validates one manifest file, matched by match. A
+// known one (Options.KnownValid) is decoded and its reserved fields
+// checked, but not evaluated against its kind: that verdict is known.
+func check(v *schema.Validator, p string, match config.Match, data []byte, readErr error, lim manifest.Limits, render, known bool) (Manifest, []diag.Diagnostic) {
 	m := Manifest{Path: p}
 	fail := func(code, msg string, line, col int) (Manifest, []diag.Diagnostic) {
 		d := diag.Diagnostic{File: p, Line: line, Column: col, Code: code, Message: msg, Severity: diag.Error}
@@ -549,7 +622,9 @@ func check(v *schema.Validator, p string, match config.Match, data []byte, readE
 		}
 	} else {
 		m.ReadsRefs = v.Schema().ReadsRefs(id.Kind)
-		more = v.Validate(doc, id)
+		if !known || !v.Schema().HasKind(id.Kind) {
+			more = v.Validate(doc, id)
+		}
 	}
 	ds = append(ds, more...)
 	m.Valid = len(ds) == 0

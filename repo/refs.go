@@ -231,6 +231,35 @@ func (r *Repository) SymbolicRef(name string) (string, Hash) {
 	return ref.Target().String(), h
 }
 
+// DefaultBranchTips names the branch the content lives on and its tips:
+// the branch the remote's HEAD (origin/HEAD) points at, else main, else
+// master; its tips are the remote's and the local branch of the same
+// name, whichever exist (a commit made here and not yet pushed is on the
+// default branch of this clone). "" and none when there is no such
+// branch: the branch HEAD is on is no stand-in, it may be anyone's.
+func (r *Repository) DefaultBranchTips() (string, []Hash) {
+	local := func(name string) []Hash {
+		if h, _ := r.Ref("refs/heads/" + name); !h.IsZero() {
+			return []Hash{h}
+		}
+		return nil
+	}
+	if target, h := r.SymbolicRef("refs/remotes/origin/HEAD"); !h.IsZero() {
+		name := strings.TrimPrefix(target, "refs/remotes/")
+		return name, append([]Hash{h}, local(strings.TrimPrefix(name, "origin/"))...)
+	}
+	for _, name := range []string{"main", "master"} {
+		tips := local(name)
+		if h, _ := r.Ref("refs/remotes/origin/" + name); !h.IsZero() {
+			tips = append(tips, h)
+		}
+		if tips != nil {
+			return name, tips
+		}
+	}
+	return "", nil
+}
+
 // DefaultBranch names the branch a repository's content lives on, as a
 // workflow's branches: filter needs it: the branch origin/HEAD points at,
 // else the branch HEAD is on (unborn, in a new repository, included);

@@ -48,10 +48,12 @@ contents are the change's.
   - an agent's commit changes only small.cue's agentPaths (the manifests,
     by default), and no symbolic link or submodule.
 
-Each refusal names the file and line, the commit, and the rule. When the
-change passes, check says what merging it would build (created, updated,
-retracted artifacts), from the build of the merge base where there is
-one. This is
+Each refusal names the file and line, the commit, and the rule. A
+manifest the change did not touch that a build of the target's history
+judged, with the same bytes, schemas, small.cue and version of small, is
+decoded but not evaluated again. When the change passes, check says what
+merging it would build (created, updated, retracted artifacts), from the
+build of the merge base where there is one. This is
 the check to run on pull requests, with --base the target branch;
 --base A...B names the merge base of A and B. See docs/security.md for
 what it needs from branch protection.`,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smallhq/small/builder"
 	"github.com/smallhq/small/cmd/internal/cmdutil"
 	"github.com/smallhq/small/content"
 	"github.com/smallhq/small/diag"
@@ -45,7 +46,10 @@ definition of its kind, and report every problem at file:line:col.
 
 Without --rev, the files in the working tree are checked, committed or not.
 With --rev, schemas and manifests are read from that commit, as a build
-would read them. With --staged, they are read as the index holds them:
+would read them; a manifest the last build judged, at the same path with
+the same bytes, under the same schemas, small.cue and version of small,
+is decoded but not evaluated again (every rule across manifests is still
+checked: the findings are a full evaluation's). With --staged, they are read as the index holds them:
 what git commit would commit, untracked files left out.
 
 With -, the manifest is read from standard input, as the file --path names
@@ -150,12 +154,12 @@ func Run(opts *Options) error {
 	}
 	meter := opts.IO.StartProgress("validate", opts.Format)
 	defer meter.Stop()
-	res, err := content.Check(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Staged: opts.Staged, Command: "validate", Platform: platform, Progress: meter.Counter()})
+	res, err := builder.Validate(r, content.CheckOptions{Rev: opts.Rev, Base: opts.Base, Paths: paths, Staged: opts.Staged, Command: "validate", Platform: platform, Progress: meter.Counter()})
 	meter.Stop()
 	if err != nil {
 		return cmdutil.Classify(err)
 	}
-	log.Debug("validated", "manifests", res.Report.Manifests, "elapsed", time.Since(start).Round(time.Millisecond))
+	log.Debug("validated", "manifests", res.Report.Manifests, "knownValid", res.Reused, "elapsed", time.Since(start).Round(time.Millisecond))
 	return cmdutil.WriteReport(opts.IO, opts.Format, &res.Report)
 }
 
