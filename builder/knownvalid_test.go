@@ -362,6 +362,55 @@ func TestKnownValidForgedBranch(t *testing.T) {
 		}
 		agree(t, r, content.CheckOptions{Rev: "evil", Base: "main", Command: "check"})
 	})
+	// The forged build names a commit of main whose schemas were looser
+	// (the file was valid there), with the digest of today's: validate
+	// --rev of a branch that brings the file back evaluates it.
+	t.Run("a version valid under other schemas", func(t *testing.T) {
+		dir := t.TempDir()
+		git(t, dir, "init", "-q", "-b", "main")
+		for p, data := range knownCorpus {
+			put(t, dir, p, data)
+		}
+		strict := knownCorpus["schemas/topic.cue"]
+		put(t, dir, "schemas/topic.cue", strings.Replace(strict, `name:    string & =~"^[A-Z]"`, "name:    string", 1))
+		put(t, dir, path, invalid)
+		commitAll(t, dir, "looser schemas")
+		old := git(t, dir, "rev-parse", "HEAD")
+		put(t, dir, "schemas/topic.cue", strict)
+		put(t, dir, path, knownCorpus[path])
+		commitAll(t, dir, "stricter schemas")
+		build(t, dir)
+		git(t, dir, "checkout", "-q", "-b", "evil")
+		put(t, dir, path, invalid)
+		commitAll(t, dir, "bring it back")
+		forgeTip(t, dir, path, claim(t, dir, blobOf(t, dir, "main"), blobOf(t, dir, "evil")), naming(old))
+		r, err := repo.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		agree(t, r, content.CheckOptions{Rev: "evil", Command: "validate"})
+		agree(t, r, content.CheckOptions{Rev: "evil", Base: "main", Command: "check"})
+	})
+	// A build by another version of small: nothing is taken from it.
+	t.Run("another version of small", func(t *testing.T) {
+		dir := knownRepo(t)
+		forgeTip(t, dir, path, func(s string) string { return s }, func(msg string) string {
+			i := strings.Index(msg, "Small-Builder: ")
+			j := strings.Index(msg[i:], "\n")
+			return msg[:i] + "Small-Builder: small/v0.0.1-other" + msg[i+j:]
+		})
+		r, err := repo.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Validate(r, content.CheckOptions{Rev: "HEAD", Command: "validate"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Reused != 0 {
+			t.Errorf("%d verdicts taken from a build by another small", res.Reused)
+		}
+	})
 	// Pushed past the gate onto main, with a forged build of it: the
 	// next build verifies the build it stands on, and refuses.
 	t.Run("small build on a forged build", func(t *testing.T) {
@@ -425,5 +474,40 @@ func TestIncrementalBuildChecksAcrossManifests(t *testing.T) {
 				t.Errorf("the build's findings differ from small validate --rev's:\nvalidate: %s\nbuild: %s", a, b)
 			}
 		})
+	}
+}
+
+// TestKnownValidOnABranchBehind: small validate --rev of a branch that
+// does not contain the last build's commit (main moved on and was built
+// since it started) takes the verdicts for the bytes both hold: the
+// build's commit is on the default branch.
+func TestKnownValidOnABranchBehind(t *testing.T) {
+	dir := knownRepo(t)
+	git(t, dir, "checkout", "-q", "-b", "behind")
+	put(t, dir, "manifests/topics/aaa.yaml", "kind: Topic\ntitle: Git\nowner: nobody\n")
+	commitAll(t, dir, "clash")
+	git(t, dir, "checkout", "-q", "main")
+	put(t, dir, "manifests/people/ada.yaml", "kind: Person\nname: Ada King\n")
+	commitAll(t, dir, "main moves")
+	build(t, dir)
+	r, err := repo.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := content.CheckOptions{Rev: "behind", Command: "validate"}
+	full, err := content.Check(r, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := Validate(r, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := reportJSON(t, &full.Report), reportJSON(t, &fast.Report); a != b {
+		t.Errorf("known-valid differs from a full evaluation:\nfull: %s\nfast: %s", a, b)
+	}
+	// ada.yaml differs from the build's, aaa.yaml is new: the others known.
+	if want := len(fast.Manifests) - 2; fast.Reused != want {
+		t.Errorf("%d verdicts known valid, want %d", fast.Reused, want)
 	}
 }

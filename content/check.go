@@ -152,11 +152,11 @@ func Check(r *repo.Repository, opts CheckOptions) (*Result, error) {
 		ch = &Change{Base: base, Target: target, Head: head, Policy: pol, Paths: opts.Paths, Tree: snap, Platform: opts.Platform, HeadConfig: cfg}
 		valid, touched = reusable(r, ch, opts, headSchema)
 	} else if head != nil && opts.Built != nil {
-		// small validate --rev: the build must be of the commit's own
-		// history, and of the default branch's, which small check guards.
+		// small validate --rev: the build must be of the default branch's
+		// history, which small check guards.
 		if _, tips := r.DefaultBranchTips(); len(tips) > 0 {
 			if s, err := LoadSchema(snap, cfg); err == nil {
-				valid = builtValid(r, opts.Built, cfg, s.Digest, head, head, tips, []*repo.Commit{head}, nil)
+				valid = builtValid(r, opts.Built, cfg, s.Digest, head, tips, []*repo.Commit{head}, nil)
 			}
 		}
 	}
@@ -257,7 +257,7 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 			}
 		}
 	}
-	valid = builtValid(r, b, pcfg, headSchema.Digest, ch.Head, ch.Target, nil, []*repo.Commit{ch.Head, ch.Target, ch.Base}, touched)
+	valid = builtValid(r, b, pcfg, headSchema.Digest, ch.Head, []repo.Hash{ch.Target.ID}, []*repo.Commit{ch.Head, ch.Target, ch.Base}, touched)
 	if valid == nil {
 		return nil, nil
 	}
@@ -267,12 +267,12 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 // builtValid returns the manifests of head that b says pass their kind,
 // by path: b must be by this version of small, under the schemas whose
 // digest is digest and the small.cue every commit of same has, and of a
-// commit in the history of within (the commit validated; for a change,
-// the target, never the change) and, when anchors are given, of one of
-// them (the default branch's tips). Of its index, only an entry whose
-// blob that commit has at that path, as head does, counts, and not one
-// the change touched: the key of a verdict is (path, blob, schema digest,
-// small.cue blob, version of small). nil when nothing counts.
+// commit in the history of one of trusted (for a change, the target,
+// never the change; else the default branch's tips). Of its index, only
+// an entry whose blob that commit has at that path, as head does, counts,
+// and not one the change touched: the key of a verdict is (path, blob,
+// schema digest, small.cue blob, version of small). nil when nothing
+// counts.
 //
 // What is taken on the build's word is then only that those bytes, which
 // the trusted history already held at that path under these rules, pass
@@ -280,8 +280,9 @@ func reusable(r *repo.Repository, ch *Change, opts CheckOptions, headSchema *sch
 // valid) can hide no manifest a change brings in, only a file the target
 // (or the default branch) had already, which small check admitted, and
 // small verify finds the forgery. Kinds, ids, states and every rule
-// across manifests are read from the bytes.
-func builtValid(r *repo.Repository, b *Built, cfg *config.Config, digest string, head, within *repo.Commit, anchors []repo.Hash, same []*repo.Commit, touched map[string]bool) map[string]bool {
+// across manifests are read from the bytes. Whether head descends from
+// that commit does not matter: the bytes are the same.
+func builtValid(r *repo.Repository, b *Built, cfg *config.Config, digest string, head *repo.Commit, trusted []repo.Hash, same []*repo.Commit, touched map[string]bool) map[string]bool {
 	if b == nil || b.Builder != version.Builder() || b.SchemaDigest != digest || b.ManifestCommit.IsZero() || !r.HasCommit(b.ManifestCommit) {
 		return nil
 	}
@@ -290,20 +291,15 @@ func builtValid(r *repo.Repository, b *Built, cfg *config.Config, digest string,
 			return nil
 		}
 	}
-	if ok, err := r.IsAncestor(b.ManifestCommit, within.ID); err != nil || !ok {
-		return nil
+	anchored := false
+	for _, h := range trusted {
+		if ok, err := r.IsAncestor(b.ManifestCommit, h); err == nil && ok {
+			anchored = true
+			break
+		}
 	}
-	if anchors != nil {
-		anchored := false
-		for _, h := range anchors {
-			if ok, err := r.IsAncestor(b.ManifestCommit, h); err == nil && ok {
-				anchored = true
-				break
-			}
-		}
-		if !anchored {
-			return nil
-		}
+	if !anchored {
+		return nil
 	}
 	// The build's commit has the small.cue and schemas its trailers name.
 	mc, err := r.ReadCommit(b.ManifestCommit)
