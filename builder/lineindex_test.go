@@ -408,7 +408,7 @@ func TestLineageReadsBounded(t *testing.T) {
 		return c
 	}
 	short, long := reads(4), reads(40)
-	if short.current != long.current || short.retracted != long.retracted || short.kindID != long.kindID || long.current > 5 || long.retracted > 5 || long.kindID > 5 {
+	if short.current != long.current || short.retracted != long.retracted || short.kindID != long.kindID || long.current > 6 || long.retracted > 6 || long.kindID > 6 {
 		t.Errorf("the current version: %+v reads after 4 builds, %+v after 40", short, long)
 	}
 	if long.versions != 14 || long.all > 3*long.versions+2 {

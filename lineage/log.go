@@ -339,9 +339,10 @@ func (l *Log) indexedVersions(path string, all bool) (out []Version, ok bool, er
 		if !recorded {
 			return nil, false, nil
 		}
-		if len(out) == 0 {
+		if len(out) == 0 && build != tip {
 			// The newest version is what the tip holds: its bytes, or
-			// nothing after a retraction.
+			// nothing after a retraction. (A version of the tip's own is
+			// what its note records, which is what a walk finds too.)
 			now := l.r.FileAt(tip.Tree, path)
 			if rec.Action == Retracted && !now.IsZero() || rec.Action != Retracted && now.String() != rec.Blob {
 				return nil, false, nil
