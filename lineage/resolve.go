@@ -80,6 +80,10 @@ func (l *Log) Resolve(name string) (Target, error) {
 			return Target{Path: p}, err
 		}
 	}
+	// A manifest whose records the lineage index knows.
+	if ok, err := l.Indexed(ManifestKey(name)); err != nil || ok {
+		return Target{Path: name, Manifest: ok}, err
+	}
 	if l.IsManifest(name) {
 		if vs, err := l.ArtifactsOf(name, 1); err == nil && len(vs) > 0 {
 			return Target{Path: name, Manifest: true}, nil
