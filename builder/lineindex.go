@@ -33,17 +33,22 @@ type lineageOutput struct {
 	kept   map[string]repo.Hash // shards kept as they were
 }
 
-// recordedArtifacts are the artifacts the build's lineage records name:
-// every artifact change, and every asset file change that a manifest
-// caused (Plan.events writes a record for each).
+// recordedArtifacts are the artifacts the build's lineage records name
+// (every artifact change, and every asset file change that a manifest
+// caused: Plan.events writes a record for each), and the manifests they
+// name, by lineage.ManifestKey.
 func (p *Plan) recordedArtifacts() map[string]bool {
 	out := make(map[string]bool, len(p.Changes)+len(p.Assets))
 	for _, c := range p.Changes {
 		out[c.Path] = true
+		if c.Owner != nil && c.Owner.Path != "" {
+			out[lineage.ManifestKey(c.Owner.Path)] = true
+		}
 	}
 	for _, c := range p.Assets {
 		if c.Owner != nil && c.Owner.Path != "" {
 			out[c.Path] = true
+			out[lineage.ManifestKey(c.Owner.Path)] = true
 		}
 	}
 	return out

@@ -96,7 +96,8 @@ func indexAt(t *testing.T, r *repo.Repository, build repo.Hash) map[string]linea
 	return out
 }
 
-// noteArtifacts are the artifacts the lineage note of a build names.
+// noteArtifacts are the artifacts the lineage note of a build names, and
+// the manifests (lineage.ManifestKey).
 func noteArtifacts(t *testing.T, r *repo.Repository, build repo.Hash) []string {
 	t.Helper()
 	notes, err := r.LookupNotes(protocol.NotesLineage)
@@ -110,10 +111,14 @@ func noteArtifacts(t *testing.T, r *repo.Repository, build repo.Hash) []string {
 	recs, _ := lineage.ParseRecords(text)
 	var out []string
 	for _, rec := range recs {
-		out = append(out, rec.Artifact)
+		out = append(out, rec.Artifact, lineage.ManifestKey(rec.Manifest))
 	}
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
+}
+
+func manifestOf(n int) string {
+	return lineage.ManifestKey(fmt.Sprintf("manifests/authors/a%04d.yaml", n))
 }
 
 func line(artifact string, last, prev repo.Hash) lineage.IndexLine {
@@ -160,6 +165,8 @@ func TestLineageIndex(t *testing.T) {
 		authorPath(1): line(authorPath(1), zero, b[1]),
 		authorPath(2): line(authorPath(2), b[2], b[0]),
 		authorPath(9): line(authorPath(9), zero, zero),
+		manifestOf(1): line(manifestOf(1), zero, b[1]),
+		manifestOf(2): line(manifestOf(2), b[2], b[0]),
 	}
 	idx := indexAt(t, r, b[3])
 	for a, w := range want {
@@ -201,6 +208,24 @@ func TestLineageIndex(t *testing.T) {
 func checkQueries(t *testing.T, r *repo.Repository, idx map[string]lineage.IndexLine) {
 	t.Helper()
 	for _, a := range slices.Sorted(maps.Keys(idx)) {
+		if m, ok := strings.CutPrefix(a, "/"); ok {
+			for _, limit := range []int{0, 1} {
+				l, err := lineage.Open(r, artifactsRef)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := l.ArtifactsOf(m, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				walked, err := l.WalkArtifactsOf(m, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameVersions(t, m, got, walked)
+			}
+			continue
+		}
 		for _, all := range []bool{false, true} {
 			l, err := lineage.Open(r, artifactsRef)
 			if err != nil {
@@ -214,14 +239,20 @@ func checkQueries(t *testing.T, r *repo.Repository, idx map[string]lineage.Index
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) == 0 || len(got) != len(walked) {
-				t.Fatalf("%s (all %v): %d versions from the index, %d walked", a, all, len(got), len(walked))
-			}
-			for i := range got {
-				if got[i].Build.ID != walked[i].Build.ID || !reflect.DeepEqual(got[i].Record, walked[i].Record) || got[i].Missing != walked[i].Missing {
-					t.Errorf("%s (all %v) version %d: index %s %+v, walk %s %+v", a, all, i, got[i].Build.ID.Short(), got[i].Record, walked[i].Build.ID.Short(), walked[i].Record)
-				}
-			}
+			sameVersions(t, fmt.Sprintf("%s (all %v)", a, all), got, walked)
+		}
+	}
+}
+
+// sameVersions compares what the index answers with what the walk does.
+func sameVersions(t *testing.T, what string, got, walked []lineage.Version) {
+	t.Helper()
+	if len(got) == 0 || len(got) != len(walked) {
+		t.Fatalf("%s: %d versions from the index, %d walked", what, len(got), len(walked))
+	}
+	for i := range got {
+		if got[i].Build.ID != walked[i].Build.ID || !reflect.DeepEqual(got[i].Record, walked[i].Record) || got[i].Missing != walked[i].Missing {
+			t.Errorf("%s version %d: index %s %+v, walk %s %+v", what, i, got[i].Build.ID.Short(), got[i].Record, walked[i].Build.ID.Short(), walked[i].Record)
 		}
 	}
 }
@@ -248,6 +279,8 @@ func TestLineageIndexUpgrade(t *testing.T) {
 		authorPath(1): line(authorPath(1), zero, b[1]),
 		authorPath(2): line(authorPath(2), b[2], b[0]),
 		authorPath(9): line(authorPath(9), zero, zero),
+		manifestOf(1): line(manifestOf(1), zero, b[1]),
+		manifestOf(2): line(manifestOf(2), b[2], b[0]),
 	}
 	idx := indexAt(t, r, b[3])
 	for a, w := range want {
@@ -360,10 +393,10 @@ func TestVerifyTamperedLineageIndex(t *testing.T) {
 
 // TestLineageReadsBounded: the current version of an artifact costs the
 // same reads after 4 builds as after 40, retracted or not, named by its
-// path or as Kind/id; all its versions, a few reads per version, never a
+// path or as Kind/id, and so does what a manifest built; all its versions, a few reads per version, never a
 // walk of the history.
 func TestLineageReadsBounded(t *testing.T) {
-	type cost struct{ current, retracted, kindID, all, versions int }
+	type cost struct{ current, retracted, kindID, manifest, all, versions int }
 	reads := func(builds int) cost {
 		dir := newRepo(t, 5)
 		buildAt(t, dir, false)
@@ -387,6 +420,7 @@ func TestLineageReadsBounded(t *testing.T) {
 			{authorPath(0), false, lineage.Created, &c.current},
 			{authorPath(4), false, lineage.Retracted, &c.retracted},
 			{"Author/a0000", false, lineage.Created, &c.kindID},
+			{"manifests/authors/a0000.yaml", false, lineage.Created, &c.manifest},
 			{authorPath(1), true, "", &c.all},
 		} {
 			l, err := lineage.Open(r, artifactsRef)
@@ -408,7 +442,8 @@ func TestLineageReadsBounded(t *testing.T) {
 		return c
 	}
 	short, long := reads(4), reads(40)
-	if short.current != long.current || short.retracted != long.retracted || short.kindID != long.kindID || long.current > 5 || long.retracted > 5 || long.kindID > 5 {
+	if short.current != long.current || short.retracted != long.retracted || short.kindID != long.kindID || short.manifest != long.manifest ||
+		long.current > 8 || long.retracted > 8 || long.kindID > 8 || long.manifest > 8 {
 		t.Errorf("the current version: %+v reads after 4 builds, %+v after 40", short, long)
 	}
 	if long.versions != 14 || long.all > 3*long.versions+2 {

@@ -18,7 +18,9 @@ import (
 // updated or retracted, retracted ones included: the build that changed
 // it last and the one before that, so that small lineage reads one note
 // at one path whatever the history's length, and --all follows the k
-// builds that changed the artifact instead of walking every build.
+// builds that changed the artifact instead of walking every build. A
+// manifest the records name has a line too (ManifestKey), for small
+// lineage MANIFEST-PATH.
 //
 // A build commit cannot name itself in its own tree: a line whose last
 // build is empty was changed by the build whose tree holds it, and the
@@ -36,6 +38,12 @@ import (
 
 // IndexDir holds the lineage index of a build, in its tree.
 const IndexDir = protocol.IndexDir + "/lineage"
+
+// ManifestKey is the path of a manifest's line in the lineage index: the
+// builds whose lineage records name it as their manifest, for small
+// lineage MANIFEST-PATH. It is the manifest's path after a '/', which no
+// artifact path starts with.
+func ManifestKey(manifestPath string) string { return "/" + manifestPath }
 
 // IndexLine is one artifact of a build's lineage index.
 type IndexLine struct {
@@ -63,8 +71,9 @@ func idOrEmpty(h repo.Hash) string {
 }
 
 // EncodeIndex renders the lines of one shard, sorted by artifact path.
-// An artifact path never holds a tab or a line break (protocol.ValidID and
-// the checks of #outputs paths refuse them).
+// A path never holds a tab or a line break: protocol.ValidID and the
+// checks of #outputs paths refuse them in artifact paths, and a manifest
+// path with a control character is a finding no build gets past.
 func EncodeIndex(lines []IndexLine) []byte {
 	slices.SortFunc(lines, func(a, b IndexLine) int { return strings.Compare(a.Artifact, b.Artifact) })
 	var b strings.Builder
@@ -174,7 +183,8 @@ func (l *Log) indexLine(tree repo.Hash, artifact string) (line *IndexLine, has b
 // ([0] the last, [1] the one before; ZeroHash where there is none): the
 // builds whose lineage records name it, or, for a build without a lineage
 // note, whose tree changed it against its parent's, as the walk of
-// Versions finds them. It is how the first build that keeps a lineage
+// Versions finds them; and the same for each manifest the records name
+// (ManifestKey), as the walk of ArtifactsOf finds them. It is how the first build that keeps a lineage
 // index indexes the history before it, once. History that a shallow
 // clone cut is a *repo.ShallowError: the index must not depend on how
 // much of history a clone has.
@@ -213,6 +223,9 @@ func LastChanges(r *repo.Repository, from repo.Hash) (map[string][2]repo.Hash, e
 			var rec Record
 			if json.Unmarshal(line, &rec) == nil && rec.Artifact != "" {
 				saw(rec.Artifact, h)
+				if rec.Manifest != "" {
+					saw(ManifestKey(rec.Manifest), h)
+				}
 			}
 			return true
 		})
@@ -289,4 +302,10 @@ func (l *Log) Indexed(path string) (bool, error) {
 		return false, nil
 	}
 	return line != nil, err
+}
+
+// WalkArtifactsOf is ArtifactsOf without the lineage index: every build
+// from the tip down. The index must answer the same.
+func (l *Log) WalkArtifactsOf(manifestPath string, limit int) ([]Version, error) {
+	return l.walkArtifactsOf(l.tip, manifestPath, limit, nil)
 }

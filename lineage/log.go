@@ -339,9 +339,10 @@ func (l *Log) indexedVersions(path string, all bool) (out []Version, ok bool, er
 		if !recorded {
 			return nil, false, nil
 		}
-		if len(out) == 0 {
+		if len(out) == 0 && build != tip {
 			// The newest version is what the tip holds: its bytes, or
-			// nothing after a retraction.
+			// nothing after a retraction. (A version of the tip's own is
+			// what its note records, which is what a walk finds too.)
 			now := l.r.FileAt(tip.Tree, path)
 			if rec.Action == Retracted && !now.IsZero() || rec.Action != Retracted && now.String() != rec.Blob {
 				return nil, false, nil
@@ -486,19 +487,115 @@ func ParseEvents(note []byte) []Event {
 
 // ArtifactsOf lists, newest first, the artifact records a manifest path
 // produced across builds.
+//
+// Where the tip has a lineage index, the builds are read from it (the
+// manifest's line, ManifestKey): one note per build whose records name
+// the manifest, never a walk of the builds in between. Where the index
+// and the notes disagree, history is walked.
 func (l *Log) ArtifactsOf(manifestPath string, limit int) ([]Version, error) {
-	var out []Version
-	quoted := `"manifest":"` + manifestPath + `"`
-	err := l.Walk(func(c *repo.Commit) (bool, error) {
-		text, ok, err := l.lineage.Note(c.ID)
-		if err != nil || !ok || !strings.Contains(string(text), quoted) {
-			return err == nil, err
+	vs, ok, err := l.indexedArtifactsOf(manifestPath, limit)
+	if err != nil || ok {
+		return vs, err
+	}
+	return l.walkArtifactsOf(l.tip, manifestPath, limit, nil)
+}
+
+// manifestRecords are the records of a build's note that name manifestPath
+// as their manifest; found is false when the build has no note.
+func (l *Log) manifestRecords(build repo.Hash, manifestPath string) (recs []Record, found bool, err error) {
+	text, ok, err := l.note(build)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	if !strings.Contains(string(text), `"manifest":"`+manifestPath+`"`) {
+		return nil, true, nil
+	}
+	all, _ := ParseRecords(text)
+	for _, rec := range all {
+		if rec.Manifest == manifestPath {
+			recs = append(recs, rec)
 		}
-		recs, _ := ParseRecords(text)
+	}
+	return recs, true, nil
+}
+
+// indexedArtifactsOf answers ArtifactsOf from the lineage index; ok is
+// false where it cannot (see indexedVersions).
+func (l *Log) indexedArtifactsOf(manifestPath string, limit int) (out []Version, ok bool, err error) {
+	tip, err := l.tipBuild()
+	if err != nil {
+		return nil, false, err
+	}
+	key := ManifestKey(manifestPath)
+	line, has, err := l.indexLine(tip.Tree, key)
+	var bad *BadIndexError
+	if errors.As(err, &bad) || !has {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if line == nil {
+		return nil, true, nil // no build's records name it
+	}
+	build, prev := tip, line.Prev
+	if !line.Last.IsZero() {
+		l.reads++
+		if build, err = l.r.ReadCommit(line.Last); err != nil {
+			return nil, false, nil
+		}
+	}
+	for {
+		recs, _, err := l.manifestRecords(build.ID, manifestPath)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(recs) == 0 {
+			return nil, false, nil // the build named does not record it
+		}
 		for _, rec := range recs {
-			if rec.Manifest == manifestPath {
-				out = append(out, Version{Build: c, Record: rec})
-			}
+			out = append(out, Version{Build: build, Record: rec})
+		}
+		if limit > 0 && len(out) >= limit || prev.IsZero() {
+			return out, true, nil
+		}
+		l.reads++
+		next, err := l.r.ReadCommit(prev)
+		if err != nil {
+			return nil, false, nil
+		}
+		nl, has, err := l.indexLine(next.Tree, key)
+		if errors.As(err, &bad) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if !has {
+			// Built before small kept the index: the rest is walked.
+			out, err = l.walkArtifactsOf(next.ID, manifestPath, limit, out)
+			return out, true, err
+		}
+		if nl == nil || !nl.Last.IsZero() {
+			return nil, false, nil
+		}
+		build, prev = next, nl.Prev
+	}
+}
+
+// walkArtifactsOf is ArtifactsOf by walking the builds from start down,
+// after the versions found before it.
+func (l *Log) walkArtifactsOf(start repo.Hash, manifestPath string, limit int, out []Version) ([]Version, error) {
+	err := l.walkFrom(start, func(c *repo.Commit) (bool, error) {
+		recs, _, err := l.manifestRecords(c.ID, manifestPath)
+		if err != nil {
+			return false, err
+		}
+		if len(recs) == 0 {
+			return true, nil
+		}
+		for _, rec := range recs {
+			out = append(out, Version{Build: c, Record: rec})
 		}
 		return limit <= 0 || len(out) < limit, nil
 	})

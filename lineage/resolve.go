@@ -61,20 +61,28 @@ func kindIDPath(name string) (string, bool) {
 // artifact is found in history. An unknown name is a *NotFoundError with the
 // nearest artifact paths.
 func (l *Log) Resolve(name string) (Target, error) {
-	// One tree lookup each: the tip may hold 10,000 artifacts.
-	if ok, err := l.Has(name); err != nil || ok {
+	// An artifact of the history, current or retracted, as the tip's
+	// lineage index knows it: one small shard read, where the tip's tree
+	// has a directory of thousands of artifacts to read, and asking
+	// whether a name ending in .json is a manifest that built something
+	// walks the history.
+	known := func(path string) (bool, error) {
+		if ok, err := l.Indexed(path); err != nil || ok {
+			return ok, err
+		}
+		return l.Has(path) // a tip without an index: one tree lookup
+	}
+	if ok, err := known(name); err != nil || ok {
 		return Target{Path: name}, err
 	}
 	if p, ok := kindIDPath(name); ok {
-		if ok, err := l.Has(p); err != nil || ok {
+		if ok, err := known(p); err != nil || ok {
 			return Target{Path: p}, err
 		}
 	}
-	// An artifact a build retracted, as the tip's lineage index knows it:
-	// one shard read, where asking whether a name ending in .json is a
-	// manifest that built something walks the history.
-	if ok, err := l.Indexed(name); err != nil || ok {
-		return Target{Path: name}, err
+	// A manifest whose records the lineage index knows.
+	if ok, err := l.Indexed(ManifestKey(name)); err != nil || ok {
+		return Target{Path: name, Manifest: ok}, err
 	}
 	if l.IsManifest(name) {
 		if vs, err := l.ArtifactsOf(name, 1); err == nil && len(vs) > 0 {
